@@ -1,0 +1,49 @@
+/** Shared plumbing of the commands that work on parts: config, connections, the embedded server. */
+import { loadConfig } from '../config/resolve.js';
+import type { Config, Part } from '../config/types.js';
+import { PgvError } from '../errors.js';
+import { resolveConnection, type ConnectionSpec } from '../db/connection.js';
+import { readConnectionSources } from '../db/sources.js';
+import { closest } from '../util/suggest.js';
+import type { Globals } from './types.js';
+
+/** Load the config named by -c, or found from the working directory. */
+export function loadProjectConfig(g: Globals): Promise<Config> {
+  return loadConfig({ ...(g.config ? { file: g.config } : {}), cwd: g.cwd, env: g.env });
+}
+
+/** The parts named on the command line (all when none), by name; unknown names are usage errors. */
+export function selectParts(config: Config, names: readonly string[]): Part[] {
+  if (names.length === 0) return [...config.parts];
+  const known = config.parts.map((p) => p.name);
+  return names.map((name) => {
+    const part = config.parts.find((p) => p.name === name);
+    if (!part) {
+      const guess = closest(name, known);
+      throw new PgvError('usage', `no part named "${name}" in ${config.file}`, {
+        hint: guess ? `Did you mean "${guess}"? Parts: ${known.join(', ')}.` : `Parts: ${known.join(', ') || '(none)'}.`,
+      });
+    }
+    return part;
+  });
+}
+
+/** Start the embedded server when the config asks for it (no-op otherwise). */
+export async function ensureServer(config: Config, g: Globals): Promise<void> {
+  if (!config.server) return;
+  const { startServer } = await import('../server/embedded.js');
+  await startServer(config.server, { env: g.env });
+}
+
+/** The connection of a part: embedded server defaults, then the config, then libpq's environment. */
+export async function connectionFor(config: Config, part: Part, g: Globals): Promise<ConnectionSpec> {
+  const layers = [];
+  if (config.server) {
+    const { embeddedConnection } = await import('../server/embedded.js');
+    layers.push(embeddedConnection(config.server));
+  }
+  layers.push(part.connection);
+  // With an embedded server, PG* variables must not redirect pgv to another server.
+  const env = config.server ? { ...g.env, PGHOST: undefined, PGPORT: undefined, PGSERVICE: undefined, PGUSER: undefined } : g.env;
+  return resolveConnection(layers, readConnectionSources(env));
+}

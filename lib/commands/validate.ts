@@ -1,0 +1,56 @@
+/** `pgv validate`: load and check the config, print the resolved parts (passwords masked). */
+import path from 'node:path';
+import type { Config } from '../config/types.js';
+import { displayQualified } from '../db/ident.js';
+import { redact } from '../util/redact.js';
+import { loadProjectConfig } from './context.js';
+import type { CommandResult, Globals } from './types.js';
+
+/** Run `pgv validate`. */
+export async function validateCommand(g: Globals): Promise<CommandResult> {
+  const config = await loadProjectConfig(g);
+  const doc = resolvedDocument(config);
+  return { exitCode: 0, json: doc, text: renderText(config, doc) };
+}
+
+/** The resolved config as plain data, secrets masked. */
+export function resolvedDocument(config: Config): Record<string, unknown> {
+  return redact({
+    valid: true,
+    file: config.file,
+    files: config.files,
+    server: config.server ? { mode: 'embedded', dir: config.server.dir, port: config.server.port, tcp: config.server.tcp } : null,
+    connection: config.connection,
+    parts: config.parts.map((p) => ({
+      name: p.name,
+      recipe: p.recipe,
+      dbname: p.dbname,
+      directory: p.directory,
+      upgrades_table: displayQualified(p.upgradesTable),
+      connection: p.connection,
+      create: p.create,
+      snapshot: p.snapshot,
+      after: p.after,
+      ignore: p.ignore,
+      exclude_schemas: p.excludeSchemas,
+      ...(Object.keys(p.variables).length ? { variables: p.variables } : {}),
+      ...(p.ddlLockTimeoutMs ? { ddl_lock_timeout_ms: p.ddlLockTimeoutMs } : {}),
+    })),
+  }) as Record<string, unknown>;
+}
+
+function renderText(config: Config, doc: Record<string, unknown>): string {
+  const rel = (f: string) => path.relative(config.root, f) || '.';
+  const lines = [`${config.file}: valid`];
+  if (config.files.length > 1) lines.push(`  extends: ${config.files.slice(0, -1).map(rel).join(', ')}`);
+  if (config.server) lines.push(`  server: embedded (${rel(config.server.dir)}, port ${config.server.port}${config.server.tcp ? ', tcp' : ', socket only'})`);
+  for (const part of doc.parts as Array<Record<string, unknown>>) {
+    lines.push(`part ${part.name}:`);
+    for (const [k, v] of Object.entries(part)) {
+      if (k === 'name' || v === undefined || (Array.isArray(v) && v.length === 0)) continue;
+      const shown = k === 'directory' ? rel(String(v)) : typeof v === 'object' ? JSON.stringify(v) : String(v);
+      lines.push(`  ${k}: ${shown}`);
+    }
+  }
+  return lines.join('\n');
+}

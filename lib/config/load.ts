@@ -1,0 +1,88 @@
+/**
+ * Finding and parsing config files: the one home of cosmiconfig. Returns raw, untrusted data;
+ * validation and resolution happen elsewhere.
+ */
+import path from 'node:path';
+import { cosmiconfig } from 'cosmiconfig';
+import { PgvError } from '../errors.js';
+
+/** Where cosmiconfig looks, in order, in each directory from the start up to the project root. */
+export const searchPlaces = [
+  'package.json',
+  '.pgvrc',
+  '.pgvrc.json',
+  '.pgvrc.yaml',
+  '.pgvrc.yml',
+  'pgv.config.yaml',
+  'pgv.config.yml',
+  'pgv.config.json',
+];
+
+/** One parsed file: its absolute path and its content as plain data. */
+export interface RawFile {
+  readonly file: string;
+  readonly data: unknown;
+}
+
+const explorer = cosmiconfig('pgv', { searchPlaces, searchStrategy: 'project', cache: false });
+
+/** Parse one config file (YAML or JSON by its extension and content). */
+export async function readConfigFile(file: string): Promise<RawFile> {
+  const abs = path.resolve(file);
+  let result;
+  try {
+    result = await explorer.load(abs);
+  } catch (e) {
+    throw parseError(abs, e);
+  }
+  if (!result || result.isEmpty || result.config === undefined || result.config === null) {
+    throw new PgvError('config_parse', `${abs}: the file is empty`, {
+      hint: 'Start from pgv.config.example.yaml; a config needs at least `parts:`.',
+      data: { file: abs },
+    });
+  }
+  return { file: result.filepath, data: result.config };
+}
+
+/** Find the config from `cwd` upwards (cosmiconfig's search places), or fail with a hint. */
+export async function findConfigFile(cwd: string): Promise<string> {
+  let result;
+  try {
+    result = await explorer.search(cwd);
+  } catch (e) {
+    const file = (e as { filepath?: string }).filepath ?? cwd;
+    throw parseError(file, e);
+  }
+  if (!result) {
+    throw new PgvError('config_not_found', `no pgv config found in ${cwd} or its parents`, {
+      hint: `Create pgv.config.yaml (see pgv.config.example.yaml) or pass -c FILE. Looked for: ${searchPlaces.join(', ')}.`,
+    });
+  }
+  return result.filepath;
+}
+
+function parseError(file: string, e: unknown): PgvError {
+  if (e instanceof PgvError) return e;
+  const err = e as { code?: string; mark?: { line: number; column: number; snippet?: string }; reason?: string; message?: string };
+  if (err.code === 'ENOENT') {
+    return new PgvError('config_not_found', `${file}: no such file`, {
+      hint: 'Check the path given with -c or in `extends`.',
+      data: { file },
+    });
+  }
+  if (err.mark) {
+    const line = err.mark.line + 1;
+    const column = err.mark.column + 1;
+    return new PgvError('config_parse', `${file}:${line}:${column}: ${err.reason ?? 'malformed YAML'}`, {
+      hint: 'Fix the YAML syntax at that line (indentation, a missing colon, an unclosed bracket or quote).',
+      details: err.mark.snippet ? err.mark.snippet.split('\n') : [],
+      data: { file, line, column },
+    });
+  }
+  // JSON syntax errors: cosmiconfig prefixes "JSON Error in FILE:"; keep the parser's words.
+  const message = String(err.message ?? e).replace(/^JSON Error in [^\n]*:\n?/, '').split('\n')[0];
+  return new PgvError('config_parse', `${file}: ${message}`, {
+    hint: 'Fix the syntax of the file.',
+    data: { file },
+  });
+}

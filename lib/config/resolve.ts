@@ -1,0 +1,216 @@
+/**
+ * Raw config files → a frozen, typed Config: follow `extends`, merge, substitute, validate
+ * against the JSON Schema, normalize, check that directories exist. Every problem of every file
+ * is reported at once in one `config_invalid` error.
+ */
+import path from 'node:path';
+import { statSync } from 'node:fs';
+import { PgvError } from '../errors.js';
+import { findConfigFile, readConfigFile } from './load.js';
+import { copyBounded, mergeInto, originOf, type Origins } from './merge.js';
+import { substitute, type Env } from './substitute.js';
+import { validateAgainst, type ConfigProblem } from './validate.js';
+import { parseQualifiedName, parseDurationMs } from './values.js';
+import type { Config, ConnectionOptions, EmbeddedServerConfig, Part, RecipeName } from './types.js';
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+type Obj = Record<string, Json>;
+
+/** Where to find the config and what environment substitutions see. */
+export interface LoadOptions {
+  /** A config file given with -c; otherwise cosmiconfig searches from `cwd`. */
+  readonly file?: string;
+  readonly cwd: string;
+  readonly env: Env;
+}
+
+/** Load, validate and normalize a config. Throws PgvError (exit 2) on any problem. */
+export async function loadConfig(options: LoadOptions): Promise<Config> {
+  const file = options.file ? path.resolve(options.cwd, options.file) : await findConfigFile(options.cwd);
+  const { files, merged, origins } = await readWithExtends(file);
+  const problems: Array<ConfigProblem & { file: string }> = [];
+  const report = (list: ConfigProblem[]) => {
+    for (const p of list) problems.push({ ...p, file: originOf(origins, p.path, file) });
+  };
+
+  const { value, problems: substitutionProblems } = substitute(merged, options.env);
+  report(substitutionProblems);
+  report(validateAgainst('pgv.config.schema.json', value));
+  if (problems.length === 0) report(checkReferences(value));
+  let config: Config | undefined;
+  if (problems.length === 0) {
+    const normalized = normalize(value, file, files, origins);
+    report(normalized.problems);
+    config = normalized.config;
+  }
+  if (problems.length > 0 || !config) throw invalid(file, problems);
+  return config;
+}
+
+async function readWithExtends(file: string): Promise<{ files: string[]; merged: Obj; origins: Origins }> {
+  const order: Array<{ file: string; data: Obj }> = [];
+  const visit = async (f: string, chain: string[]): Promise<void> => {
+    if (chain.includes(f)) {
+      throw new PgvError('config_invalid', `extends cycle: ${[...chain, f].join(' -> ')}`, {
+        hint: 'Remove one of the `extends` entries so the files form a chain.',
+        data: { file: f },
+      });
+    }
+    if (order.some((o) => o.file === f)) return;
+    const raw = await readConfigFile(f);
+    const copied = copyBounded(raw.data);
+    if ('tooBig' in copied) {
+      throw new PgvError('config_invalid', `${raw.file}: the config is too large: ${copied.tooBig}`, {
+        hint: 'A pgv config is a few dozen lines; check for runaway YAML aliases.',
+        data: { file: raw.file },
+      });
+    }
+    const data = copied.value;
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+      throw new PgvError('config_invalid', `${raw.file}: must be a mapping of keys (parts:, connection:, ...), not ${Array.isArray(data) ? 'a list' : typeof data}`, {
+        hint: 'Start from pgv.config.example.yaml.',
+        data: { file: raw.file },
+      });
+    }
+    const ext = data.extends;
+    const bases = ext === undefined ? [] : typeof ext === 'string' ? [ext] : Array.isArray(ext) && ext.every((e) => typeof e === 'string') ? (ext as string[]) : null;
+    if (bases === null) {
+      throw new PgvError('config_invalid', `${raw.file}: /extends must be a file name or a list of file names`, { data: { file: raw.file } });
+    }
+    for (const b of bases) await visit(path.resolve(path.dirname(raw.file), b), [...chain, f]);
+    order.push({ file: raw.file, data });
+  };
+  await visit(file, []);
+
+  const merged: Obj = {};
+  const origins: Origins = new Map();
+  for (const { file: f, data } of order) {
+    const { extends: _ignored, ...rest } = data;
+    mergeInto(merged, rest, f, origins);
+  }
+  return { files: order.map((o) => o.file), merged, origins };
+}
+
+/** Cross-references the schema cannot express: `after` names existing parts, no cycles. */
+function checkReferences(value: Obj): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const parts = value.parts as Record<string, Obj>;
+  for (const [name, part] of Object.entries(parts)) {
+    for (const dep of asList(part.after)) {
+      if (!(dep in parts)) problems.push({ path: `/parts/${name}/after`, message: `names part "${dep}", which does not exist` });
+      else if (dep === name) problems.push({ path: `/parts/${name}/after`, message: 'a part cannot come after itself' });
+    }
+  }
+  return problems;
+}
+
+function normalize(value: Obj, file: string, files: string[], origins: Origins): { config?: Config; problems: ConfigProblem[] } {
+  const problems: ConfigProblem[] = [];
+  const root = path.dirname(file);
+  const relativeTo = (pointer: string) => path.dirname(originOf(origins, pointer, file));
+  const connection = normalizeConnection((value.connection ?? {}) as Obj);
+
+  let server: EmbeddedServerConfig | null = null;
+  if (value.server !== undefined) {
+    const s = (typeof value.server === 'string' ? { mode: value.server } : value.server) as Obj;
+    server = Object.freeze({
+      mode: 'embedded',
+      dir: path.resolve(relativeTo('/server'), typeof s.dir === 'string' ? s.dir : '.pgv'),
+      port: s.port === undefined ? 5432 : Number(s.port),
+      tcp: s.tcp === true,
+      settings: Object.freeze(Object.fromEntries(Object.entries((s.settings ?? {}) as Obj).map(([k, v]) => [k, String(v)]))),
+    });
+  }
+
+  const parts: Part[] = [];
+  for (const [name, raw] of Object.entries(value.parts as Record<string, Obj>)) {
+    const recipe = raw.recipe as RecipeName;
+    const dirKey = recipe === 'schema' ? 'schema' : 'deltas';
+    const pointer = `/parts/${name}/${dirKey}`;
+    const directory = path.resolve(relativeTo(pointer), String(raw[dirKey]));
+    const problem = directoryProblem(directory, String(raw[dirKey]));
+    if (problem) problems.push({ path: pointer, message: problem });
+
+    const table = parseQualifiedName(typeof raw.upgrades_table === 'string' ? raw.upgrades_table : 'pgv.upgrades');
+    if ('problem' in table) problems.push({ path: `/parts/${name}/upgrades_table`, message: table.problem });
+    const lock = raw.ddl_lock_timeout === undefined ? 0 : parseDurationMs(raw.ddl_lock_timeout as string | number);
+
+    parts.push(
+      Object.freeze({
+        name,
+        recipe,
+        dbname: String(raw.dbname),
+        connection: Object.freeze({ ...connection, ...normalizeConnection((raw.connection ?? {}) as Obj), dbname: String(raw.dbname) }),
+        directory,
+        upgradesTable: 'problem' in table ? { schema: 'pgv', name: 'upgrades' } : table,
+        ignore: Object.freeze(asList(raw.ignore)),
+        excludeSchemas: Object.freeze(asList(raw.exclude_schemas)),
+        excludeColumns: Object.freeze(asList(raw.exclude_columns)),
+        create: raw.create === true,
+        snapshot: raw.snapshot === true,
+        after: Object.freeze(asList(raw.after)),
+        ignoreFiles: Object.freeze(asList(raw.ignore_files)),
+        variables: Object.freeze(Object.fromEntries(Object.entries((raw.variables ?? {}) as Obj).map(([k, v]) => [k, String(v)]))),
+        ddlLockTimeoutMs: lock,
+        options: Object.freeze({ ...raw }),
+      }),
+    );
+  }
+  problems.push(...cycleProblems(parts));
+  if (problems.length) return { problems };
+  return {
+    problems,
+    config: Object.freeze({ file, files: Object.freeze(files), root, server, connection: Object.freeze(connection), parts: Object.freeze(parts) }),
+  };
+}
+
+function normalizeConnection(raw: Obj): ConnectionOptions {
+  const out: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (v === null || v === undefined) continue;
+    out[k] = k === 'port' || k === 'connect_timeout' ? Number(v) : String(v);
+  }
+  return out as ConnectionOptions;
+}
+
+function directoryProblem(dir: string, given: string): string | undefined {
+  try {
+    if (!statSync(dir).isDirectory()) return `${given} is not a directory (resolved to ${dir})`;
+  } catch {
+    return `directory ${given} does not exist (resolved to ${dir})`;
+  }
+  return undefined;
+}
+
+function cycleProblems(parts: readonly Part[]): ConfigProblem[] {
+  const byName = new Map(parts.map((p) => [p.name, p]));
+  const state = new Map<string, 'visiting' | 'done'>();
+  const problems: ConfigProblem[] = [];
+  const visit = (name: string, chain: string[]) => {
+    if (state.get(name) === 'done') return;
+    if (state.get(name) === 'visiting') {
+      const cycle = [...chain.slice(chain.indexOf(name)), name];
+      problems.push({ path: `/parts/${name}/after`, message: `dependency cycle: ${cycle.join(' -> ')}` });
+      return;
+    }
+    state.set(name, 'visiting');
+    for (const dep of byName.get(name)?.after ?? []) visit(dep, [...chain, name]);
+    state.set(name, 'done');
+  };
+  for (const p of parts) visit(p.name, []);
+  return problems;
+}
+
+function asList(v: Json | undefined): string[] {
+  if (v === undefined || v === null) return [];
+  return Array.isArray(v) ? v.map(String) : [String(v)];
+}
+
+function invalid(file: string, problems: Array<ConfigProblem & { file: string }>): PgvError {
+  const count = problems.length;
+  return new PgvError('config_invalid', `${file}: ${count} problem${count === 1 ? '' : 's'} in the config`, {
+    details: problems.map((p) => `${p.file}: ${p.path || '/'}: ${p.message}`),
+    hint: 'Fix the keys named above; `pgv validate` checks the config without touching a database.',
+    data: { file, problems },
+  });
+}

@@ -1,0 +1,84 @@
+/**
+ * The validated, normalized configuration: what every command downstream of the config loader
+ * reads. Built by `resolveConfig` from raw files; frozen; paths absolute; substitutions done.
+ */
+
+/** libpq-style connection settings. Every field is optional: libpq defaults and PG* fill gaps. */
+export interface ConnectionOptions {
+  readonly url?: string;
+  readonly host?: string;
+  readonly port?: number;
+  readonly user?: string;
+  readonly password?: string;
+  readonly dbname?: string;
+  readonly sslmode?: string;
+  readonly service?: string;
+  readonly application_name?: string;
+  readonly connect_timeout?: number;
+}
+
+/** The project-local PostgreSQL that `server: embedded` asks for. */
+export interface EmbeddedServerConfig {
+  readonly mode: 'embedded';
+  /** Absolute directory holding the cluster (`data/`), its socket directory and its log. */
+  readonly dir: string;
+  readonly port: number;
+  /** Listen on 127.0.0.1 as well as the private socket. */
+  readonly tcp: boolean;
+  /** Extra postgresql.conf settings. */
+  readonly settings: Readonly<Record<string, string>>;
+}
+
+/** The recipes pgv knows. */
+export type RecipeName = 'schema' | 'deltas';
+
+/** A schema-qualified table name. */
+export interface QualifiedName {
+  readonly schema: string;
+  readonly name: string;
+}
+
+/** One named part: one database and the scripts that describe it. */
+export interface Part {
+  readonly name: string;
+  readonly recipe: RecipeName;
+  /** The database; also in `connection.dbname`. */
+  readonly dbname: string;
+  /** Connection settings: config-wide defaults merged with the part's own. */
+  readonly connection: ConnectionOptions;
+  /** Absolute path of the schema directory (recipe schema) or delta directory (recipe deltas). */
+  readonly directory: string;
+  readonly upgradesTable: QualifiedName;
+  /** Object kinds that `check` skips. */
+  readonly ignore: readonly string[];
+  readonly excludeSchemas: readonly string[];
+  readonly excludeColumns: readonly string[];
+  /** Create the database when it is missing. */
+  readonly create: boolean;
+  /** Take a snapshot before upgrading and revert on failure. */
+  readonly snapshot: boolean;
+  /** Parts that must be applied before this one. */
+  readonly after: readonly string[];
+  /** Glob patterns of files in the delta directory that are not deltas. */
+  readonly ignoreFiles: readonly string[];
+  /** Values for placeholders in scripts. */
+  readonly variables: Readonly<Record<string, string>>;
+  /** `lock_timeout` for the DDL a script runs, in milliseconds (0: none). */
+  readonly ddlLockTimeoutMs: number;
+  /** The raw options after substitution, as `pgv validate` shows them. */
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+/** A loaded, validated configuration. */
+export interface Config {
+  /** The config file given or found. */
+  readonly file: string;
+  /** Every file read, the given one last (extends first). */
+  readonly files: readonly string[];
+  /** Directory of `file`: relative paths resolve against it. */
+  readonly root: string;
+  readonly server: EmbeddedServerConfig | null;
+  readonly connection: ConnectionOptions;
+  /** Parts in the order the config declares them. */
+  readonly parts: readonly Part[];
+}

@@ -1,0 +1,121 @@
+/**
+ * Validating raw config data against schemas/pgv.config.schema.json: the one home of ajv.
+ * Returns every problem at once as plain messages; never throws for invalid data.
+ */
+import { readFileSync } from 'node:fs';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { schemaPath } from '../util/paths.js';
+import { closest } from '../util/suggest.js';
+
+/** One problem in a config: where (a JSON pointer) and what. */
+export interface ConfigProblem {
+  /** JSON pointer into the merged config, `/parts/app/schema`; `` for the root. */
+  readonly path: string;
+  readonly message: string;
+}
+
+const validators = new Map<string, ValidateFunction>();
+
+function validatorFor(schemaFile: string): ValidateFunction {
+  let v = validators.get(schemaFile);
+  if (!v) {
+    const schema = JSON.parse(readFileSync(schemaPath(schemaFile), 'utf8'));
+    const ajv = new Ajv({ allErrors: true, verbose: true, strict: false });
+    v = ajv.compile(schema);
+    validators.set(schemaFile, v);
+  }
+  return v;
+}
+
+/** Validate `data` against a schema under schemas/; returns the problems, empty when valid. */
+export function validateAgainst(schemaFile: string, data: unknown): ConfigProblem[] {
+  const validate = validatorFor(schemaFile);
+  if (validate(data)) return [];
+  return formatErrors(validate.errors ?? []);
+}
+
+/** Turn ajv's errors into one plain message per problem, without the noise of oneOf branches. */
+export function formatErrors(errors: readonly ErrorObject[]): ConfigProblem[] {
+  const oneOfs = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf');
+  const kept = errors.filter((e) => {
+    if (e.keyword === 'if') return false;
+    // Errors inside a failed oneOf branch are summarized by the oneOf itself.
+    return !oneOfs.some((o) => o !== e && e.schemaPath.startsWith(o.schemaPath + '/'));
+  });
+  const seen = new Set<string>();
+  const problems: ConfigProblem[] = [];
+  for (const e of kept) {
+    const p = problemOf(e);
+    const key = `${p.path}\0${p.message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      problems.push(p);
+    }
+  }
+  return problems;
+}
+
+function problemOf(e: ErrorObject): ConfigProblem {
+  const at = e.instancePath;
+  switch (e.keyword) {
+    case 'additionalProperty':
+    case 'additionalProperties': {
+      const key = (e.params as { additionalProperty: string }).additionalProperty;
+      const known = Object.keys((e.parentSchema as { properties?: object })?.properties ?? {});
+      const guess = closest(key, known);
+      const suffix = guess ? `; did you mean "${guess}"?` : known.length ? `; known keys: ${known.join(', ')}` : '';
+      return { path: `${at}/${escapePointer(key)}`, message: `unknown key "${key}"${suffix}` };
+    }
+    case 'required': {
+      const missing = (e.params as { missingProperty: string }).missingProperty;
+      return { path: at, message: `missing required key "${missing}"` };
+    }
+    case 'enum': {
+      const allowed = (e.params as { allowedValues: unknown[] }).allowedValues;
+      const guess = typeof e.data === 'string' ? closest(e.data, allowed.map(String)) : undefined;
+      return {
+        path: at,
+        message: `must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}, not ${JSON.stringify(e.data)}${guess ? `; did you mean "${guess}"?` : ''}`,
+      };
+    }
+    case 'const':
+      return { path: at, message: `must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}` };
+    case 'oneOf':
+    case 'anyOf': {
+      const forms = ((e.schema as object[]) ?? []).map(describeSchema).filter(Boolean);
+      return { path: at, message: `must be ${forms.join(' or ')}, not ${describeValue(e.data)}` };
+    }
+    case 'type':
+      return { path: at, message: `must be ${String((e.params as { type: string }).type).replace(',', ' or ')}, not ${describeValue(e.data)}` };
+    case 'propertyNames': {
+      const name = (e.params as { propertyName: string }).propertyName;
+      return { path: `${at}/${escapePointer(name)}`, message: `"${name}" is not a valid name (letters, digits, _ . -; at most 63 characters; not starting with a digit)` };
+    }
+    default:
+      return { path: at, message: e.message ?? `fails ${e.keyword}` };
+  }
+}
+
+function describeSchema(s: object): string {
+  const schema = s as { const?: unknown; type?: string | string[]; $ref?: string; items?: unknown; enum?: unknown[] };
+  if ('const' in schema) return JSON.stringify(schema.const);
+  if (schema.$ref) return 'an object';
+  if (schema.type === 'array') return 'a list';
+  if (schema.type === 'object') return 'an object';
+  if (schema.type === 'integer') return 'an integer';
+  if (schema.type === 'string') return 'a string';
+  if (Array.isArray(schema.type)) return schema.type.join(' or ');
+  return schema.type ?? '';
+}
+
+function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'an object';
+  const text = JSON.stringify(v);
+  return text.length > 40 ? `${typeof v} ${text.slice(0, 37)}...` : text;
+}
+
+function escapePointer(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}

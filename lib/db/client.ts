@@ -1,0 +1,164 @@
+/**
+ * Talking to PostgreSQL: the one home of `pg`. Opens connections from a ConnectionSpec, maps
+ * connection failures to PgvErrors that never contain the password, and offers the scoped
+ * helpers the rest of pgv uses (withClient, withTransaction).
+ */
+import pg from 'pg';
+import { PgvError } from '../errors.js';
+import { describeConnection, type ConnectionSpec } from './connection.js';
+
+/** A server-reported error, as plain data (SQLSTATE, position, detail, hint). */
+export interface ServerError {
+  readonly sqlstate: string;
+  readonly message: string;
+  readonly severity?: string;
+  /** 1-based character offset into the query text. */
+  readonly position?: number;
+  readonly detail?: string;
+  readonly hint?: string;
+  readonly where?: string;
+}
+
+/** An open session. */
+export interface Db {
+  readonly spec: ConnectionSpec;
+  /** Run SQL. Without params a string may hold many statements (simple query protocol). */
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<{ rows: Row[]; rowCount: number }>;
+  /** The backend's process id (for pg_stat_activity and pg_terminate_backend). */
+  readonly backendPid: number;
+  end(): Promise<void>;
+}
+
+/** Extract the server's error fields, or undefined when `e` did not come from the server. */
+export function serverErrorOf(e: unknown): ServerError | undefined {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (!(e instanceof pg.DatabaseError) && !(e instanceof Error && typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code))) {
+    return undefined;
+  }
+  const d = e as pg.DatabaseError;
+  return {
+    sqlstate: d.code ?? 'XX000',
+    message: d.message,
+    ...(d.severity ? { severity: d.severity } : {}),
+    ...(d.position ? { position: Number(d.position) } : {}),
+    ...(d.detail ? { detail: d.detail } : {}),
+    ...(d.hint ? { hint: d.hint } : {}),
+    ...(d.where ? { where: d.where } : {}),
+  };
+}
+
+function sslOption(mode: string): pg.ClientConfig['ssl'] {
+  switch (mode) {
+    case 'require':
+    case 'no-verify':
+      return { rejectUnauthorized: false };
+    case 'verify-ca':
+    case 'verify-full':
+      return { rejectUnauthorized: true };
+    default:
+      // libpq's prefer/allow fall back to plain connections; pg cannot, so they mean no TLS here.
+      return false;
+  }
+}
+
+/** Open a session; connection failures become PgvErrors (exit 3) naming the target, not the password. */
+export async function connect(spec: ConnectionSpec): Promise<Db> {
+  const client = new pg.Client({
+    host: spec.host,
+    port: spec.port,
+    user: spec.user,
+    database: spec.dbname,
+    password: spec.password ?? '',
+    ssl: sslOption(spec.sslmode),
+    application_name: spec.application_name,
+    connectionTimeoutMillis: spec.connect_timeout ? spec.connect_timeout * 1000 : 30_000,
+  });
+  let lost: Error | undefined;
+  // An idle connection that drops emits 'error'; keep it for the next query instead of crashing.
+  client.on('error', (e) => {
+    lost = e;
+  });
+  try {
+    await client.connect();
+  } catch (e) {
+    await client.end().catch(() => undefined);
+    throw connectionError(spec, e);
+  }
+  const backendPid = (client as unknown as { processID: number }).processID;
+  return {
+    spec,
+    backendPid,
+    async query<Row>(sql: string, params?: readonly unknown[]) {
+      if (lost) throw lostError(spec, lost);
+      try {
+        const result = params ? await client.query(sql, params as unknown[]) : await client.query(sql);
+        // A multi-statement string yields one result per statement; callers want the last.
+        const last = Array.isArray(result) ? result[result.length - 1] : result;
+        return { rows: (last?.rows ?? []) as Row[], rowCount: last?.rowCount ?? 0 };
+      } catch (e) {
+        if (serverErrorOf(e)) throw e;
+        throw lostError(spec, e);
+      }
+    },
+    async end() {
+      await client.end().catch(() => undefined);
+    },
+  };
+}
+
+/** Run `fn` with a session that is always closed afterwards. */
+export async function withClient<T>(spec: ConnectionSpec, fn: (db: Db) => Promise<T>): Promise<T> {
+  const db = await connect(spec);
+  try {
+    return await fn(db);
+  } finally {
+    await db.end();
+  }
+}
+
+/** Run `fn` inside BEGIN … COMMIT; roll back and rethrow on any error. */
+export async function withTransaction<T>(db: Db, fn: () => Promise<T>): Promise<T> {
+  await db.query('BEGIN');
+  try {
+    const value = await fn();
+    await db.query('COMMIT');
+    return value;
+  } catch (e) {
+    await db.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  }
+}
+
+function connectionError(spec: ConnectionSpec, e: unknown): PgvError {
+  const server = serverErrorOf(e);
+  const target = describeConnection(spec);
+  const reason = scrub(server?.message ?? (e as Error)?.message ?? String(e), spec);
+  if (server?.sqlstate === '3D000') {
+    return new PgvError('database_missing', `database "${spec.dbname}" does not exist (${target})`, {
+      hint: 'Create it, or set `create: true` on the part so that `pgv apply` creates it.',
+      data: { database: spec.dbname, sqlstate: server.sqlstate },
+    });
+  }
+  const code = (e as NodeJS.ErrnoException)?.code;
+  const hint =
+    server?.sqlstate === '28P01' || server?.sqlstate === '28000'
+      ? 'Check the user and password (config `connection`, PGPASSWORD or ~/.pgpass).'
+      : code === 'ECONNREFUSED' || code === 'ENOENT'
+        ? 'Is the server running there? For the embedded server: `pgv server start`. Otherwise check host and port (config `connection` or PGHOST/PGPORT).'
+        : 'Check the connection settings (config `connection`, PG* variables, pg_service.conf).';
+  return new PgvError('connection_failed', `cannot connect to ${target}: ${reason}`, {
+    hint,
+    data: { target, ...(server ? { sqlstate: server.sqlstate } : {}), ...(code ? { errno: code } : {}) },
+  });
+}
+
+function lostError(spec: ConnectionSpec, e: unknown): PgvError {
+  return new PgvError('connection_failed', `lost the connection to ${describeConnection(spec)}: ${scrub((e as Error)?.message ?? String(e), spec)}`, {
+    hint: 'The server closed the session or went away; run the command again once it is back (pgv resumes where it stopped).',
+  });
+}
+
+/** Remove the password from any text we are about to show, whatever echoed it. */
+function scrub(text: string, spec: ConnectionSpec): string {
+  return spec.password ? text.split(spec.password).join('***') : text;
+}

@@ -1,0 +1,28 @@
+/**
+ * The one place identifiers become SQL text. Every identifier pgv pastes into SQL goes through
+ * `quoteIdent`; values go through `$1` parameters, never through string building.
+ */
+import type { QualifiedName } from '../config/types.js';
+
+/** Quote an identifier: always double-quoted, embedded quotes doubled, NUL refused. */
+export function quoteIdent(name: string): string {
+  if (name.includes('\u0000')) throw new RangeError('identifier contains a NUL character');
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** `"schema"."name"`. */
+export function quoteQualified(q: QualifiedName): string {
+  return `${quoteIdent(q.schema)}.${quoteIdent(q.name)}`;
+}
+
+/** A qualified name for humans: schema.name, quoted only where SQL would need it. */
+export function displayQualified(q: QualifiedName): string {
+  const show = (s: string) => (/^[a-z_][a-z0-9_$]*$/.test(s) ? s : quoteIdent(s));
+  return `${show(q.schema)}.${show(q.name)}`;
+}
+
+/** Quote a string literal for the few statements that take no parameters (COMMENT ON). */
+export function quoteLiteral(value: string): string {
+  if (value.includes('\u0000')) throw new RangeError('literal contains a NUL character');
+  return `'${value.replace(/'/g, "''")}'`;
+}

@@ -1,0 +1,101 @@
+/**
+ * The ledger: the part's upgrades table, one row per applied script. SQL builders are pure; the
+ * functions taking a Db run them. The table carries its format version in its comment so later
+ * pgv releases can upgrade it.
+ */
+import type { QualifiedName } from '../config/types.js';
+import type { Db } from './client.js';
+import { quoteIdent, quoteLiteral, quoteQualified } from './ident.js';
+
+/** The ledger format this pgv writes. */
+export const ledgerFormat = 1;
+const formatComment = `pgv ledger format ${ledgerFormat}`;
+
+/** One ledger row, as pgv reads it. */
+export interface LedgerRow {
+  readonly id: number;
+  readonly version: string;
+  readonly script: string;
+  readonly kind: string;
+  readonly checksum: string | null;
+  readonly installedBy: string;
+  readonly installedAt: string;
+  readonly durationMs: number | null;
+  readonly success: boolean;
+  readonly pgvVersion: string | null;
+}
+
+/** A ledger row to write. */
+export interface LedgerEntry {
+  readonly version: string;
+  readonly script: string;
+  readonly kind: string;
+  readonly checksum: string | null;
+  readonly durationMs: number | null;
+  readonly success: boolean;
+  readonly pgvVersion: string;
+}
+
+/** CREATE SCHEMA/TABLE for the ledger, safe to run twice. */
+export function createLedgerSql(table: QualifiedName): string {
+  const t = quoteQualified(table);
+  return [
+    `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(table.schema)}`,
+    `CREATE TABLE IF NOT EXISTS ${t} (
+  id bigserial PRIMARY KEY,
+  version text NOT NULL,
+  script text NOT NULL,
+  kind text NOT NULL,
+  checksum text,
+  installed_by text NOT NULL DEFAULT current_user,
+  installed_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+  duration_ms integer,
+  success boolean NOT NULL,
+  pgv_version text
+)`,
+    `COMMENT ON TABLE ${t} IS ${quoteLiteral(formatComment)}`,
+  ].join(';\n');
+}
+
+/** INSERT of one ledger row; parameters in the order of `ledgerInsertParams`. */
+export function insertLedgerSql(table: QualifiedName): string {
+  return `INSERT INTO ${quoteQualified(table)} (version, script, kind, checksum, duration_ms, success, pgv_version, installed_by) VALUES ($1, $2, $3, $4, $5, $6, $7, session_user)`;
+}
+
+/** Parameters for `insertLedgerSql`. */
+export function ledgerInsertParams(e: LedgerEntry): unknown[] {
+  return [e.version, e.script, e.kind, e.checksum, e.durationMs, e.success, e.pgvVersion];
+}
+
+/** Does the ledger table exist? Returns its format (null for a table pgv did not create). */
+export async function ledgerFormatOf(db: Db, table: QualifiedName): Promise<{ exists: boolean; format: number | null }> {
+  const { rows } = await db.query<{ oid: string | null; comment: string | null }>(
+    `SELECT c.oid::text AS oid, obj_description(c.oid, 'pg_class') AS comment
+       FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`,
+    [table.schema, table.name],
+  );
+  const row = rows[0];
+  if (!row) return { exists: false, format: null };
+  const m = /^pgv ledger format (\d+)$/.exec(row.comment ?? '');
+  return { exists: true, format: m ? Number(m[1]) : null };
+}
+
+/** Every row of the ledger, oldest first. */
+export async function readLedger(db: Db, table: QualifiedName): Promise<LedgerRow[]> {
+  const { rows } = await db.query<Record<string, unknown>>(
+    `SELECT id, version, script, kind, checksum, installed_by, installed_at, duration_ms, success, pgv_version FROM ${quoteQualified(table)} ORDER BY id`,
+  );
+  return rows.map((r) => ({
+    id: Number(r.id),
+    version: String(r.version),
+    script: String(r.script),
+    kind: String(r.kind),
+    checksum: r.checksum === null ? null : String(r.checksum),
+    installedBy: String(r.installed_by),
+    installedAt: r.installed_at instanceof Date ? r.installed_at.toISOString() : String(r.installed_at),
+    durationMs: r.duration_ms === null ? null : Number(r.duration_ms),
+    success: r.success === true,
+    pgvVersion: r.pgv_version === null ? null : String(r.pgv_version),
+  }));
+}

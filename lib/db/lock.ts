@@ -1,0 +1,38 @@
+/**
+ * One advisory lock per database for every mutating pgv command. A second runner waits up to a
+ * timeout, then fails naming the holder.
+ */
+import { PgvError } from '../errors.js';
+import type { Db } from './client.js';
+
+// Two-key advisory lock: ('pgv' as an int, 1). Advisory locks are per database already.
+const key1 = 0x706776;
+const key2 = 1;
+
+/** Take pgv's lock on the session's database, waiting up to `timeoutMs`. */
+export async function acquireLock(db: Db, timeoutMs: number, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let wait = 25;
+  for (;;) {
+    const { rows } = await db.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [key1, key2]);
+    if (rows[0]?.ok) return;
+    if (Date.now() >= deadline) break;
+    await sleep(Math.min(wait, Math.max(0, deadline - Date.now())));
+    wait = Math.min(wait * 2, 500);
+  }
+  const { rows } = await db.query<{ pid: number; application_name: string; usename: string; backend_start: Date; client: string | null }>(
+    `SELECT a.pid, a.application_name, a.usename, a.backend_start, a.client_addr::text AS client
+       FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
+      WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1 AND l.objid = $2 AND l.objsubid = 2
+        AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())`,
+    [key1, key2],
+  );
+  const h = rows[0];
+  const holder = h
+    ? `pid ${h.pid} (${h.application_name || 'no application name'}, user ${h.usename}${h.client ? ` from ${h.client}` : ''}, connected since ${new Date(h.backend_start).toISOString()})`
+    : 'another session (it has just released the lock)';
+  throw new PgvError('lock_timeout', `database "${db.spec.dbname}" is locked by ${holder}; gave up after ${Math.round(timeoutMs / 1000)} s`, {
+    hint: 'Another pgv is working on this database. Wait for it and run again, or raise --lock-timeout.',
+    data: { database: db.spec.dbname, ...(h ? { holder_pid: h.pid, holder_application: h.application_name } : {}) },
+  });
+}

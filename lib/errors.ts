@@ -1,0 +1,103 @@
+/**
+ * The two kinds of failure pgv knows. A PgvError is something the user can act on: it carries a
+ * stable code, a one-line message, a hint with the next action, and an exit code from the
+ * contract in DESIGN.md. Anything else that escapes is a bug and is reported with its stack.
+ */
+
+/** Exit codes of the command-line contract (DESIGN.md). */
+export const ExitCode = {
+  ok: 0,
+  differences: 1,
+  usage: 2,
+  failed: 3,
+  internal: 70,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Stable error codes; scripts may match on them in `--json` output. */
+export type ErrorCode =
+  | 'usage'
+  | 'config_not_found'
+  | 'config_parse'
+  | 'config_invalid'
+  | 'config_substitution'
+  | 'connection_failed'
+  | 'database_missing'
+  | 'server_binaries_missing'
+  | 'server_failed'
+  | 'script_failed'
+  | 'scripts_invalid'
+  | 'refused'
+  | 'not_implemented'
+  | 'lock_timeout';
+
+const exitCodeOf: Record<ErrorCode, ExitCode> = {
+  usage: ExitCode.usage,
+  config_not_found: ExitCode.usage,
+  config_parse: ExitCode.usage,
+  config_invalid: ExitCode.usage,
+  config_substitution: ExitCode.usage,
+  scripts_invalid: ExitCode.usage,
+  not_implemented: ExitCode.usage,
+  connection_failed: ExitCode.failed,
+  database_missing: ExitCode.failed,
+  server_binaries_missing: ExitCode.failed,
+  server_failed: ExitCode.failed,
+  script_failed: ExitCode.failed,
+  refused: ExitCode.failed,
+  lock_timeout: ExitCode.failed,
+};
+
+/** Options of a PgvError besides its code and message. */
+export interface PgvErrorOptions {
+  /** The next thing the user should do. */
+  hint?: string;
+  /** Further lines: one per problem for a config with several mistakes, a script excerpt, etc. */
+  details?: string[];
+  /** Structured data for `--json`. */
+  data?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+/** An error the user can act on. Never carries a password. */
+export class PgvError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+  readonly details: readonly string[];
+  readonly data: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, message: string, options: PgvErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'PgvError';
+    this.code = code;
+    this.hint = options.hint;
+    this.details = Object.freeze([...(options.details ?? [])]);
+    this.data = Object.freeze({ ...(options.data ?? {}) });
+  }
+
+  /** The process exit code this error maps to. */
+  get exitCode(): ExitCode {
+    return exitCodeOf[this.code];
+  }
+
+  /** The error as plain data for `--json`. */
+  toJSON(): Record<string, unknown> {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.hint ? { hint: this.hint } : {}),
+      ...(this.details.length ? { details: this.details } : {}),
+      ...(Object.keys(this.data).length ? { data: this.data } : {}),
+    };
+  }
+}
+
+/** True when `e` is a PgvError (also across duplicated module instances). */
+export function isPgvError(e: unknown): e is PgvError {
+  return e instanceof PgvError || (e instanceof Error && e.name === 'PgvError' && 'code' in e);
+}
+
+/** A usage error: bad flags, unknown commands (exit 2). */
+export function usageError(message: string, hint?: string): PgvError {
+  return new PgvError('usage', message, { hint });
+}

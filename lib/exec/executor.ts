@@ -1,0 +1,115 @@
+/**
+ * The executor: one listr2 task per part (concurrent where `after` allows), one subtask per step.
+ * The one home of listr2. Returns a RunResult; never prints anything but progress.
+ */
+import { Listr, ListrLogger, ProcessOutput, type ListrTask } from 'listr2';
+import { isPgvError } from '../errors.js';
+import type { PartPlan, Plan, Step } from '../plan/types.js';
+import type { PartResult, RunResult, StepResult } from './result.js';
+
+/** How progress is shown: a live task list, plain lines, or nothing. */
+export type ProgressStyle = 'live' | 'lines' | 'none';
+
+/** The executor's view of a part job (see part-job.ts). */
+export interface Job {
+  begin(initial: PartPlan, onCreated: (step: Step, ms: number) => void): Promise<PartPlan>;
+  run(step: Step): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Executor options. */
+export interface ExecuteOptions {
+  readonly progress: ProgressStyle;
+  /** Parts run at once (when `after` allows). */
+  readonly concurrency: number;
+  /** Where progress goes (stderr, so stdout holds only the report). */
+  readonly stream: NodeJS.WriteStream;
+}
+
+/** Run a plan: `jobFor(part)` supplies the part's job. */
+export async function executePlan(plan: Plan, jobFor: (part: PartPlan) => Job, options: ExecuteOptions): Promise<RunResult> {
+  const t0 = performance.now();
+  const results = new Map<string, PartResult>();
+  const finished = new Map<string, Promise<PartResult>>();
+  const resolvers = new Map<string, (r: PartResult) => void>();
+  for (const p of plan.parts) finished.set(p.name, new Promise((resolve) => resolvers.set(p.name, resolve)));
+  const settle = (r: PartResult) => {
+    results.set(r.name, r);
+    resolvers.get(r.name)!(r);
+  };
+
+  const tasks: ListrTask[] = plan.parts.map((partPlan) => ({
+    title: partTitle(partPlan),
+    task: async (_ctx, task) => {
+      const start = performance.now();
+      const deps = await Promise.all(partPlan.after.filter((d) => finished.has(d)).map((d) => finished.get(d)!));
+      const failedDep = deps.find((d) => d.status === 'failed' || d.status === 'skipped');
+      if (failedDep) {
+        settle({ name: partPlan.name, database: partPlan.database, status: 'skipped', steps: [], durationMs: 0, error: { message: `part ${failedDep.name} did not succeed` } });
+        task.skip(`${partPlan.name}: skipped, part ${failedDep.name} did not succeed`);
+        return;
+      }
+      const stepResults: StepResult[] = [];
+      const job = jobFor(partPlan);
+      let current: Step | undefined;
+      let stepStart = 0;
+      try {
+        const fresh = await job.begin(partPlan, (step, ms) => stepResults.push({ step, status: 'done', durationMs: ms }));
+        if (fresh.steps.length === 0) {
+          task.title = `${partPlan.name}: up to date${fresh.current !== null ? ` (version ${fresh.current})` : ''}`;
+        }
+        for (const step of fresh.steps) {
+          current = step;
+          stepStart = performance.now();
+          const title = `${partPlan.name}: ${step.title}`;
+          if (options.progress === 'lines') task.output = `${title} ...`;
+          task.title = title;
+          await job.run(step);
+          const ms = performance.now() - stepStart;
+          stepResults.push({ step, status: 'done', durationMs: ms });
+          if (options.progress === 'lines') task.output = `${title} done (${formatMs(ms)})`;
+          current = undefined;
+        }
+        const applied = stepResults.length > 0;
+        task.title = applied ? `${partPlan.name}: ${stepResults.length} step${stepResults.length === 1 ? '' : 's'} done${fresh.target !== null ? `, now at version ${fresh.target}` : ''}` : task.title;
+        settle({ name: partPlan.name, database: partPlan.database, status: applied ? 'applied' : 'unchanged', steps: stepResults, durationMs: performance.now() - start });
+      } catch (e) {
+        if (current) stepResults.push({ step: current, status: 'failed', durationMs: performance.now() - stepStart, message: (e as Error)?.message });
+        settle({ name: partPlan.name, database: partPlan.database, status: 'failed', steps: stepResults, durationMs: performance.now() - start, error: e });
+        throw e instanceof Error ? e : new Error(String(e));
+      } finally {
+        await job.close();
+      }
+    },
+    // A part that failed does not stop independent parts.
+    exitOnError: false,
+  }));
+
+  const listr = new Listr(tasks, {
+    concurrent: Math.max(1, options.concurrency),
+    exitOnError: false,
+    collectErrors: false,
+    registerSignalListeners: false,
+    renderer: options.progress === 'live' ? 'default' : options.progress === 'lines' ? 'simple' : 'silent',
+    fallbackRenderer: 'simple',
+    rendererOptions: { logger: new ListrLogger({ processOutput: new ProcessOutput(options.stream, options.stream) }) },
+    fallbackRendererOptions: { logger: new ListrLogger({ processOutput: new ProcessOutput(options.stream, options.stream) }) },
+  } as never);
+  await listr.run().catch(() => undefined);
+
+  const parts = plan.parts.map((p) => results.get(p.name) ?? { name: p.name, database: p.database, status: 'skipped' as const, steps: [], durationMs: 0 });
+  return { ok: parts.every((p) => p.status === 'applied' || p.status === 'unchanged'), parts, durationMs: performance.now() - t0 };
+}
+
+function partTitle(p: PartPlan): string {
+  return `${p.name} (${p.database})`;
+}
+
+function formatMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
+}
+
+/** True when the error is one a user can act on (for reporters). */
+export function isUserError(e: unknown): boolean {
+  return isPgvError(e);
+}

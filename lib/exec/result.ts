@@ -1,0 +1,29 @@
+/** What a run did, as data: every step's outcome, so a partial run is reported exactly. */
+import type { Step } from '../plan/types.js';
+
+/** The outcome of one step. */
+export interface StepResult {
+  readonly step: Step;
+  readonly status: 'done' | 'failed' | 'skipped';
+  readonly durationMs: number;
+  /** Why it was skipped, or the error's message. */
+  readonly message?: string;
+}
+
+/** The outcome of one part. */
+export interface PartResult {
+  readonly name: string;
+  readonly database: string;
+  readonly status: 'applied' | 'unchanged' | 'failed' | 'skipped';
+  readonly steps: readonly StepResult[];
+  readonly durationMs: number;
+  /** The error that stopped the part (a PgvError's JSON, or an internal error's message). */
+  readonly error?: unknown;
+}
+
+/** The outcome of `pgv apply`. */
+export interface RunResult {
+  readonly ok: boolean;
+  readonly parts: readonly PartResult[];
+  readonly durationMs: number;
+}

@@ -1,0 +1,56 @@
+/** The whole plan: every selected part, in an order that respects `after`. Pure. */
+import type { Part } from '../config/types.js';
+import { PgvError } from '../errors.js';
+import { displayQualified } from '../db/ident.js';
+import type { ScriptSet } from '../recipes/types.js';
+import { planSchemaPart } from './plan-schema-part.js';
+import type { ObservedPart, PartPlan, Plan } from './types.js';
+
+/** Everything the planner needs about one part. */
+export interface PartInput {
+  readonly part: Part;
+  readonly observed: ObservedPart;
+  readonly scripts: ScriptSet;
+}
+
+/** Plan every part; parts come out in dependency order, ties in config order. */
+export function buildPlan(inputs: readonly PartInput[]): Plan {
+  const parts = orderParts(inputs.map((i) => i.part)).map((part) => {
+    const input = inputs.find((i) => i.part.name === part.name)!;
+    return planPart(input);
+  });
+  return { parts };
+}
+
+function planPart({ part, observed, scripts }: PartInput): PartPlan {
+  switch (part.recipe) {
+    case 'schema':
+      return planSchemaPart(part, observed, scripts, displayQualified(part.upgradesTable));
+    case 'deltas':
+      throw new PgvError('not_implemented', `part ${part.name}: the deltas recipe is not implemented yet`, {
+        hint: 'Use recipe: schema for now.',
+      });
+  }
+}
+
+/** Topological order of parts by `after`, stable with respect to the given order. */
+export function orderParts(parts: readonly Part[]): Part[] {
+  const selected = new Set(parts.map((p) => p.name));
+  const done = new Set<string>();
+  const out: Part[] = [];
+  const remaining = [...parts];
+  while (remaining.length) {
+    const index = remaining.findIndex((p) => p.after.every((d) => done.has(d) || !selected.has(d)));
+    // Cycles are rejected when the config is loaded; this only guards against misuse.
+    if (index < 0) throw new Error(`dependency cycle among parts ${remaining.map((p) => p.name).join(', ')}`);
+    const [next] = remaining.splice(index, 1);
+    out.push(next!);
+    done.add(next!.name);
+  }
+  return out;
+}
+
+/** True when the plan would change nothing. */
+export function isEmptyPlan(plan: Plan): boolean {
+  return plan.parts.every((p) => p.steps.length === 0);
+}

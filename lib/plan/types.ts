@@ -1,0 +1,88 @@
+/** A plan is data: what `pgv apply` would do, step by step, and why. */
+
+/** What the planner knows of a part's database (read by db/observe.ts). */
+export interface ObservedPart {
+  readonly exists: boolean;
+  /** server_version_num, when the database exists. */
+  readonly serverVersion?: number;
+  readonly ledger: {
+    readonly exists: boolean;
+    readonly format: number | null;
+    readonly rows: ReadonlyArray<{
+      readonly version: string;
+      readonly script: string;
+      readonly kind: string;
+      readonly checksum: string | null;
+      readonly success: boolean;
+      readonly installedAt: string;
+    }>;
+  };
+  /** Tables outside system schemas and extensions, not counting the ledger. */
+  readonly userTables: number;
+}
+
+interface StepBase {
+  /** Stable within a plan: `PART:kind:script`. */
+  readonly id: string;
+  readonly title: string;
+  /** Why the step is needed. */
+  readonly reason: string;
+}
+
+/** CREATE DATABASE (the part has `create: true`). */
+export interface CreateDatabaseStep extends StepBase {
+  readonly kind: 'create-database';
+  readonly database: string;
+}
+
+/** Create the ledger table (and its schema). */
+export interface CreateLedgerStep extends StepBase {
+  readonly kind: 'create-ledger';
+  readonly table: string;
+}
+
+/** Ask a precondition whether an update may run. */
+export interface PreconditionStep extends StepBase {
+  readonly kind: 'precondition';
+  readonly script: string;
+  readonly version: string;
+}
+
+/** Run one script and record it in the ledger, atomically unless it says otherwise. */
+export interface RunScriptStep extends StepBase {
+  readonly kind: 'run-script';
+  readonly script: string;
+  readonly version: string;
+  readonly scriptKind: 'init' | 'update' | 'delta';
+  readonly transactional: boolean;
+}
+
+/** One step of a plan. */
+export type Step = CreateDatabaseStep | CreateLedgerStep | PreconditionStep | RunScriptStep;
+
+/** An applied script whose file has changed (or vanished) since. */
+export interface ChangedScript {
+  readonly version: string;
+  readonly script: string;
+  readonly change: 'modified' | 'missing';
+}
+
+/** The plan of one part. */
+export interface PartPlan {
+  readonly name: string;
+  readonly database: string;
+  readonly recipe: string;
+  /** The version the database is at (null: not initialised). */
+  readonly current: string | null;
+  /** The version it will be at after the plan. */
+  readonly target: string | null;
+  readonly steps: readonly Step[];
+  readonly changed: readonly ChangedScript[];
+  /** Parts that must finish first. */
+  readonly after: readonly string[];
+}
+
+/** The plan of a run: parts in an order that respects `after`. */
+export interface Plan {
+  readonly parts: readonly PartPlan[];
+}

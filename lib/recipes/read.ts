@@ -1,0 +1,43 @@
+/** Reading script files: bytes → checksum and text, with a clear error for non-text files. */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { PgvError } from '../errors.js';
+
+/** A file's text and the sha256 of its bytes. */
+export interface FileContent {
+  readonly text: string;
+  readonly checksum: string;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Read a script file; PgvError when it is not UTF-8 text. */
+export function readScriptFile(file: string): FileContent {
+  const bytes = readFileSync(file);
+  const checksum = createHash('sha256').update(bytes).digest('hex');
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw new PgvError('scripts_invalid', `${file}: not UTF-8 text`, {
+      hint: 'Save the script as UTF-8 (iconv -f LATIN1 -t UTF-8 …).',
+      data: { file },
+    });
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = ' ' + text.slice(1); // a BOM keeps its column
+  return { text, checksum };
+}
+
+/** The names of the regular files in a directory, sorted. */
+export function listFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isFile() || e.isSymbolicLink())
+    .map((e) => e.name)
+    .sort();
+}
+
+/** Join a directory and a file name. */
+export function inDirectory(dir: string, name: string): string {
+  return path.join(dir, name);
+}

@@ -1,0 +1,39 @@
+/** What recipes produce: the ordered scripts of a part, read and checksummed. */
+import type { PreparedScript } from '../sql/prepare-types.js';
+
+/** What a ledger row says a script did. */
+export type ScriptKind = 'init' | 'update' | 'delta' | 'baseline';
+
+/** One SQL script file of a part. */
+export interface Script {
+  /** File name inside the part's directory (`update3.sql`). */
+  readonly name: string;
+  readonly path: string;
+  /** The version it brings the database to, as text (`3`, `1.2.10`). */
+  readonly version: string;
+  readonly kind: ScriptKind;
+  /** sha256 of the file's bytes, hex. */
+  readonly checksum: string;
+  readonly prepared: PreparedScript;
+}
+
+/** A precondition guarding one update. */
+export interface Precondition {
+  readonly name: string;
+  readonly path: string;
+  readonly version: string;
+  readonly language: 'sql' | 'js';
+  /** SQL text for `sql` preconditions. */
+  readonly text?: string;
+}
+
+/** Every script of a part in the order it would run from an empty database. */
+export interface ScriptSet {
+  readonly directory: string;
+  readonly init?: Script;
+  /** Updates (or deltas) in version order. */
+  readonly updates: readonly Script[];
+  readonly preconditions: ReadonlyMap<string, Precondition>;
+  /** The highest version any script reaches; null when there is none. */
+  readonly latest: string | null;
+}

@@ -1,0 +1,30 @@
+/** The `--json` form of a plan; described by schemas/pgv.plan.schema.json. Pure. */
+import type { Plan, Step } from '../plan/types.js';
+
+/** A plan as the documented JSON document. */
+export function renderPlanJson(plan: Plan): unknown {
+  return {
+    parts: plan.parts.map((p) => ({
+      name: p.name,
+      database: p.database,
+      recipe: p.recipe,
+      current: p.current,
+      target: p.target,
+      steps: p.steps.map(stepJson),
+      changed: p.changed.map((c) => ({ version: c.version, script: c.script, change: c.change })),
+    })),
+  };
+}
+
+/** One step as JSON: kind, id, title, reason, and script/version where the step has them. */
+export function stepJson(s: Step): Record<string, unknown> {
+  return {
+    kind: s.kind,
+    id: s.id,
+    title: s.title,
+    reason: s.reason,
+    ...('script' in s ? { script: s.script } : {}),
+    ...('version' in s ? { version: s.version } : {}),
+    ...(s.kind === 'run-script' ? { transactional: s.transactional } : {}),
+  };
+}

@@ -1,0 +1,22 @@
+/** A plan for people: per part, numbered steps with the reason for each. Pure. */
+import type { Plan } from '../plan/types.js';
+
+/** Render a plan as text. */
+export function renderPlanText(plan: Plan): string {
+  const lines: string[] = [];
+  let total = 0;
+  for (const p of plan.parts) {
+    const from = p.current ?? 'none';
+    if (p.steps.length === 0) {
+      lines.push(`${p.name} (${p.database}): up to date${p.current !== null ? ` at version ${p.current}` : ''}`);
+    } else {
+      lines.push(`${p.name} (${p.database}): version ${from} -> ${p.target ?? 'none'}`);
+      const width = Math.max(...p.steps.map((s) => s.title.length));
+      p.steps.forEach((s, i) => lines.push(`  ${String(i + 1).padStart(2)}. ${s.title.padEnd(width)}  (${s.reason})`));
+    }
+    for (const c of p.changed) lines.push(`  ! ${c.script} (version ${c.version}) ${c.change === 'missing' ? 'was applied but its file is gone' : 'changed since it was applied'}`);
+    total += p.steps.length;
+  }
+  lines.push(total === 0 ? 'Nothing to do.' : `${total} step${total === 1 ? '' : 's'} in ${plan.parts.filter((p) => p.steps.length).length} part${plan.parts.filter((p) => p.steps.length).length === 1 ? '' : 's'}; \`pgv apply\` runs them.`);
+  return lines.join('\n');
+}

@@ -1,0 +1,54 @@
+/** Reports of a finished run: a summary per part, JSON, and the errors of failed parts. Pure. */
+import { isPgvError } from '../errors.js';
+import type { RunResult } from '../exec/result.js';
+import { stepJson } from './plan-json.js';
+import { renderError } from './error-text.js';
+
+/** A run as text: one line per part, then a total. */
+export function renderRunText(result: RunResult): string {
+  const lines = result.parts.map((p) => {
+    const head = `${p.name} (${p.database})`;
+    const done = p.steps.filter((s) => s.status === 'done');
+    const last = [...done].reverse().find((s) => 'version' in s.step);
+    switch (p.status) {
+      case 'unchanged':
+        return `${head}: up to date`;
+      case 'applied':
+        return `${head}: ${done.length} step${done.length === 1 ? '' : 's'} applied in ${seconds(p.durationMs)}${last && 'version' in last.step ? `, now at version ${last.step.version}` : ''}`;
+      case 'failed': {
+        const failed = p.steps.find((s) => s.status === 'failed');
+        return `${head}: FAILED${failed ? ` at ${failed.step.title}` : ''} (${done.length} step${done.length === 1 ? '' : 's'} applied before)`;
+      }
+      case 'skipped':
+        return `${head}: skipped (${(p.error as { message?: string })?.message ?? 'not run'})`;
+    }
+  });
+  const changed = result.parts.filter((p) => p.status === 'applied').length;
+  lines.push(result.ok ? (changed ? `Done in ${seconds(result.durationMs)}.` : 'Nothing to do.') : 'Some parts failed; see the errors above.');
+  return lines.join('\n');
+}
+
+/** A run as the `--json` document. */
+export function renderRunJson(result: RunResult): unknown {
+  return {
+    ok: result.ok,
+    duration_ms: Math.round(result.durationMs),
+    parts: result.parts.map((p) => ({
+      name: p.name,
+      database: p.database,
+      status: p.status,
+      duration_ms: Math.round(p.durationMs),
+      steps: p.steps.map((s) => ({ ...stepJson(s.step), status: s.status, duration_ms: Math.round(s.durationMs), ...(s.message ? { message: s.message } : {}) })),
+      ...(p.error !== undefined && p.status === 'failed' ? { error: isPgvError(p.error) ? p.error.toJSON() : { code: 'internal', message: (p.error as Error)?.message ?? String(p.error) } } : {}),
+    })),
+  };
+}
+
+/** The errors of failed parts, for stderr. */
+export function runErrors(result: RunResult, verbose: boolean): string[] {
+  return result.parts.filter((p) => p.status === 'failed' && p.error !== undefined).flatMap((p) => renderError(p.error, verbose));
+}
+
+function seconds(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
+}

@@ -1,0 +1,236 @@
+/**
+ * The embedded PostgreSQL: a project-local cluster (data under `.pgv/`), reachable through a
+ * socket in a private directory, TCP only when asked for. Started on demand, left running for
+ * the next command, stopped with `pgv server stop`. The test suite uses this same code.
+ */
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import type { ConnectionOptions, EmbeddedServerConfig } from '../config/types.js';
+import { PgvError } from '../errors.js';
+import { runProgram, type RunResult } from '../tools/run.js';
+import { findServerBinDir } from './binaries.js';
+import { serverAccount, type ServerAccount } from './account.js';
+
+/** The database superuser of an embedded cluster. */
+export const superuser = 'postgres';
+
+/** Where an embedded cluster keeps its files. */
+export interface ClusterLayout {
+  readonly dir: string;
+  readonly dataDir: string;
+  readonly socketDir: string;
+  readonly logFile: string;
+  /** The superuser's password for TCP connections (mode 0600). */
+  readonly passwordFile: string;
+  readonly port: number;
+}
+
+/** What `pgv server status` reports. */
+export interface ServerStatus {
+  readonly initialized: boolean;
+  readonly running: boolean;
+  readonly pid?: number;
+  readonly layout: ClusterLayout;
+  readonly tcp: boolean;
+}
+
+/** Options the test harness uses; users get the defaults. */
+export interface StartOptions {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Trade durability for speed (fsync off, no initdb sync): for throwaway clusters only. */
+  readonly throwaway?: boolean;
+}
+
+// Unix socket paths are limited to 107 bytes (sun_path); leave room for ".s.PGSQL.NNNNN".
+const maxSocketDirLength = 90;
+
+/** The files of the cluster described by `server`. Pure. */
+export function clusterLayout(server: EmbeddedServerConfig): ClusterLayout {
+  const dir = server.dir;
+  let socketDir = path.join(dir, 'run');
+  if (Buffer.byteLength(socketDir) > maxSocketDirLength) {
+    const hash = createHash('sha256').update(dir).digest('hex').slice(0, 16);
+    socketDir = path.join(os.tmpdir(), `pgv-${hash}`);
+  }
+  return {
+    dir,
+    dataDir: path.join(dir, 'data'),
+    socketDir,
+    logFile: path.join(dir, 'server.log'),
+    passwordFile: path.join(dir, 'password'),
+    port: server.port,
+  };
+}
+
+/** Connection defaults that reach the embedded server (its socket, its superuser). */
+export function embeddedConnection(server: EmbeddedServerConfig): ConnectionOptions {
+  const layout = clusterLayout(server);
+  return { host: layout.socketDir, port: layout.port, user: superuser };
+}
+
+/** A libpq URL for the embedded server's socket (no password: local connections are trusted). */
+export function embeddedUrl(server: EmbeddedServerConfig, dbname = 'postgres'): string {
+  const layout = clusterLayout(server);
+  const host = encodeURIComponent(layout.socketDir).replace(/%2F/gi, '/');
+  return `postgresql://${superuser}@/${encodeURIComponent(dbname)}?host=${host}&port=${layout.port}`;
+}
+
+/** Is the cluster initialized and running? Reads postmaster.pid; starts nothing. */
+export function serverStatus(server: EmbeddedServerConfig): ServerStatus {
+  const layout = clusterLayout(server);
+  const initialized = existsSync(path.join(layout.dataDir, 'PG_VERSION'));
+  const pid = runningPid(layout);
+  return { initialized, running: pid !== undefined, ...(pid !== undefined ? { pid } : {}), layout, tcp: server.tcp };
+}
+
+function runningPid(layout: ClusterLayout): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path.join(layout.dataDir, 'postmaster.pid'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const pid = Number(text.split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    // EPERM: alive, owned by the server account.
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return undefined;
+  }
+  return existsSync(path.join(layout.socketDir, `.s.PGSQL.${layout.port}`)) ? pid : undefined;
+}
+
+/** Initialize the cluster if needed and start it if it is not running. Idempotent. */
+export async function startServer(server: EmbeddedServerConfig, options: StartOptions): Promise<ServerStatus> {
+  const before = serverStatus(server);
+  if (before.running) return before;
+  const layout = before.layout;
+  const binDir = await findServerBinDir(options.env);
+  const account = await serverAccount();
+  prepareDirectory(layout.dir, account);
+  await checkReachable(layout.dir, account);
+  if (!before.initialized) await initCluster(layout, binDir, account, options);
+  prepareDirectory(layout.socketDir, account);
+  writeSettings(layout, server, account, options);
+  const started = await asServer(binDir, 'pg_ctl', ['start', '-D', layout.dataDir, '-l', layout.logFile, '-w', '-t', '60', '-s'], account, layout.dir);
+  const after = serverStatus(server);
+  if (!after.running) {
+    // A concurrent pgv may have started it between our check and pg_ctl: that is fine.
+    throw new PgvError('server_failed', `the embedded PostgreSQL in ${layout.dataDir} did not start`, {
+      hint: `Read ${layout.logFile}; \`pgv server status\` shows the cluster's state.`,
+      details: [started.startError ?? '', started.stderr, ...tail(layout.logFile, 10)].filter(Boolean),
+    });
+  }
+  return after;
+}
+
+/** Stop the cluster if it runs (fast shutdown: sessions are disconnected). */
+export async function stopServer(server: EmbeddedServerConfig, options: StartOptions): Promise<ServerStatus> {
+  const before = serverStatus(server);
+  if (!before.running) return before;
+  const binDir = await findServerBinDir(options.env);
+  const account = await serverAccount();
+  const result = await asServer(binDir, 'pg_ctl', ['stop', '-D', before.layout.dataDir, '-m', 'fast', '-w', '-t', '60', '-s'], account, before.layout.dir);
+  const after = serverStatus(server);
+  if (after.running) {
+    throw new PgvError('server_failed', `the embedded PostgreSQL (pid ${before.pid}) did not stop`, {
+      hint: `Read ${before.layout.logFile}; try again, or stop it with \`pg_ctl stop -D ${before.layout.dataDir} -m immediate\`.`,
+      details: [result.stderr].filter(Boolean),
+    });
+  }
+  return after;
+}
+
+/** The server's own version string (`initdb --version` of the binaries in use). */
+export async function serverBinaryVersion(env: Readonly<Record<string, string | undefined>>): Promise<string> {
+  const binDir = await findServerBinDir(env);
+  const result = await runProgram(path.join(binDir, 'postgres'), ['--version']);
+  return result.stdout.trim();
+}
+
+async function initCluster(layout: ClusterLayout, binDir: string, account: ServerAccount | null, options: StartOptions): Promise<void> {
+  // initdb into a private temporary directory, then rename: a concurrent pgv never sees half a cluster.
+  const temp = `${layout.dataDir}.init-${process.pid}`;
+  rmSync(temp, { recursive: true, force: true });
+  if (!existsSync(layout.passwordFile)) {
+    writeFileSync(layout.passwordFile, randomBytes(18).toString('base64url') + '\n', { mode: 0o600 });
+  }
+  own(layout.passwordFile, account);
+  const args = ['-D', temp, '-U', superuser, '-E', 'UTF8', '--locale=C', '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${layout.passwordFile}`];
+  if (options.throwaway) args.push('--no-sync');
+  const result = await asServer(binDir, 'initdb', args, account, layout.dir);
+  if (result.exitCode !== 0) {
+    rmSync(temp, { recursive: true, force: true });
+    throw new PgvError('server_failed', `initdb failed for ${layout.dataDir}`, {
+      hint: 'Read the output below; remove the directory if it is a leftover and try again.',
+      details: [result.startError ?? '', ...result.stderr.split('\n').slice(-10)].filter(Boolean),
+    });
+  }
+  appendFileSync(path.join(temp, 'postgresql.conf'), "\n# Settings written by pgv at every start.\ninclude_if_exists = 'pgv.conf'\n");
+  try {
+    renameSync(temp, layout.dataDir);
+  } catch (e) {
+    rmSync(temp, { recursive: true, force: true });
+    if (!existsSync(path.join(layout.dataDir, 'PG_VERSION'))) throw e;
+  }
+}
+
+function writeSettings(layout: ClusterLayout, server: EmbeddedServerConfig, account: ServerAccount | null, options: StartOptions): void {
+  const settings: Record<string, string> = {
+    listen_addresses: server.tcp ? '127.0.0.1' : '',
+    port: String(layout.port),
+    unix_socket_directories: layout.socketDir,
+    unix_socket_permissions: '0700',
+    logging_collector: 'off',
+    ...(options.throwaway ? { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' } : {}),
+    ...server.settings,
+  };
+  const text = Object.entries(settings)
+    .map(([k, v]) => `${k} = '${v.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`)
+    .join('\n');
+  const file = path.join(layout.dataDir, 'pgv.conf');
+  writeFileSync(file, `# Written by pgv from the config; edit the config, not this file.\n${text}\n`, { mode: 0o600 });
+  own(file, account);
+}
+
+function prepareDirectory(dir: string, account: ServerAccount | null): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  own(dir, account);
+  // Keep the cluster out of version control even where the project has no .gitignore entry.
+  const ignore = path.join(dir, '.gitignore');
+  if (dir.endsWith('.pgv') && !existsSync(ignore)) writeFileSync(ignore, '*\n');
+}
+
+function own(file: string, account: ServerAccount | null): void {
+  if (account) chownSync(file, account.uid, account.gid);
+}
+
+async function checkReachable(dir: string, account: ServerAccount | null): Promise<void> {
+  if (!account) return;
+  const probe = await runProgram('test', ['-w', dir, '-a', '-x', dir], { uid: account.uid, gid: account.gid, cwd: '/' });
+  if (probe.exitCode !== 0) {
+    throw new PgvError('server_failed', `pgv runs as root, so PostgreSQL runs as "${account.name}", which cannot reach ${dir}`, {
+      hint: `Let "${account.name}" traverse the parent folders (chmod o+x on each), or set server.dir to a folder it can reach, or run pgv as an ordinary user.`,
+    });
+  }
+}
+
+async function asServer(binDir: string, program: string, args: string[], account: ServerAccount | null, cwd: string): Promise<RunResult> {
+  return runProgram(path.join(binDir, program), args, {
+    cwd,
+    ...(account ? { uid: account.uid, gid: account.gid } : {}),
+    env: { LC_ALL: 'C', LANG: 'C', PGDATA: undefined, PGPORT: undefined, PGHOST: undefined },
+  });
+}
+
+function tail(file: string, lines: number): string[] {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * A small SQL scanner that knows just enough of PostgreSQL's lexical rules (comments, nested
+ * block comments, quoted strings, E'' strings, quoted identifiers, dollar quotes) to find the
+ * top-level statements of a script and the psql meta-command lines between them. Pure.
+ */
+
+/** One top-level statement: offsets into the script, `text` without the trailing semicolon. */
+export interface Statement {
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+  /** 1-based line of the statement's first significant character. */
+  readonly line: number;
+}
+
+/** A psql meta-command line (`\restrict KEY`, `\connect db`, …). */
+export interface MetaCommand {
+  readonly start: number;
+  readonly end: number;
+  readonly line: number;
+  readonly command: string;
+  readonly text: string;
+}
+
+/** The scan of a script. */
+export interface Scan {
+  readonly statements: readonly Statement[];
+  readonly metaCommands: readonly MetaCommand[];
+}
+
+const identChar = /[A-Za-z0-9_\u0080-\uffff]/;
+
+/** Split a script into top-level statements and meta-command lines. */
+export function scanSql(text: string): Scan {
+  const statements: Statement[] = [];
+  const metaCommands: MetaCommand[] = [];
+  let i = 0;
+  let stmtStart = 0;
+  let significantAt = -1;
+  let line = 1;
+  let stmtLine = 1;
+  let lineStart = true;
+  const n = text.length;
+
+  const pushStatement = (end: number) => {
+    if (significantAt >= 0) statements.push({ start: stmtStart, end, text: text.slice(significantAt, end).trim(), line: stmtLine });
+    significantAt = -1;
+  };
+  const markSignificant = () => {
+    if (significantAt < 0) {
+      significantAt = i;
+      stmtLine = line;
+    }
+  };
+  const advanceTo = (j: number) => {
+    for (let k = i; k < j && k < n; k++) if (text.charCodeAt(k) === 10) line++;
+    i = Math.min(j, n);
+  };
+
+  while (i < n) {
+    const c = text[i]!;
+    if (c === '\n') {
+      line++;
+      i++;
+      lineStart = true;
+      continue;
+    }
+    if (c === ' ' || c === '\t' || c === '\r' || c === '\f') {
+      i++;
+      continue;
+    }
+    const atLineStart = lineStart;
+    lineStart = false;
+    if (c === '\\' && atLineStart && significantAt < 0) {
+      const eol = text.indexOf('\n', i);
+      const end = eol < 0 ? n : eol;
+      const body = text.slice(i, end).replace(/\r$/, '');
+      metaCommands.push({ start: i, end, line, command: (/^\\[A-Za-z!?.]*/.exec(body) ?? [''])[0], text: body });
+      i = end;
+      stmtStart = end;
+      continue;
+    }
+    if (c === '-' && text[i + 1] === '-') {
+      const eol = text.indexOf('\n', i);
+      i = eol < 0 ? n : eol;
+      continue;
+    }
+    if (c === '/' && text[i + 1] === '*') {
+      let depth = 1;
+      let j = i + 2;
+      while (j < n && depth > 0) {
+        if (text[j] === '/' && text[j + 1] === '*') {
+          depth++;
+          j += 2;
+        } else if (text[j] === '*' && text[j + 1] === '/') {
+          depth--;
+          j += 2;
+        } else j++;
+      }
+      advanceTo(j);
+      continue;
+    }
+    if (c === ';') {
+      pushStatement(i);
+      i++;
+      stmtStart = i;
+      continue;
+    }
+    markSignificant();
+    if (c === "'") {
+      const escapes = i > 0 && /[eE]/.test(text[i - 1]!) && (i < 2 || !identChar.test(text[i - 2]!));
+      let j = i + 1;
+      while (j < n) {
+        if (escapes && text[j] === '\\') j += 2;
+        else if (text[j] === "'" && text[j + 1] === "'") j += 2;
+        else if (text[j] === "'") break;
+        else j++;
+      }
+      advanceTo(j + 1);
+      continue;
+    }
+    if (c === '"') {
+      let j = i + 1;
+      while (j < n) {
+        if (text[j] === '"' && text[j + 1] === '"') j += 2;
+        else if (text[j] === '"') break;
+        else j++;
+      }
+      advanceTo(j + 1);
+      continue;
+    }
+    if (c === '$' && (i === 0 || !identChar.test(text[i - 1]!))) {
+      const m = /^\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/.exec(text.slice(i, i + 70));
+      if (m) {
+        const close = text.indexOf(m[0], i + m[0].length);
+        advanceTo(close < 0 ? n : close + m[0].length);
+        continue;
+      }
+    }
+    if (identChar.test(c)) {
+      let j = i + 1;
+      while (j < n && (identChar.test(text[j]!) || text[j] === '$')) j++;
+      i = j;
+      continue;
+    }
+    i++;
+  }
+  pushStatement(n);
+  return { statements, metaCommands };
+}
+
+/** Replace `[start, end)` of `text` by spaces, keeping newlines so line numbers stay true. */
+export function blank(text: string, start: number, end: number): string {
+  return text.slice(0, start) + text.slice(start, end).replace(/[^\n]/g, ' ') + text.slice(end);
+}
+
+/** The 1-based line and column of a 0-based character offset. */
+export function lineColumnOf(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lastNewline = -1;
+  for (let k = 0; k < offset && k < text.length; k++) {
+    if (text.charCodeAt(k) === 10) {
+      line++;
+      lastNewline = k;
+    }
+  }
+  return { line, column: offset - lastNewline };
+}
