@@ -1,0 +1,61 @@
+/** Test helpers for the real server that test/run.ts started: one database per test. */
+import { connect, withClient, type Db } from '../../lib/db/client.js';
+import type { ConnectionSpec } from '../../lib/db/connection.js';
+import { quoteIdent } from '../../lib/db/ident.js';
+
+const socketDir = process.env.PGV_TEST_SOCKET_DIR;
+const port = Number(process.env.PGV_TEST_PORT ?? 5432);
+if (!socketDir) throw new Error('PGV_TEST_SOCKET_DIR is not set: run the tests with `npm test`, which starts the test cluster');
+
+/** The test cluster's socket directory and port. */
+export const cluster = { socketDir, port };
+
+/** A connection to `dbname` on the test cluster. */
+export function specFor(dbname: string): ConnectionSpec {
+  return { host: socketDir!, port, user: 'postgres', dbname, sslmode: 'disable', application_name: 'pgv-test' };
+}
+
+let counter = 0;
+
+/** A name no other test uses. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${process.pid}_${++counter}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+}
+
+/** Create an empty database for one test; returns its name. */
+export async function createDatabase(prefix: string): Promise<string> {
+  const name = uniqueName(prefix);
+  await withClient(specFor('postgres'), (db) => db.query(`CREATE DATABASE ${quoteIdent(name)}`));
+  return name;
+}
+
+/** Drop a test database (terminating leftover sessions). */
+export async function dropDatabase(name: string): Promise<void> {
+  await withClient(specFor('postgres'), (db) => db.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`));
+}
+
+/** Run queries against a database. */
+export async function withDb<T>(dbname: string, fn: (db: Db) => Promise<T>): Promise<T> {
+  return withClient(specFor(dbname), fn);
+}
+
+/** Open a session the caller closes. */
+export function openDb(dbname: string): Promise<Db> {
+  return connect(specFor(dbname));
+}
+
+/** Names of the tables of a database, schema-qualified, sorted. */
+export async function tablesOf(dbname: string): Promise<string[]> {
+  return withDb(dbname, async (db) => {
+    const { rows } = await db.query<{ name: string }>(
+      `SELECT n.nspname || '.' || c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r','p') AND n.nspname NOT IN ('pg_catalog','information_schema') ORDER BY 1`,
+    );
+    return rows.map((r) => r.name);
+  });
+}
+
+/** Does a database exist? */
+export async function databaseExists(name: string): Promise<boolean> {
+  return withDb('postgres', async (db) => (await db.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount > 0);
+}
