@@ -210,7 +210,9 @@ function invalid(file: string, problems: Array<ConfigProblem & { file: string }>
   const count = problems.length;
   return new PgvError('config_invalid', `${file}: ${count} problem${count === 1 ? '' : 's'} in the config`, {
     details: problems.map((p) => `${p.file}: ${p.path || '/'}: ${p.message}`),
-    hint: 'Fix the keys named above; `pgv validate` checks the config without touching a database.',
+    hint: problems.some((p) => p.message.startsWith('environment variable'))
+      ? 'Set the environment variables named above, or give a default: ${env:NAME:-value}.'
+      : 'Fix the keys named above; `pgv validate` checks the config without touching a database.',
     data: { file, problems },
   });
 }

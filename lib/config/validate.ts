@@ -34,17 +34,29 @@ export function validateAgainst(schemaFile: string, data: unknown): ConfigProble
   return formatErrors(validate.errors ?? []);
 }
 
+const specific = new Set(['additionalProperties', 'required', 'maximum', 'minimum', 'pattern', 'minLength', 'maxLength', 'uniqueItems']);
+
 /** Turn ajv's errors into one plain message per problem, without the noise of oneOf branches. */
 export function formatErrors(errors: readonly ErrorObject[]): ConfigProblem[] {
-  const oneOfs = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf');
-  const kept = errors.filter((e) => {
-    if (e.keyword === 'if') return false;
-    // Errors inside a failed oneOf branch are summarized by the oneOf itself.
-    return !oneOfs.some((o) => o !== e && e.schemaPath.startsWith(o.schemaPath + '/'));
-  });
+  const relevant = errors.filter((e) => e.keyword !== 'if');
+  const oneOfs = relevant.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf');
+  const dropped = new Set<ErrorObject>();
+  for (const o of oneOfs) {
+    // Errors from the alternatives of a failed oneOf: if some point inside the value (a bad key in
+    // an object form), they are the useful ones; otherwise the oneOf's one-line summary is.
+    const inside = relevant.filter((e) => e !== o && !oneOfs.includes(e) && (e.instancePath === o.instancePath || e.instancePath.startsWith(o.instancePath + '/')));
+    const deeper = inside.filter((e) => e.instancePath !== o.instancePath || specific.has(e.keyword));
+    if (deeper.length) {
+      dropped.add(o);
+      for (const e of inside) if (!deeper.includes(e)) dropped.add(e);
+    } else {
+      for (const e of inside) dropped.add(e);
+    }
+  }
   const seen = new Set<string>();
   const problems: ConfigProblem[] = [];
-  for (const e of kept) {
+  for (const e of relevant) {
+    if (dropped.has(e)) continue;
     const p = problemOf(e);
     const key = `${p.path}\0${p.message}`;
     if (!seen.has(key)) {
