@@ -1,0 +1,164 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Part } from '../../lib/config/types.js';
+import { PgvError } from '../../lib/errors.js';
+import { changedScripts, compareVersions, currentVersion, planSchemaPart } from '../../lib/plan/plan-schema-part.js';
+import type { ObservedPart } from '../../lib/plan/types.js';
+import type { Precondition, Script, ScriptSet } from '../../lib/recipes/types.js';
+import { prepareScript } from '../../lib/sql/script.js';
+
+const part = (over: Partial<Part> = {}): Part => ({
+  name: 'app', recipe: 'schema', dbname: 'appdb', connection: {}, directory: '/p/db', upgradesTable: { schema: 'pgv', name: 'upgrades' },
+  ignore: [], excludeSchemas: [], excludeColumns: [], create: false, snapshot: false, after: [], ignoreFiles: [], variables: {},
+  ddlLockTimeoutMs: 0, options: {}, ...over,
+});
+
+const script = (name: string, version: string, kind: Script['kind'], text = 'SELECT 1;'): Script => ({
+  name, path: `/p/db/${name}`, version, kind, checksum: `sum-${name}`, prepared: prepareScript(text),
+});
+
+/** init at generation 3, updates 1..3, precondition guarding update 2. */
+const scripts = (over: Partial<ScriptSet> = {}): ScriptSet => ({
+  directory: '/p/db',
+  init: script('init.sql', '3', 'init'),
+  updates: [script('update1.sql', '1', 'update'), script('update2.sql', '2', 'update'), script('update3.sql', '3', 'update', '-- pgv:no-transaction\nSELECT 3;')],
+  preconditions: new Map<string, Precondition>([['2', { name: 'precondition2.sql', path: '/p/db/precondition2.sql', version: '2', language: 'sql', text: 'SELECT true' }]]),
+  latest: '3',
+  ...over,
+});
+
+type Row = ObservedPart['ledger']['rows'][number];
+const row = (script: string, version: string, over: Partial<Row> = {}): Row => ({
+  version, script, kind: script === 'init.sql' ? 'init' : 'update', checksum: `sum-${script}`, success: true, installedAt: '2024-01-01T00:00:00Z', ...over,
+});
+const observed = (rows: Row[], over: Partial<ObservedPart> = {}): ObservedPart => ({
+  exists: true, serverVersion: 160000, ledger: { exists: true, format: 1, rows }, userTables: 3, ...over,
+});
+const fresh: ObservedPart = { exists: true, ledger: { exists: false, format: null, rows: [] }, userTables: 0 };
+
+function thrown(fn: () => unknown): PgvError {
+  try {
+    fn();
+  } catch (e) {
+    assert.instance(e, PgvError);
+    return e as PgvError;
+  }
+  assert.unreachable('expected a PgvError');
+  throw new Error('unreachable');
+}
+
+test('compareVersions compares numerically, component by component', () => {
+  assert.is(compareVersions('10', '9'), 1);
+  assert.is(compareVersions('2', '10'), -1);
+  assert.is(compareVersions('10.0', '2.9'), 1);
+  assert.is(compareVersions('1.10', '1.9'), 1);
+  assert.is(compareVersions('1.2', '1.2.0'), 0);
+  assert.is(compareVersions('1.2.1', '1.2'), 1);
+  assert.is(compareVersions('3', '3'), 0);
+});
+
+test('currentVersion is the highest successful ledger row', () => {
+  assert.is(currentVersion(observed([row('update1.sql', '1'), row('update10.sql', '10'), row('update9.sql', '9'), row('update11.sql', '11', { success: false })])), '10');
+  assert.is(currentVersion(fresh), null);
+});
+
+test('a missing database with create: create it, create the ledger, run init.sql', () => {
+  const plan = planSchemaPart(part({ create: true }), { ...fresh, exists: false }, scripts(), 'pgv.upgrades');
+  assert.equal(plan.steps.map((s) => [s.kind, s.id]), [
+    ['create-database', 'app:create-database'],
+    ['create-ledger', 'app:create-ledger'],
+    ['run-script', 'app:run:init.sql'],
+  ]);
+  assert.equal(plan.steps[0], { kind: 'create-database', id: 'app:create-database', title: 'create database appdb', reason: 'the database does not exist and the part has create: true', database: 'appdb' });
+  assert.equal(plan.steps[1], { kind: 'create-ledger', id: 'app:create-ledger', title: 'create ledger pgv.upgrades', reason: 'first run on this database', table: 'pgv.upgrades' });
+  assert.equal(plan.steps[2], {
+    kind: 'run-script', id: 'app:run:init.sql', title: 'run init.sql', reason: 'empty database: init.sql builds generation 3',
+    script: 'init.sql', version: '3', scriptKind: 'init', transactional: true,
+  });
+  assert.equal([plan.name, plan.database, plan.recipe, plan.current, plan.target], ['app', 'appdb', 'schema', null, '3']);
+  assert.equal(plan.changed, []);
+});
+
+test('an existing empty database without init.sql runs every update from none', () => {
+  const plan = planSchemaPart(part(), fresh, scripts({ init: undefined }) as ScriptSet, 'pgv.upgrades');
+  assert.equal(plan.steps.map((s) => s.id), ['app:create-ledger', 'app:run:update1.sql', 'app:precondition:precondition2.sql', 'app:run:update2.sql', 'app:run:update3.sql']);
+  assert.equal(plan.steps.filter((s) => s.kind === 'run-script').map((s) => s.reason), ['generation none → 1', 'generation 1 → 2', 'generation 2 → 3']);
+  assert.equal([plan.current, plan.target], [null, '3']);
+});
+
+test('a missing database without create is database_missing', () => {
+  const err = thrown(() => planSchemaPart(part(), { ...fresh, exists: false }, scripts(), 'pgv.upgrades'));
+  assert.is(err.code, 'database_missing');
+  assert.is(err.message, 'part app: database "appdb" does not exist');
+  assert.match(err.hint ?? '', /createdb appdb/);
+  assert.match(err.hint ?? '', /create: true/);
+  assert.equal(err.data, { part: 'app', database: 'appdb' });
+});
+
+test('user tables but no ledger is refused, pointing to pgv baseline', () => {
+  const err = thrown(() => planSchemaPart(part(), { ...fresh, userTables: 2 }, scripts(), 'pgv.upgrades'));
+  assert.is(err.code, 'refused');
+  assert.is(err.message, 'part app: database "appdb" has 2 tables but no ledger (pgv.upgrades); pgv will not guess its generation');
+  assert.match(err.hint ?? '', /`pgv baseline app --version N`/);
+  const one = thrown(() => planSchemaPart(part(), { ...fresh, userTables: 1 }, scripts(), 'pgv.upgrades'));
+  assert.match(one.message, /has 1 table but/);
+});
+
+test('ledger at generation 1 with updates 1..3: precondition and run for 2 and 3 only', () => {
+  const plan = planSchemaPart(part(), observed([row('update1.sql', '1')]), scripts(), 'pgv.upgrades');
+  assert.equal(plan.steps, [
+    { kind: 'precondition', id: 'app:precondition:precondition2.sql', title: 'check precondition2.sql', reason: 'guards update2.sql', script: 'precondition2.sql', version: '2' },
+    { kind: 'run-script', id: 'app:run:update2.sql', title: 'run update2.sql', reason: 'generation 1 → 2', script: 'update2.sql', version: '2', scriptKind: 'update', transactional: true },
+    { kind: 'run-script', id: 'app:run:update3.sql', title: 'run update3.sql', reason: 'generation 2 → 3', script: 'update3.sql', version: '3', scriptKind: 'update', transactional: false },
+  ]);
+  assert.equal([plan.current, plan.target], ['1', '3']);
+  assert.equal(plan.changed, []);
+});
+
+test('up to date (init at 3): no steps, current = target', () => {
+  const plan = planSchemaPart(part(), observed([row('init.sql', '3')]), scripts(), 'pgv.upgrades');
+  assert.equal(plan.steps, []);
+  assert.equal([plan.current, plan.target], ['3', '3']);
+});
+
+test('versions compare as numbers: generation 9 sees update10 as pending', () => {
+  const updates = Array.from({ length: 10 }, (_, k) => script(`update${k + 1}.sql`, String(k + 1), 'update'));
+  const plan = planSchemaPart(part(), observed([row('update9.sql', '9')]), scripts({ updates, preconditions: new Map() }), 'pgv.upgrades');
+  assert.equal(plan.steps.map((s) => s.id), ['app:run:update10.sql']);
+});
+
+test('an applied script whose checksum changed is listed in changed; a vanished one as missing', () => {
+  const rows = [row('init.sql', '1', { checksum: 'old' }), row('update2.sql', '2'), row('update0.sql', '0', { kind: 'update' })];
+  const plan = planSchemaPart(part(), observed(rows), scripts({ updates: [script('update1.sql', '1', 'update'), script('update2.sql', '2', 'update')] }), 'pgv.upgrades');
+  assert.equal(plan.changed, [
+    { version: '1', script: 'init.sql', change: 'modified' },
+    { version: '0', script: 'update0.sql', change: 'missing' },
+  ]);
+  assert.equal(plan.steps, []);
+});
+
+test('an accepted checksum, failed rows, baseline rows and rows without checksum are not changes', () => {
+  const rows = [
+    row('init.sql', '1', { checksum: 'old' }),
+    row('init.sql', '1', { kind: 'accept', checksum: 'sum-init.sql' }),
+    row('update2.sql', '2', { checksum: 'x', success: false }),
+    row('baseline', '2', { kind: 'baseline', checksum: 'zzz' }),
+    row('update2.sql', '2', { checksum: null }),
+  ];
+  assert.equal(changedScripts(observed(rows), scripts()), []);
+});
+
+test('an interrupted non-transactional script is refused until it is resolved', () => {
+  const rows = [row('update1.sql', '1'), row('update2.sql', '2', { success: false, installedAt: '2024-05-06T07:08:09Z' })];
+  const err = thrown(() => planSchemaPart(part(), observed(rows), scripts(), 'pgv.upgrades'));
+  assert.is(err.code, 'refused');
+  assert.is(err.message, 'part app: update2.sql started at 2024-05-06T07:08:09Z and never finished');
+  assert.match(err.hint ?? '', /pgv baseline/);
+});
+
+test('the plan carries the part\'s after list', () => {
+  const plan = planSchemaPart(part({ after: ['base'] }), observed([row('init.sql', '3')]), scripts(), 'pgv.upgrades');
+  assert.equal(plan.after, ['base']);
+});
+
+test.run();
