@@ -63,7 +63,11 @@ export interface PgvErrorOptions {
 export class PgvError extends Error {
   readonly code: ErrorCode;
   readonly hint: string | undefined;
-  readonly details: readonly string[];
+  /**
+   * Further lines (one per problem, a script excerpt). Not named `details`: test runners such as
+   * uvu read `error.details` as a diff string.
+   */
+  readonly detailLines: readonly string[];
   readonly data: Readonly<Record<string, unknown>>;
 
   constructor(code: ErrorCode, message: string, options: PgvErrorOptions = {}) {
@@ -71,7 +75,7 @@ export class PgvError extends Error {
     this.name = 'PgvError';
     this.code = code;
     this.hint = options.hint;
-    this.details = Object.freeze([...(options.details ?? [])]);
+    this.detailLines = Object.freeze([...(options.details ?? [])]);
     this.data = Object.freeze({ ...(options.data ?? {}) });
   }
 
@@ -86,7 +90,7 @@ export class PgvError extends Error {
       code: this.code,
       message: this.message,
       ...(this.hint ? { hint: this.hint } : {}),
-      ...(this.details.length ? { details: this.details } : {}),
+      ...(this.detailLines.length ? { details: this.detailLines } : {}),
       ...(Object.keys(this.data).length ? { data: this.data } : {}),
     };
   }

@@ -42,7 +42,8 @@ export function mergeInto(target: Record<string, Json>, source: Record<string, J
     const pointer = `${at}/${key}`;
     const existing = target[key];
     if (isMap(existing) && isMap(value)) {
-      origins.set(pointer, origins.get(pointer) ?? file);
+      // The map itself keeps the origin it had; only the keys this file sets get this file.
+      origins.set(pointer, originOf(origins, pointer, file));
       mergeInto(existing, value, file, origins, pointer);
     } else {
       target[key] = value;

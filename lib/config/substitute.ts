@@ -18,14 +18,20 @@ export function substitute(data: Record<string, Json>, env: Env): { value: Recor
   const parts = (isObject(data.parts) ? data.parts : {}) as Record<string, Json>;
   const resolving: string[] = [];
   const cache = new Map<string, string>();
+  const reportedCycles = new Set<string>();
 
   const optionValue = (part: string, option: string, at: string): string | undefined => {
     const key = `${part}:${option}`;
     const cached = cache.get(key);
     if (cached !== undefined) return cached;
     if (resolving.includes(key)) {
-      const chain = [...resolving.slice(resolving.indexOf(key)), key].map((k) => `\${${k}}`).join(' -> ');
-      problems.push({ path: at, message: `substitution cycle: ${chain}` });
+      const members = resolving.slice(resolving.indexOf(key));
+      const chain = [...members, key].map((k) => `\${${k}}`).join(' -> ');
+      const id = [...members].sort().join(' ');
+      if (!reportedCycles.has(id)) {
+        reportedCycles.add(id);
+        problems.push({ path: at, message: `substitution cycle: ${chain}` });
+      }
       return undefined;
     }
     const p = parts[part];
@@ -62,7 +68,8 @@ export function substitute(data: Record<string, Json>, env: Env): { value: Recor
         const dflt = rest.indexOf(':-');
         const name = dflt >= 0 ? rest.slice(0, dflt) : rest;
         const value = env[name];
-        if (value !== undefined) return value;
+        // As in the shell, `:-` also replaces an empty value.
+        if (value !== undefined && (dflt < 0 || value !== '')) return value;
         if (dflt >= 0) return rest.slice(dflt + 2);
         problems.push({ path: at, message: `environment variable ${name} is not set (used as \${env:${name}})` });
         failed = true;

@@ -38,7 +38,9 @@ const specific = new Set(['additionalProperties', 'required', 'maximum', 'minimu
 
 /** Turn ajv's errors into one plain message per problem, without the noise of oneOf branches. */
 export function formatErrors(errors: readonly ErrorObject[]): ConfigProblem[] {
-  const relevant = errors.filter((e) => e.keyword !== 'if');
+  // A bad property name yields a propertyNames error and the inner pattern error: keep the first.
+  const names = errors.filter((e) => e.keyword === 'propertyNames');
+  const relevant = errors.filter((e) => e.keyword !== 'if' && !names.some((n) => n !== e && e.schemaPath.startsWith(n.schemaPath + '/')));
   const oneOfs = relevant.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf');
   const dropped = new Set<ErrorObject>();
   for (const o of oneOfs) {

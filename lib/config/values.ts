@@ -27,6 +27,8 @@ export function parseQualifiedName(text: string): QualifiedName | { problem: str
       }
     } else {
       while (i < text.length && text[i] !== '.') name += text[i++];
+      // Unquoted identifiers fold to lower case (ASCII only), as PostgreSQL reads them.
+      name = name.trim().replace(/[A-Z]/g, (ch) => ch.toLowerCase());
     }
     if (name === '') return { problem: `${JSON.stringify(text)} has an empty name; write schema.table` };
     if (Buffer.byteLength(name) > 63) return { problem: `${JSON.stringify(name)} is longer than PostgreSQL's 63-byte identifier limit` };

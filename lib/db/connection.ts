@@ -56,24 +56,42 @@ export function parseConnectionString(text: string): ConnectionOptions {
 }
 
 function parseUrl(text: string): ConnectionOptions {
-  let url: URL;
-  try {
-    // WHATWG URL does not know postgres://; parse it as a generic authority URL.
-    url = new URL(text.replace(/^postgres(ql)?:/i, 'http:'));
-  } catch {
-    throw new PgvError('usage', `not a valid connection URL: ${redactUrl(text)}`, {
+  // Parsed by hand: WHATWG URL rejects what libpq accepts (an empty host with ?host=/socket/dir).
+  const m = /^postgres(?:ql)?:\/\/([^/?#]*)(?:\/([^?#]*))?(?:\?([^#]*))?$/i.exec(text);
+  const invalid = () =>
+    new PgvError('usage', `not a valid connection URL: ${redactUrl(text)}`, {
       hint: 'Write postgresql://user@host:5432/dbname, or a keyword string such as "host=localhost dbname=app".',
     });
-  }
+  if (!m) throw invalid();
+  const decode = (v: string) => {
+    try {
+      return decodeURIComponent(v);
+    } catch {
+      throw invalid();
+    }
+  };
   const out: Record<string, string | number> = {};
-  const host = decodeURIComponent(url.hostname);
+  const authority = m[1] ?? '';
+  const at = authority.lastIndexOf('@');
+  if (at >= 0) {
+    const userinfo = authority.slice(0, at);
+    const colon = userinfo.indexOf(':');
+    const user = decode(colon >= 0 ? userinfo.slice(0, colon) : userinfo);
+    if (user) out.user = user;
+    if (colon >= 0) out.password = decode(userinfo.slice(colon + 1));
+  }
+  const hostport = authority.slice(at + 1);
+  const hp = /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(hostport);
+  if (!hp) throw invalid();
+  const host = decode(hp[1]!.replace(/^\[(.*)\]$/, '$1'));
   if (host) out.host = host;
-  if (url.port) out.port = Number(url.port);
-  if (url.username) out.user = decodeURIComponent(url.username);
-  if (url.password) out.password = decodeURIComponent(url.password);
-  const db = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (hp[2]) out.port = Number(hp[2]);
+  const db = decode(m[2] ?? '');
   if (db) out.dbname = db;
-  for (const [k, v] of url.searchParams) {
+  for (const pair of (m[3] ?? '').split('&').filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    const k = decode(eq >= 0 ? pair.slice(0, eq) : pair);
+    const v = decode((eq >= 0 ? pair.slice(eq + 1) : '').replace(/\+/g, ' '));
     const key = keywordAliases[k];
     if (key) out[key] = key === 'port' || key === 'connect_timeout' ? Number(v) : v;
   }

@@ -54,7 +54,10 @@ export async function executePlan(plan: Plan, jobFor: (part: PartPlan) => Job, o
       let current: Step | undefined;
       let stepStart = 0;
       try {
-        const fresh = await job.begin(partPlan, (step, ms) => stepResults.push({ step, status: 'done', durationMs: ms }));
+        const fresh = await job.begin(partPlan, (step, ms) => {
+          stepResults.push({ step, status: 'done', durationMs: ms });
+          task.output = `${partPlan.name}: ${step.title} done (${formatMs(ms)})`;
+        });
         if (fresh.steps.length === 0) {
           task.title = `${partPlan.name}: up to date${fresh.current !== null ? ` (version ${fresh.current})` : ''}`;
         }

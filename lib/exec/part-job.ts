@@ -8,7 +8,7 @@ import type { Part } from '../config/types.js';
 import { PgvError, isPgvError } from '../errors.js';
 import { connect, serverErrorOf, type Db } from '../db/client.js';
 import { withDatabase, type ConnectionSpec } from '../db/connection.js';
-import { quoteIdent } from '../db/ident.js';
+import { quoteIdent, quoteQualified } from '../db/ident.js';
 import { createLedgerSql, insertLedgerSql, ledgerInsertParams } from '../db/ledger.js';
 import { acquireLock } from '../db/lock.js';
 import { observeWith, observePart } from '../db/observe.js';
@@ -181,7 +181,7 @@ export class PartJob {
           const failure = scriptFailure(script.path, prepared.sql, server, statement.start);
           throw new PgvError('script_failed', failure.message, {
             hint: `${script.name} runs outside a transaction: the statements before this one stay applied. Fix it by hand, then record it with pgv baseline.`,
-            details: [...failure.details],
+            details: [...failure.detailLines],
             data: failure.data as Record<string, unknown>,
           });
         }
@@ -189,7 +189,7 @@ export class PartJob {
       }
     }
     if (resetRole) await db.query('RESET ROLE');
-    await db.query(`UPDATE ${quoteIdent(table.schema)}.${quoteIdent(table.name)} SET success = true, duration_ms = $2 WHERE id = $1`, [id, Math.round(performance.now() - t0)]);
+    await db.query(`UPDATE ${quoteQualified(table)} SET success = true, duration_ms = $2 WHERE id = $1`, [id, Math.round(performance.now() - t0)]);
     await db.query('RESET ALL');
   }
 }

@@ -10,7 +10,7 @@ export function scriptFailure(file: string, sent: string, error: ServerError, se
   let line: number | undefined;
   let column: number | undefined;
   if (error.position !== undefined) {
-    ({ line, column } = lineColumnOf(sent, sentOffset + error.position - 1));
+    ({ line, column } = lineColumnOf(sent, codeUnitOffset(sent, sentOffset, error.position - 1)));
     where = `${file}:${line}:${column}`;
     details.push(...excerpt(sent, line, column));
   }
@@ -22,6 +22,16 @@ export function scriptFailure(file: string, sent: string, error: ServerError, se
     details,
     data: { file, ...(line ? { line, column } : {}), sqlstate: error.sqlstate },
   });
+}
+
+/** PostgreSQL counts positions in characters (code points); JavaScript strings in UTF-16 units. */
+function codeUnitOffset(text: string, from: number, codePoints: number): number {
+  let offset = from;
+  for (let k = 0; k < codePoints && offset < text.length; k++) {
+    const unit = text.charCodeAt(offset);
+    offset += unit >= 0xd800 && unit <= 0xdbff ? 2 : 1;
+  }
+  return offset;
 }
 
 /** A few lines around `line`, numbered, with a caret under `column`. */

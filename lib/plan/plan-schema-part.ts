@@ -58,8 +58,10 @@ export function planSchemaPart(part: Part, observed: ObservedPart, scripts: Scri
     }
     steps.push({ kind: 'create-database', id: id('create-database'), title: `create database ${part.dbname}`, reason: 'the database does not exist and the part has create: true', database: part.dbname });
   }
-  const unfinished = observed.ledger.rows.find((r) => !r.success && r.kind !== 'accept');
-  if (unfinished && currentVersion(observed) !== null && !observed.ledger.rows.some((r) => r.success && r.script === unfinished.script)) {
+  // A failed transactional script leaves no row; a row with success = false is a script that ran
+  // outside a transaction and was interrupted: its effects are unknown.
+  const unfinished = observed.ledger.rows.find((r) => !r.success && !observed.ledger.rows.some((s) => s.success && s.script === r.script));
+  if (unfinished) {
     throw new PgvError('refused', `part ${part.name}: ${unfinished.script} started at ${unfinished.installedAt} and never finished`, {
       hint: 'It ran outside a transaction and was interrupted. Check what it did, finish or undo it by hand, then record it with `pgv baseline`.',
       data: { part: part.name, script: unfinished.script },
@@ -83,12 +85,14 @@ export function planSchemaPart(part: Part, observed: ObservedPart, scripts: Scri
   }
   const from = current === null ? 0 : Number(current);
   const pending = scripts.updates.filter((u) => Number(u.version) > from);
+  let previous = current;
   for (const u of pending) {
     const pre = scripts.preconditions.get(u.version);
     if (pre) {
       steps.push({ kind: 'precondition', id: id('precondition', pre.name), title: `check ${pre.name}`, reason: `guards ${u.name}`, script: pre.name, version: u.version });
     }
-    steps.push(runStep(part, u.name, u.version, 'update', u.prepared.transactional, `generation ${from === 0 && current === null ? 'none' : Math.max(from, Number(u.version) - 1)} → ${u.version}`));
+    steps.push(runStep(part, u.name, u.version, 'update', u.prepared.transactional, `generation ${previous ?? 'none'} -> ${u.version}`));
+    previous = u.version;
   }
   const target = pending.length ? pending[pending.length - 1]!.version : current;
   return done(part, observed, current, target, steps, changedScripts(observed, scripts));

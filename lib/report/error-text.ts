@@ -5,7 +5,7 @@ import { isPgvError } from '../errors.js';
 export function renderError(e: unknown, verbose = false): string[] {
   if (isPgvError(e)) {
     const lines = [`pgv: error: ${e.message}`];
-    for (const d of e.details) lines.push(`  ${d}`);
+    for (const d of e.detailLines) lines.push(`  ${d}`);
     if (e.hint) lines.push(`  hint: ${e.hint}`);
     if (verbose && e.cause instanceof Error && e.cause.stack) lines.push(e.cause.stack);
     return lines;

@@ -40,11 +40,20 @@ export function scanSql(text: string): Scan {
   let line = 1;
   let stmtLine = 1;
   let lineStart = true;
+  // psql's rules: semicolons split only outside parentheses and outside the BEGIN … END of a
+  // SQL-standard body, tracked only in statements that start CREATE [OR REPLACE] FUNCTION|PROCEDURE
+  // (CASE … END counts once inside such a block).
+  let words: string[] = [];
+  let blockDepth = 0;
+  let parenDepth = 0;
   const n = text.length;
 
   const pushStatement = (end: number) => {
     if (significantAt >= 0) statements.push({ start: stmtStart, end, text: text.slice(significantAt, end).trim(), line: stmtLine });
     significantAt = -1;
+    words = [];
+    blockDepth = 0;
+    parenDepth = 0;
   };
   const markSignificant = () => {
     if (significantAt < 0) {
@@ -100,7 +109,7 @@ export function scanSql(text: string): Scan {
       advanceTo(j);
       continue;
     }
-    if (c === ';') {
+    if (c === ';' && blockDepth === 0 && parenDepth === 0) {
       pushStatement(i);
       i++;
       stmtStart = i;
@@ -140,13 +149,29 @@ export function scanSql(text: string): Scan {
     if (identChar.test(c)) {
       let j = i + 1;
       while (j < n && (identChar.test(text[j]!) || text[j] === '$')) j++;
+      const word = text.slice(i, j).toLowerCase();
+      if (words.length < 4) words.push(word);
+      if (parenDepth === 0 && startsRoutine(words)) {
+        if (word === 'begin') blockDepth++;
+        else if (word === 'case' && blockDepth > 0) blockDepth++;
+        else if (word === 'end' && blockDepth > 0) blockDepth--;
+      }
       i = j;
       continue;
     }
+    if (c === '(') parenDepth++;
+    else if (c === ')' && parenDepth > 0) parenDepth--;
     i++;
   }
   pushStatement(n);
   return { statements, metaCommands };
+}
+
+/** Does a statement start with CREATE [OR REPLACE] FUNCTION|PROCEDURE? */
+function startsRoutine(words: readonly string[]): boolean {
+  if (words[0] !== 'create') return false;
+  const routine = (w: string | undefined) => w === 'function' || w === 'procedure';
+  return routine(words[1]) || (words[1] === 'or' && words[2] === 'replace' && routine(words[3]));
 }
 
 /** Replace `[start, end)` of `text` by spaces, keeping newlines so line numbers stay true. */

@@ -12,6 +12,15 @@ import {
 } from '../../lib/db/connection.js';
 import { PgvError } from '../../lib/errors.js';
 
+/** parseConnectionString, with a thrown error turned into data so a wrong outcome shows in the diff. */
+function parse(text: string): unknown {
+  try {
+    return parseConnectionString(text);
+  } catch (e) {
+    return { error: e instanceof PgvError ? `${e.code}: ${e.message}` : String(e) };
+  }
+}
+
 const sources = (over: Partial<ConnectionSources> = {}): ConnectionSources => ({ env: {}, serviceFiles: [], osUser: 'osuser', ...over });
 
 function throwsPgv(fn: () => unknown, code: string, message: RegExp): PgvError {
@@ -47,16 +56,16 @@ test('URL: query parameters map to keywords (host=/socket, sslmode, port, connec
 
 test('URL with an empty authority: postgresql:///mydb?host=/tmp keeps the database name', () => {
   // libpq: no host in the authority, database "mydb", socket directory from ?host=.
-  assert.equal(parseConnectionString('postgresql:///mydb?host=/tmp'), { host: '/tmp', dbname: 'mydb' });
+  assert.equal(parse('postgresql:///mydb?host=/tmp'), { host: '/tmp', dbname: 'mydb' });
 });
 
 test('URL: a percent-encoded socket directory as host', () => {
   // libpq documents postgresql://%2Fvar%2Flib%2Fpostgresql/dbname.
-  assert.equal(parseConnectionString('postgresql://%2Fvar%2Flib%2Fpostgresql/app'), { host: '/var/lib/postgresql', dbname: 'app' });
+  assert.equal(parse('postgresql://%2Fvar%2Flib%2Fpostgresql/app'), { host: '/var/lib/postgresql', dbname: 'app' });
 });
 
 test('URL: an IPv6 host is given without its brackets', () => {
-  assert.equal(parseConnectionString('postgresql://[::1]:5433/app'), { host: '::1', port: 5433, dbname: 'app' });
+  assert.equal(parse('postgresql://[::1]:5433/app'), { host: '::1', port: 5433, dbname: 'app' });
 });
 
 test('an invalid URL is a usage error that does not show the password', () => {

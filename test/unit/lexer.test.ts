@@ -155,4 +155,25 @@ test('a SQL-standard function body (BEGIN ATOMIC … END) is one statement', () 
   assert.equal(texts(sql), ['CREATE FUNCTION f() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  SELECT 1;\n  SELECT 2;\nEND', 'SELECT 3']);
 });
 
+test('CASE … END inside an ordinary statement does not hide the next semicolon', () => {
+  assert.equal(texts('SELECT CASE WHEN true THEN 1 ELSE 2 END;\nSELECT 2;'), ['SELECT CASE WHEN true THEN 1 ELSE 2 END', 'SELECT 2']);
+});
+
+test('CASE … END inside a BEGIN ATOMIC body does not close the body', () => {
+  const sql = 'CREATE PROCEDURE p() LANGUAGE sql\nBEGIN ATOMIC\n  SELECT CASE WHEN true THEN 1 END;\n  SELECT 2;\nEND;\nSELECT 3;';
+  assert.equal(texts(sql).length, 2);
+  assert.is(texts(sql)[1], 'SELECT 3');
+});
+
+test('a column named begin (an unreserved keyword) does not swallow the following statements', () => {
+  // psql tracks BEGIN … END only in CREATE [OR REPLACE] FUNCTION/PROCEDURE, outside parentheses.
+  assert.equal(texts('CREATE TABLE period (begin date, finish date);\nSELECT 1;'), ['CREATE TABLE period (begin date, finish date)', 'SELECT 1']);
+  assert.equal(texts('ALTER TABLE period RENAME COLUMN begin TO starts;\nSELECT 1;'), ['ALTER TABLE period RENAME COLUMN begin TO starts', 'SELECT 1']);
+});
+
+test('semicolons inside parentheses do not split (multi-action rules), as in psql', () => {
+  const rule = 'CREATE RULE r AS ON INSERT TO v DO INSTEAD (INSERT INTO a VALUES (1); INSERT INTO b VALUES (2))';
+  assert.equal(texts(`${rule};\nSELECT 1;`), [rule, 'SELECT 1']);
+});
+
 test.run();

@@ -19,35 +19,50 @@ test('a map replaces a scalar and a scalar replaces a map', () => {
   assert.equal(target, { server: { mode: 'embedded', port: 5 }, connection: null });
 });
 
-test('origins record the file that set each value', () => {
+test('origins record the file that set each value (through originOf)', () => {
   const origins: Origins = new Map();
   const target: Record<string, Json> = {};
-  mergeInto(target, { connection: { host: 'a', port: 1 }, parts: { app: { dbname: 'x' } } }, 'base.yaml', origins);
-  mergeInto(target, { connection: { port: 2 }, parts: { app: { schema: 's' } } }, 'prod.yaml', origins);
-  assert.is(origins.get('/connection/host'), 'base.yaml');
-  assert.is(origins.get('/connection/port'), 'prod.yaml');
-  assert.is(origins.get('/parts/app/dbname'), 'base.yaml');
-  assert.is(origins.get('/parts/app/schema'), 'prod.yaml');
-  // A merged map keeps the file that introduced it.
-  assert.is(origins.get('/parts/app'), 'base.yaml');
+  mergeInto(target, { connection: { host: 'a', port: 1 }, server: 'embedded' }, 'base.yaml', origins);
+  mergeInto(target, { connection: { port: 2 } }, 'prod.yaml', origins);
+  assert.is(originOf(origins, '/connection/host', 'main.yaml'), 'base.yaml');
+  assert.is(originOf(origins, '/connection/port', 'main.yaml'), 'prod.yaml');
+  assert.is(originOf(origins, '/connection', 'main.yaml'), 'base.yaml');
+  assert.is(originOf(origins, '/server', 'main.yaml'), 'base.yaml');
+});
+
+test('a nested value keeps its file when a later file adds a sibling beside it', () => {
+  // base sets parts.app.schema; prod only adds parts.app.dbname. The schema directory must
+  // still resolve relative to base.yaml (resolve.ts uses originOf for relative paths).
+  const origins: Origins = new Map();
+  const target: Record<string, Json> = {};
+  mergeInto(target, { parts: { app: { recipe: 'schema', schema: 'db/app' } } }, '/base/pgv.base.yaml', origins);
+  mergeInto(target, { parts: { app: { dbname: 'prod' } } }, '/envs/prod.yaml', origins);
+  assert.equal(target, { parts: { app: { recipe: 'schema', schema: 'db/app', dbname: 'prod' } } });
+  assert.is(originOf(origins, '/parts/app/dbname', 'main.yaml'), '/envs/prod.yaml');
+  assert.is(originOf(origins, '/parts/app/schema', 'main.yaml'), '/base/pgv.base.yaml');
 });
 
 test('replacing a map forgets the origins of its old children', () => {
   const origins: Origins = new Map();
   const target: Record<string, Json> = {};
   mergeInto(target, { server: { mode: 'embedded', dir: '.pgv' } }, 'base.yaml', origins);
+  mergeInto(target, { server: { dir: 'x' } }, 'mid.yaml', origins);
+  assert.is(originOf(origins, '/server/dir', 'main.yaml'), 'mid.yaml');
   mergeInto(target, { server: 'embedded' }, 'prod.yaml', origins);
-  assert.is(origins.get('/server'), 'prod.yaml');
+  assert.is(target.server, 'embedded');
+  assert.is(originOf(origins, '/server/dir', 'main.yaml'), 'prod.yaml');
   assert.not.ok(origins.has('/server/dir'));
-  assert.not.ok(origins.has('/server/mode'));
 });
 
-test('replacing /a does not forget origins of a sibling /ab', () => {
-  const origins: Origins = new Map();
-  const target: Record<string, Json> = {};
-  mergeInto(target, { a: { x: 1 }, ab: { y: 1 } }, 'base.yaml', origins);
-  mergeInto(target, { a: 2 }, 'prod.yaml', origins);
-  assert.is(origins.get('/ab/y'), 'base.yaml');
+test('replacing /a does not forget the origins under a sibling /ab', () => {
+  const origins: Origins = new Map([
+    ['/a', 'base.yaml'],
+    ['/a/x', 'base.yaml'],
+    ['/ab', 'base.yaml'],
+    ['/ab/y', 'mid.yaml'],
+  ]);
+  mergeInto({ a: { x: 1 }, ab: { y: 1 } }, { a: 2 }, 'prod.yaml', origins);
+  assert.equal([...origins.entries()].sort(), [['/a', 'prod.yaml'], ['/ab', 'base.yaml'], ['/ab/y', 'mid.yaml']]);
 });
 
 test('originOf finds the closest ancestor that has an origin, else the fallback', () => {

@@ -79,10 +79,10 @@ test('a missing database with create: create it, create the ledger, run init.sql
   assert.equal(plan.changed, []);
 });
 
-test('an existing empty database without init.sql runs every update from none', () => {
+test('an existing empty database without init.sql runs every update; each reason names the generation it starts from', () => {
   const plan = planSchemaPart(part(), fresh, scripts({ init: undefined }) as ScriptSet, 'pgv.upgrades');
   assert.equal(plan.steps.map((s) => s.id), ['app:create-ledger', 'app:run:update1.sql', 'app:precondition:precondition2.sql', 'app:run:update2.sql', 'app:run:update3.sql']);
-  assert.equal(plan.steps.filter((s) => s.kind === 'run-script').map((s) => s.reason), ['generation none → 1', 'generation 1 → 2', 'generation 2 → 3']);
+  assert.equal(plan.steps.filter((s) => s.kind === 'run-script').map((s) => s.reason), ['generation none -> 1', 'generation 1 -> 2', 'generation 2 -> 3']);
   assert.equal([plan.current, plan.target], [null, '3']);
 });
 
@@ -108,8 +108,8 @@ test('ledger at generation 1 with updates 1..3: precondition and run for 2 and 3
   const plan = planSchemaPart(part(), observed([row('update1.sql', '1')]), scripts(), 'pgv.upgrades');
   assert.equal(plan.steps, [
     { kind: 'precondition', id: 'app:precondition:precondition2.sql', title: 'check precondition2.sql', reason: 'guards update2.sql', script: 'precondition2.sql', version: '2' },
-    { kind: 'run-script', id: 'app:run:update2.sql', title: 'run update2.sql', reason: 'generation 1 → 2', script: 'update2.sql', version: '2', scriptKind: 'update', transactional: true },
-    { kind: 'run-script', id: 'app:run:update3.sql', title: 'run update3.sql', reason: 'generation 2 → 3', script: 'update3.sql', version: '3', scriptKind: 'update', transactional: false },
+    { kind: 'run-script', id: 'app:run:update2.sql', title: 'run update2.sql', reason: 'generation 1 -> 2', script: 'update2.sql', version: '2', scriptKind: 'update', transactional: true },
+    { kind: 'run-script', id: 'app:run:update3.sql', title: 'run update3.sql', reason: 'generation 2 -> 3', script: 'update3.sql', version: '3', scriptKind: 'update', transactional: false },
   ]);
   assert.equal([plan.current, plan.target], ['1', '3']);
   assert.equal(plan.changed, []);
@@ -154,6 +154,18 @@ test('an interrupted non-transactional script is refused until it is resolved', 
   assert.is(err.code, 'refused');
   assert.is(err.message, 'part app: update2.sql started at 2024-05-06T07:08:09Z and never finished');
   assert.match(err.hint ?? '', /pgv baseline/);
+});
+
+test('an interrupted init.sql (no successful row at all) is refused too', () => {
+  const err = thrown(() => planSchemaPart(part(), observed([row('init.sql', '3', { success: false })], { userTables: 1 }), scripts(), 'pgv.upgrades'));
+  assert.is(err.code, 'refused');
+  assert.match(err.message, /^part app: init\.sql started at .* and never finished$/);
+});
+
+test('a failed row that later succeeded is not a problem', () => {
+  const rows = [row('update1.sql', '1'), row('update2.sql', '2', { success: false }), row('update2.sql', '2')];
+  const plan = planSchemaPart(part(), observed(rows), scripts(), 'pgv.upgrades');
+  assert.equal(plan.steps.map((s) => s.id), ['app:run:update3.sql']);
 });
 
 test('the plan carries the part\'s after list', () => {

@@ -59,13 +59,15 @@ test('an option whose value is escaped stays literal when referenced', () => {
   assert.equal(r.value.parts, { a: { x: '${lit}' }, b: { y: '${lit}' } });
 });
 
-test('a cycle is reported with its chain', () => {
+test('a cycle is reported with its chain, at an option inside the cycle', () => {
   const r = substitute({ parts: { a: { x: '${a:y}', y: '${b:z}' }, b: { z: '${a:y}' } } }, {});
   assert.ok(r.problems.length >= 1);
   const first = r.problems[0]!;
-  assert.is(first.path, '/parts/a/x');
   assert.is(first.message, 'substitution cycle: ${a:y} -> ${b:z} -> ${a:y}');
+  assert.ok(['/parts/a/y', '/parts/b/z'].includes(first.path), first.path);
   for (const p of r.problems) assert.match(p.message, /^substitution cycle: /);
+  // The values stay as written.
+  assert.equal(r.value.parts, { a: { x: '${a:y}', y: '${b:z}' }, b: { z: '${a:y}' } });
 });
 
 test('a self-reference is a cycle', () => {

@@ -19,7 +19,7 @@ test('a valid config has no problems', () => {
 
 test('a missing required key is reported at its parent', () => {
   assert.equal(validate({}), [{ path: '', message: 'missing required key "parts"' }]);
-  assert.equal(validate({ parts: { app: { recipe: 'schema' } } }), [{ path: '/parts/app', message: 'missing required key "dbname"' }]);
+  assert.equal(validate({ parts: { app: { recipe: 'schema', schema: 's' } } }), [{ path: '/parts/app', message: 'missing required key "dbname"' }]);
 });
 
 test('recipe schema requires the schema key (if/then), without noise from the if', () => {

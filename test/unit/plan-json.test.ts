@@ -1,0 +1,52 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Plan } from '../../lib/plan/types.js';
+import { renderPlanJson, stepJson } from '../../lib/report/plan-json.js';
+
+test('stepJson: run-script carries script, version and transactional', () => {
+  assert.equal(
+    stepJson({ kind: 'run-script', id: 'app:run:update2.sql', title: 'run update2.sql', reason: 'generation 1 → 2', script: 'update2.sql', version: '2', scriptKind: 'update', transactional: false }),
+    { kind: 'run-script', id: 'app:run:update2.sql', title: 'run update2.sql', reason: 'generation 1 → 2', script: 'update2.sql', version: '2', transactional: false },
+  );
+});
+
+test('stepJson: precondition carries script and version, not transactional', () => {
+  assert.equal(
+    stepJson({ kind: 'precondition', id: 'p', title: 'check precondition2.sql', reason: 'guards update2.sql', script: 'precondition2.sql', version: '2' }),
+    { kind: 'precondition', id: 'p', title: 'check precondition2.sql', reason: 'guards update2.sql', script: 'precondition2.sql', version: '2' },
+  );
+});
+
+test('stepJson: create-database and create-ledger have only the common fields', () => {
+  assert.equal(stepJson({ kind: 'create-database', id: 'a', title: 't', reason: 'r', database: 'db' }), { kind: 'create-database', id: 'a', title: 't', reason: 'r' });
+  assert.equal(stepJson({ kind: 'create-ledger', id: 'b', title: 't', reason: 'r', table: 'pgv.upgrades' }), { kind: 'create-ledger', id: 'b', title: 't', reason: 'r' });
+});
+
+test('renderPlanJson: parts with versions, steps and changed scripts, as plain JSON', () => {
+  const plan: Plan = {
+    parts: [
+      {
+        name: 'app', database: 'appdb', recipe: 'schema', current: null, target: '3', after: ['base'],
+        steps: [{ kind: 'create-ledger', id: 'app:create-ledger', title: 'create ledger pgv.upgrades', reason: 'first run on this database', table: 'pgv.upgrades' }],
+        changed: [{ version: '1', script: 'update1.sql', change: 'modified' }],
+      },
+    ],
+  };
+  const json = renderPlanJson(plan);
+  assert.equal(json, {
+    parts: [
+      {
+        name: 'app', database: 'appdb', recipe: 'schema', current: null, target: '3',
+        steps: [{ kind: 'create-ledger', id: 'app:create-ledger', title: 'create ledger pgv.upgrades', reason: 'first run on this database' }],
+        changed: [{ version: '1', script: 'update1.sql', change: 'modified' }],
+      },
+    ],
+  });
+  assert.equal(JSON.parse(JSON.stringify(json)), json);
+});
+
+test('renderPlanJson of an empty plan', () => {
+  assert.equal(renderPlanJson({ parts: [] }), { parts: [] });
+});
+
+test.run();

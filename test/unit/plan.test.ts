@@ -1,0 +1,86 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Part } from '../../lib/config/types.js';
+import { PgvError } from '../../lib/errors.js';
+import { buildPlan, isEmptyPlan, orderParts } from '../../lib/plan/plan.js';
+import type { ObservedPart } from '../../lib/plan/types.js';
+import type { ScriptSet } from '../../lib/recipes/types.js';
+import { prepareScript } from '../../lib/sql/script.js';
+
+const part = (name: string, after: string[] = [], over: Partial<Part> = {}): Part => ({
+  name, recipe: 'schema', dbname: `${name}db`, connection: {}, directory: `/p/${name}`, upgradesTable: { schema: 'pgv', name: 'upgrades' },
+  ignore: [], excludeSchemas: [], excludeColumns: [], create: false, snapshot: false, after, ignoreFiles: [], variables: {},
+  ddlLockTimeoutMs: 0, options: {}, ...over,
+});
+const names = (parts: readonly Part[]) => parts.map((p) => p.name);
+
+test('without dependencies the given order is kept', () => {
+  assert.equal(names(orderParts([part('c'), part('a'), part('b')])), ['c', 'a', 'b']);
+});
+
+test('a part comes after the parts it names in after', () => {
+  assert.equal(names(orderParts([part('app', ['base']), part('base')])), ['base', 'app']);
+});
+
+test('dependency order is stable: ties keep config order', () => {
+  const parts = [part('d', ['a']), part('c'), part('b', ['a']), part('a'), part('e')];
+  assert.equal(names(orderParts(parts)), ['c', 'a', 'd', 'b', 'e']);
+});
+
+test('a chain and a diamond are ordered', () => {
+  assert.equal(names(orderParts([part('z', ['y']), part('y', ['x']), part('x')])), ['x', 'y', 'z']);
+  assert.equal(names(orderParts([part('top', ['l', 'r']), part('r', ['root']), part('l', ['root']), part('root')])), ['root', 'r', 'l', 'top']);
+});
+
+test('an after naming a part that is not selected is ignored', () => {
+  assert.equal(names(orderParts([part('app', ['base'])])), ['app']);
+});
+
+test('a cycle is an internal error naming the parts', () => {
+  assert.throws(() => orderParts([part('ok'), part('a', ['b']), part('b', ['a'])]), /dependency cycle among parts a, b/);
+});
+
+test('orderParts does not mutate its input', () => {
+  const parts = [part('app', ['base']), part('base')];
+  orderParts(parts);
+  assert.equal(names(parts), ['app', 'base']);
+});
+
+const upToDate: ObservedPart = { exists: true, ledger: { exists: true, format: 1, rows: [{ version: '1', script: 'init.sql', kind: 'init', checksum: 'c', success: true, installedAt: 't' }] }, userTables: 1 };
+const scripts: ScriptSet = {
+  directory: '/p',
+  init: { name: 'init.sql', path: '/p/init.sql', version: '1', kind: 'init', checksum: 'c', prepared: prepareScript('SELECT 1;') },
+  updates: [],
+  preconditions: new Map(),
+  latest: '1',
+};
+
+test('buildPlan plans every part in dependency order; isEmptyPlan when nothing to do', () => {
+  const plan = buildPlan([
+    { part: part('app', ['base']), observed: upToDate, scripts },
+    { part: part('base'), observed: upToDate, scripts },
+  ]);
+  assert.equal(plan.parts.map((p) => p.name), ['base', 'app']);
+  assert.ok(isEmptyPlan(plan));
+  const fresh: ObservedPart = { exists: true, ledger: { exists: false, format: null, rows: [] }, userTables: 0 };
+  assert.not.ok(isEmptyPlan(buildPlan([{ part: part('app'), observed: fresh, scripts }])));
+});
+
+test('buildPlan names the ledger with displayQualified', () => {
+  const fresh: ObservedPart = { exists: true, ledger: { exists: false, format: null, rows: [] }, userTables: 0 };
+  const plan = buildPlan([{ part: part('app', [], { upgradesTable: { schema: 'My Schema', name: 'log' } }), observed: fresh, scripts }]);
+  assert.is(plan.parts[0]!.steps[0]!.title, 'create ledger "My Schema".log');
+});
+
+test('the deltas recipe is not_implemented', () => {
+  try {
+    buildPlan([{ part: part('d', [], { recipe: 'deltas' }), observed: upToDate, scripts }]);
+    assert.unreachable('expected a PgvError');
+  } catch (e) {
+    assert.instance(e, PgvError);
+    assert.is((e as PgvError).code, 'not_implemented');
+    assert.is((e as PgvError).message, 'part d: the deltas recipe is not implemented yet');
+  }
+});
+
+test.run();
