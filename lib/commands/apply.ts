@@ -1,7 +1,7 @@
 /** `pgv apply [PART…] [--dry-run]`: run the plan. */
 import { ExitCode, isPgvError } from '../errors.js';
-import { executePlan } from '../exec/executor.js';
-import { PartJob } from '../exec/part-job.js';
+import type { RunResult } from '../exec/result.js';
+import { isEmptyPlan } from '../plan/plan.js';
 import { renderPlanJson } from '../report/plan-json.js';
 import { renderPlanText } from '../report/plan-text.js';
 import { renderRunJson, renderRunText, runErrors } from '../report/run.js';
@@ -22,6 +22,14 @@ export async function applyCommand(g: Globals, args: ApplyArgs): Promise<Command
   const config = await loadProjectConfig(g);
   const { plan, prepared } = await preparePlan(config, selectParts(config, args.parts), g);
   if (args.dryRun) return { exitCode: 0, json: renderPlanJson(plan), text: renderPlanText(plan) };
+  if (isEmptyPlan(plan)) {
+    // Nothing to do: no lock, no executor. A runner that is half-way through shows up as pending
+    // steps here, and then the executor locks, waits for it, and plans again.
+    const unchanged: RunResult = { ok: true, durationMs: 0, parts: plan.parts.map((p) => ({ name: p.name, database: p.database, status: 'unchanged', steps: [], durationMs: 0 })) };
+    return { exitCode: 0, json: renderRunJson(unchanged), text: renderRunText(unchanged) };
+  }
+  // The executor (listr2) loads only when there is work.
+  const [{ executePlan }, { PartJob }] = await Promise.all([import('../exec/executor.js'), import('../exec/part-job.js')]);
   const progress = g.quiet ? 'none' : g.interactive && !g.verbose && !g.json ? 'live' : 'lines';
   const result = await executePlan(
     plan,

@@ -31,6 +31,8 @@ export function selectParts(config: Config, names: readonly string[]): Part[] {
 /** Start the embedded server when the config asks for it (no-op otherwise). */
 export async function ensureServer(config: Config, g: Globals): Promise<void> {
   if (!config.server) return;
+  const { serverStatus } = await import('../server/cluster.js');
+  if (serverStatus(config.server).running) return; // the common case: no child process, no execa
   const { startServer } = await import('../server/embedded.js');
   await startServer(config.server, { env: g.env });
 }
@@ -39,7 +41,7 @@ export async function ensureServer(config: Config, g: Globals): Promise<void> {
 export async function connectionFor(config: Config, part: Part, g: Globals): Promise<ConnectionSpec> {
   const layers = [];
   if (config.server) {
-    const { embeddedConnection } = await import('../server/embedded.js');
+    const { embeddedConnection } = await import('../server/cluster.js');
     layers.push(embeddedConnection(config.server));
   }
   layers.push(part.connection);

@@ -51,38 +51,52 @@ export async function executePlan(plan: Plan, jobFor: (part: PartPlan) => Job, o
       }
       const stepResults: StepResult[] = [];
       const job = jobFor(partPlan);
-      let current: Step | undefined;
-      let stepStart = 0;
+      let closed = false;
+      const finish = async (result: Omit<PartResult, 'name' | 'database' | 'steps' | 'durationMs'>) => {
+        if (closed) return;
+        closed = true;
+        await job.close();
+        settle({ name: partPlan.name, database: partPlan.database, steps: stepResults, durationMs: performance.now() - start, ...result });
+      };
+      const fail = async (e: unknown, step?: Step, stepStart = 0) => {
+        if (step) stepResults.push({ step, status: 'failed', durationMs: performance.now() - stepStart, message: (e as Error)?.message });
+        await finish({ status: 'failed', error: e });
+        return e instanceof Error ? e : new Error(String(e));
+      };
+      let fresh: PartPlan;
       try {
-        const fresh = await job.begin(partPlan, (step, ms) => {
+        fresh = await job.begin(partPlan, (step, ms) => {
           stepResults.push({ step, status: 'done', durationMs: ms });
-          task.output = `${partPlan.name}: ${step.title} done (${formatMs(ms)})`;
+          task.output = `${step.title} (${formatMs(ms)})`;
         });
-        if (fresh.steps.length === 0) {
-          task.title = `${partPlan.name}: up to date${fresh.current !== null ? ` (version ${fresh.current})` : ''}`;
-        }
-        for (const step of fresh.steps) {
-          current = step;
-          stepStart = performance.now();
-          const title = `${partPlan.name}: ${step.title}`;
-          if (options.progress === 'lines') task.output = `${title} ...`;
-          task.title = title;
-          await job.run(step);
+      } catch (e) {
+        throw await fail(e);
+      }
+      if (fresh.steps.length === 0) {
+        task.title = `${partPlan.name}: up to date${fresh.current !== null ? ` (version ${fresh.current})` : ''}`;
+        await finish({ status: stepResults.length ? 'applied' : 'unchanged' });
+        return;
+      }
+      // One subtask per step; the last one closes the session. listr2 runs them after this returns.
+      const subtasks: ListrTask[] = fresh.steps.map((step, index) => ({
+        title: step.title,
+        task: async (_c, sub) => {
+          const stepStart = performance.now();
+          try {
+            await job.run(step);
+          } catch (e) {
+            throw await fail(e, step, stepStart);
+          }
           const ms = performance.now() - stepStart;
           stepResults.push({ step, status: 'done', durationMs: ms });
-          if (options.progress === 'lines') task.output = `${title} done (${formatMs(ms)})`;
-          current = undefined;
-        }
-        const applied = stepResults.length > 0;
-        task.title = applied ? `${partPlan.name}: ${stepResults.length} step${stepResults.length === 1 ? '' : 's'} done${fresh.target !== null ? `, now at version ${fresh.target}` : ''}` : task.title;
-        settle({ name: partPlan.name, database: partPlan.database, status: applied ? 'applied' : 'unchanged', steps: stepResults, durationMs: performance.now() - start });
-      } catch (e) {
-        if (current) stepResults.push({ step: current, status: 'failed', durationMs: performance.now() - stepStart, message: (e as Error)?.message });
-        settle({ name: partPlan.name, database: partPlan.database, status: 'failed', steps: stepResults, durationMs: performance.now() - start, error: e });
-        throw e instanceof Error ? e : new Error(String(e));
-      } finally {
-        await job.close();
-      }
+          sub.title = `${step.title} (${formatMs(ms)})`;
+          if (index === fresh.steps.length - 1) {
+            task.title = `${partPlan.name}: ${stepResults.length} step${stepResults.length === 1 ? '' : 's'} done${fresh.target !== null ? `, now at version ${fresh.target}` : ''}`;
+            await finish({ status: 'applied' });
+          }
+        },
+      }));
+      return task.newListr(subtasks, { concurrent: false, exitOnError: true });
     },
     // A part that failed does not stop independent parts.
     exitOnError: false,
@@ -95,7 +109,7 @@ export async function executePlan(plan: Plan, jobFor: (part: PartPlan) => Job, o
     registerSignalListeners: false,
     renderer: options.progress === 'live' ? 'default' : options.progress === 'lines' ? 'simple' : 'silent',
     fallbackRenderer: 'simple',
-    rendererOptions: { logger: new ListrLogger({ processOutput: new ProcessOutput(options.stream, options.stream) }) },
+    rendererOptions: { collapseSubtasks: false, logger: new ListrLogger({ processOutput: new ProcessOutput(options.stream, options.stream) }) },
     fallbackRendererOptions: { logger: new ListrLogger({ processOutput: new ProcessOutput(options.stream, options.stream) }) },
   } as never);
   await listr.run().catch(() => undefined);

@@ -4,103 +4,22 @@
  * the next command, stopped with `pgv server stop`. The test suite uses this same code.
  */
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
-import { createHash, randomBytes } from 'node:crypto';
-import os from 'node:os';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { ConnectionOptions, EmbeddedServerConfig } from '../config/types.js';
+import type { EmbeddedServerConfig } from '../config/types.js';
 import { PgvError } from '../errors.js';
 import { runProgram, type RunResult } from '../tools/run.js';
 import { findServerBinDir } from './binaries.js';
 import { serverAccount, type ServerAccount } from './account.js';
+import { clusterLayout, serverStatus, superuser, type ClusterLayout, type ServerStatus } from './cluster.js';
 
-/** The database superuser of an embedded cluster. */
-export const superuser = 'postgres';
-
-/** Where an embedded cluster keeps its files. */
-export interface ClusterLayout {
-  readonly dir: string;
-  readonly dataDir: string;
-  readonly socketDir: string;
-  readonly logFile: string;
-  /** The superuser's password for TCP connections (mode 0600). */
-  readonly passwordFile: string;
-  readonly port: number;
-}
-
-/** What `pgv server status` reports. */
-export interface ServerStatus {
-  readonly initialized: boolean;
-  readonly running: boolean;
-  readonly pid?: number;
-  readonly layout: ClusterLayout;
-  readonly tcp: boolean;
-}
+export { clusterLayout, embeddedConnection, embeddedUrl, serverStatus, superuser, type ClusterLayout, type ServerStatus } from './cluster.js';
 
 /** Options the test harness uses; users get the defaults. */
 export interface StartOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Trade durability for speed (fsync off, no initdb sync): for throwaway clusters only. */
   readonly throwaway?: boolean;
-}
-
-// Unix socket paths are limited to 107 bytes (sun_path); leave room for ".s.PGSQL.NNNNN".
-const maxSocketDirLength = 90;
-
-/** The files of the cluster described by `server`. Pure. */
-export function clusterLayout(server: EmbeddedServerConfig): ClusterLayout {
-  const dir = server.dir;
-  let socketDir = path.join(dir, 'run');
-  if (Buffer.byteLength(socketDir) > maxSocketDirLength) {
-    const hash = createHash('sha256').update(dir).digest('hex').slice(0, 16);
-    socketDir = path.join(os.tmpdir(), `pgv-${hash}`);
-  }
-  return {
-    dir,
-    dataDir: path.join(dir, 'data'),
-    socketDir,
-    logFile: path.join(dir, 'server.log'),
-    passwordFile: path.join(dir, 'password'),
-    port: server.port,
-  };
-}
-
-/** Connection defaults that reach the embedded server (its socket, its superuser). */
-export function embeddedConnection(server: EmbeddedServerConfig): ConnectionOptions {
-  const layout = clusterLayout(server);
-  return { host: layout.socketDir, port: layout.port, user: superuser };
-}
-
-/** A libpq URL for the embedded server's socket (no password: local connections are trusted). */
-export function embeddedUrl(server: EmbeddedServerConfig, dbname = 'postgres'): string {
-  const layout = clusterLayout(server);
-  const host = encodeURIComponent(layout.socketDir).replace(/%2F/gi, '/');
-  return `postgresql://${superuser}@/${encodeURIComponent(dbname)}?host=${host}&port=${layout.port}`;
-}
-
-/** Is the cluster initialized and running? Reads postmaster.pid; starts nothing. */
-export function serverStatus(server: EmbeddedServerConfig): ServerStatus {
-  const layout = clusterLayout(server);
-  const initialized = existsSync(path.join(layout.dataDir, 'PG_VERSION'));
-  const pid = runningPid(layout);
-  return { initialized, running: pid !== undefined, ...(pid !== undefined ? { pid } : {}), layout, tcp: server.tcp };
-}
-
-function runningPid(layout: ClusterLayout): number | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path.join(layout.dataDir, 'postmaster.pid'), 'utf8');
-  } catch {
-    return undefined;
-  }
-  const pid = Number(text.split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    // EPERM: alive, owned by the server account.
-    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return undefined;
-  }
-  return existsSync(path.join(layout.socketDir, `.s.PGSQL.${layout.port}`)) ? pid : undefined;
 }
 
 /** Initialize the cluster if needed and start it if it is not running. Idempotent. */

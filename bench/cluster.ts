@@ -1,0 +1,67 @@
+/**
+ * The bench's throwaway PostgreSQL cluster, started with pgv's own embedded-server code (as
+ * test/run.ts does), and the few admin actions the bench needs, done through the real psql.
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { EmbeddedServerConfig } from '../lib/config/types.js';
+import { findServerBinDir } from '../lib/server/binaries.js';
+import { clusterLayout, startServer, stopServer } from '../lib/server/embedded.js';
+
+/** A running bench cluster: where to reach it and where its programs are. */
+export interface BenchCluster {
+  /** A private temporary folder (mode 0755) that holds the cluster and the bench's projects. */
+  readonly temp: string;
+  readonly socketDir: string;
+  readonly port: number;
+  /** The server's bin folder: the real psql lives here, not Debian's Perl wrapper on PATH. */
+  readonly psql: string;
+}
+
+/**
+ * Start a throwaway cluster in a new temporary folder, run `body` with it, then stop the
+ * cluster and remove the folder, whether `body` succeeded or threw.
+ */
+export async function withBenchCluster<T>(body: (cluster: BenchCluster) => Promise<T>): Promise<T> {
+  const temp = mkdtempSync(path.join(os.tmpdir(), 'pgv-bench-'));
+  // When run as root the server runs as an unprivileged account, which must reach this folder.
+  chmodSync(temp, 0o755);
+  const server: EmbeddedServerConfig = { mode: 'embedded', dir: path.join(temp, 'cluster'), port: 5432, tcp: false, settings: {} };
+  const cleanup = async () => {
+    await stopServer(server, { env: process.env }).catch((e) => console.error(`could not stop the bench cluster: ${e}`));
+    rmSync(temp, { recursive: true, force: true });
+  };
+  // Ctrl-C: clean up, then exit with the conventional status.
+  const onSignal = (signal: NodeJS.Signals) => void cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    await startServer(server, { env: process.env, throwaway: true });
+    const layout = clusterLayout(server);
+    const binDir = await findServerBinDir(process.env);
+    return await body({ temp, socketDir: layout.socketDir, port: layout.port, psql: path.join(binDir, 'psql') });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await cleanup();
+  }
+}
+
+/** The psql arguments that reach `dbname` on the cluster, without reading ~/.psqlrc. */
+export function psqlArgs(cluster: BenchCluster, dbname: string): string[] {
+  return ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', cluster.socketDir, '-p', String(cluster.port), '-U', 'postgres', '-d', dbname];
+}
+
+/** Run one SQL command with psql and return its unaligned, tuples-only output; throws on failure. */
+export function psqlCommand(cluster: BenchCluster, dbname: string, sql: string): string {
+  const result = spawnSync(cluster.psql, [...psqlArgs(cluster, dbname), '-tAc', sql], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`psql -c ${JSON.stringify(sql)} failed (exit ${result.status ?? result.signal}): ${result.stderr || result.error}`);
+  return result.stdout.trim();
+}
+
+/** Create an empty database (names are the bench's own: plain lowercase identifiers). */
+export function createDatabase(cluster: BenchCluster, dbname: string): void {
+  psqlCommand(cluster, 'postgres', `CREATE DATABASE ${dbname}`);
+}

@@ -1,0 +1,71 @@
+/** Rendering bench results: the summary table, the raw samples, and the JSON written to disk. Pure. */
+import { median } from './measure.js';
+import type { Measurement } from './apply-bench.js';
+
+/** One measurement summarised: medians, ratio, goal and verdict. */
+export interface Summary {
+  readonly name: string;
+  readonly unit: string;
+  readonly pgvMedian: number;
+  readonly floorMedian: number;
+  readonly ratio: number;
+  readonly goal: number;
+  readonly met: boolean;
+  readonly floor: string;
+  readonly pgv: readonly number[];
+  readonly floorSamples: readonly number[];
+}
+
+/** Medians and the pgv / floor ratio of each measurement. */
+export function summarize(measurements: readonly Measurement[]): Summary[] {
+  return measurements.map((m) => {
+    const pgvMedian = median(m.pgv);
+    const floorMedian = median(m.floor);
+    const ratio = pgvMedian / floorMedian;
+    return { name: m.name, unit: m.unit, pgvMedian, floorMedian, ratio, goal: m.goal, met: ratio <= m.goal, floor: m.floorDescription, pgv: m.pgv, floorSamples: m.floor };
+  });
+}
+
+/** The summary table, the floors' descriptions and the raw per-repetition numbers, as text. */
+export function renderTable(summaries: readonly Summary[]): string {
+  const header = ['measurement', 'pgv median', 'floor median', 'ratio', 'goal', 'met'];
+  const rows = summaries.map((s) => [s.name, value(s.pgvMedian, s.unit), value(s.floorMedian, s.unit), `${s.ratio.toFixed(2)}×`, `≤ ${s.goal}×`, s.met ? 'yes' : 'NO']);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line), ''];
+  out.push('floors:');
+  for (const s of summaries) out.push(`  ${s.name}: ${s.floor}`);
+  out.push('', 'raw samples (per repetition):');
+  for (const s of summaries) {
+    out.push(`  ${s.name}`, `    pgv:   ${s.pgv.map((v) => value(v, s.unit)).join(', ')}`, `    floor: ${s.floorSamples.map((v) => value(v, s.unit)).join(', ')}`);
+  }
+  return out.join('\n');
+}
+
+/** The JSON document for bench/results/latest.json. */
+export function resultsJson(summaries: readonly Summary[], context: Record<string, unknown>): unknown {
+  return {
+    ...context,
+    measurements: summaries.map((s) => ({
+      name: s.name,
+      unit: s.unit,
+      pgv_median: round(s.pgvMedian),
+      floor_median: round(s.floorMedian),
+      ratio: round(s.ratio, 3),
+      goal: s.goal,
+      goal_met: s.met,
+      floor: s.floor,
+      pgv_samples: s.pgv.map((v) => round(v)),
+      floor_samples: s.floorSamples.map((v) => round(v)),
+    })),
+  };
+}
+
+function value(v: number, unit: string): string {
+  return unit === 'KiB' ? `${(v / 1024).toFixed(1)} MiB` : `${Math.round(v)} ms`;
+}
+
+function round(v: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}

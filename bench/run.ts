@@ -1,0 +1,61 @@
+/**
+ * `npm run bench`: start a throwaway PostgreSQL cluster with pgv's embedded-server code, measure
+ * pgv against floors measured in the same run (ratios, medians of BENCH_REPS repetitions, default
+ * 3), print a table and write bench/results/latest.json. Exits 0 when a goal is missed (a bench
+ * reports, it does not judge); exits 1 when something fails (pgv or psql exits non-zero).
+ * BENCH_RSS_VIA=self-report measures peak memory without GNU time (the fallback path).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runApplyBench } from './apply-bench.js';
+import { withBenchCluster } from './cluster.js';
+import { rssMethod } from './measure.js';
+import { renderTable, resultsJson, summarize } from './report.js';
+import { serverBinaryVersion } from '../lib/server/embedded.js';
+import { pgvVersion } from '../lib/version.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const resultsDir = path.resolve(here, '..', '..', 'bench', 'results');
+const scripts = 1000;
+
+function repetitions(): number {
+  const raw = process.env.BENCH_REPS ?? '3';
+  const reps = Number(raw);
+  if (!Number.isInteger(reps) || reps < 1) throw new Error(`BENCH_REPS must be a positive integer, not ${JSON.stringify(raw)}`);
+  return reps;
+}
+
+async function main(): Promise<void> {
+  const reps = repetitions();
+  const t0 = performance.now();
+  const log = (line: string) => console.error(line);
+  const summaries = await withBenchCluster(async (cluster) => {
+    log(`bench cluster ready (socket ${cluster.socketDir}); ${reps} repetitions after one warm-up, ${scripts} scripts`);
+    return summarize(await runApplyBench(cluster, { scripts, reps, log }));
+  });
+  console.log(renderTable(summaries));
+  const context = {
+    date: new Date().toISOString(),
+    pgv_version: pgvVersion,
+    node: process.version,
+    postgres: await serverBinaryVersion(process.env),
+    cpus: os.cpus().length,
+    repetitions: reps,
+    rss_method: rssMethod,
+    duration_s: Math.round((performance.now() - t0) / 100) / 10,
+  };
+  mkdirSync(resultsDir, { recursive: true });
+  const file = path.join(resultsDir, 'latest.json');
+  writeFileSync(file, JSON.stringify(resultsJson(summaries, context), null, 2) + '\n');
+  console.log(`\n${summaries.filter((s) => s.met).length} of ${summaries.length} goals met; results in ${path.relative(process.cwd(), file)} (${context.duration_s} s)`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(`bench failed: ${(e as Error)?.stack ?? e}`);
+    process.exit(1);
+  },
+);
