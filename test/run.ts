@@ -34,7 +34,9 @@ async function main(): Promise<number> {
     await startServer(server, { env: process.env, throwaway: true });
     const layout = clusterLayout(server);
     console.log(`test cluster ready in ${Date.now() - t0} ms (socket ${layout.socketDir})`);
-    const pattern = process.argv[2] ?? '\\.test\\.js$';
+    // `npm test -- apply` runs the suites whose path contains "apply".
+    const filter = process.argv[2];
+    const pattern = filter ? `^(?=.*${filter}).*\\.test\\.js$` : '\\.test\\.js$';
     // uvu walks dist/test recursively; helpers do not match the pattern.
     return await new Promise<number>((resolve) => {
         child = spawn(process.execPath, [path.join(root, 'node_modules/uvu/bin.js'), 'dist/test', pattern], {

@@ -227,4 +227,25 @@ test('independent parts run, and a part after a failed one is skipped', async ()
   }
 });
 
+test('--quiet prints no progress; --json keeps stdout one document and progress on stderr', async () => {
+  const db = uniqueName('quiet');
+  const dir = makeProject();
+  copyFixture('schema/shop', dir, 'schema');
+  writeFiles(dir, { 'pgv.config.yaml': schemaConfig(db, 'schema', '    create: true\n') });
+  try {
+    const quiet = await runPgv(['apply', '-q'], { cwd: dir });
+    assert.is(quiet.code, 0, quiet.stderr);
+    assert.is(quiet.stderr, '');
+    await dropDatabase(db);
+    const json = await runPgv(['apply', '--json'], { cwd: dir });
+    assert.is(json.code, 0, json.stderr);
+    const doc = jsonOf(json);
+    assert.is(doc.ok, true);
+    assert.equal(doc.parts[0].steps.map((s: { kind: string; status: string }) => `${s.kind}:${s.status}`), ['create-database:done', 'create-ledger:done', 'run-script:done']);
+    assert.match(json.stderr, 'run init.sql');
+  } finally {
+    await dropDatabase(db);
+  }
+});
+
 test.run();
