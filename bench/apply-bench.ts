@@ -81,6 +81,7 @@ export async function runApplyBench(cluster: BenchCluster, options: ApplyBenchOp
     { name: `no-op apply (${n} applied)`, unit: 'ms', goal: 2, ...noop, floorDescription: 'node loading pg, connecting, one ledger query' },
   ];
   if (rss.pgv.length) {
+    // No memory goal was given; 2× a bare Node process that loads pg is the bench's own choice.
     measurements.push({ name: `peak RSS, apply ${n} updates`, unit: 'KiB', goal: 2, ...rss, floorDescription: `max RSS of the no-op floor (node + pg), via ${rssMethod}` });
   } else {
     options.log('peak RSS: not measured (no GNU time and no self-report)');

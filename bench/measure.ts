@@ -35,7 +35,7 @@ export async function measure(command: Command): Promise<Sample> {
   const rssFile = path.join(dir, 'rss');
   try {
     const [file, args] = rssMethod === 'gnu-time' ? [gnuTime, ['-f', '%M', '-o', rssFile, command.file, ...command.args]] : [command.file, command.args];
-    const env = { ...process.env, ...command.env, BENCH_RSS_FILE: rssFile };
+    const env = { ...withoutLibpqVariables(process.env), ...command.env, BENCH_RSS_FILE: rssFile };
     const t0 = performance.now();
     const { code, stdout, stderr } = await run(file, args, command.cwd, env);
     const ms = performance.now() - t0;
@@ -58,6 +58,11 @@ function run(file: string, args: readonly string[], cwd: string | undefined, env
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code: code ?? signal ?? 'unknown', stdout, stderr }));
   });
+}
+
+/** The environment minus PGHOST, PGSSLMODE & co.: only the bench's own settings reach the cluster. */
+function withoutLibpqVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !/^PG(?!V_)/.test(k)));
 }
 
 function readRss(file: string): number | null {

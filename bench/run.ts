@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const log = (line: string) => console.error(line);
   const summaries = await withBenchCluster(async (cluster) => {
-    log(`bench cluster ready (socket ${cluster.socketDir}); ${reps} repetitions after one warm-up, ${scripts} scripts`);
+    log(`bench cluster ready (socket ${cluster.socketDir}); ${reps} repetition${reps === 1 ? "" : "s"} after one warm-up, ${scripts} scripts`);
     return summarize(await runApplyBench(cluster, { scripts, reps, log }));
   });
   console.log(renderTable(summaries));
