@@ -21,8 +21,13 @@ export function displayQualified(q: QualifiedName): string {
   return `${show(q.schema)}.${show(q.name)}`;
 }
 
-/** Quote a string literal for the few statements that take no parameters (COMMENT ON). */
+/**
+ * Quote a string literal, for the few places that cannot take parameters (COMMENT ON, and the
+ * ledger row sent in the same query as its script). With a backslash it uses E'' so that it reads
+ * the same whatever a script did to standard_conforming_strings.
+ */
 export function quoteLiteral(value: string): string {
   if (value.includes('\u0000')) throw new RangeError('literal contains a NUL character');
-  return `'${value.replace(/'/g, "''")}'`;
+  const quoted = value.replace(/'/g, "''");
+  return value.includes('\\') ? `E'${quoted.replace(/\\/g, '\\\\')}'` : `'${quoted}'`;
 }

@@ -9,7 +9,7 @@ import { PgvError, isPgvError } from '../errors.js';
 import { connect, serverErrorOf, type Db } from '../db/client.js';
 import { withDatabase, type ConnectionSpec } from '../db/connection.js';
 import { quoteIdent, quoteQualified } from '../db/ident.js';
-import { createLedgerSql, insertLedgerSql, ledgerInsertParams } from '../db/ledger.js';
+import { createLedgerSql, insertLedgerInlineSql, insertLedgerSql, ledgerInsertParams } from '../db/ledger.js';
 import { acquireLock } from '../db/lock.js';
 import { observeWith, observePart } from '../db/observe.js';
 import type { ScriptSet, Script } from '../recipes/types.js';
@@ -153,17 +153,18 @@ export class PartJob {
     const lockTimeout = this.input.part.ddlLockTimeoutMs;
     const resetRole = /\bSET\s+(SESSION\s+)?(ROLE|SESSION\s+AUTHORIZATION)\b/i.test(prepared.sql);
     if (prepared.transactional) {
-      await db.query(lockTimeout ? `BEGIN; SET LOCAL lock_timeout = ${Math.floor(lockTimeout)}` : 'BEGIN');
+      // One round trip: BEGIN, the script, its ledger row, COMMIT. A script may SET ROLE or
+      // search_path: the ledger name is qualified, the role is reset before the row is written,
+      // and RESET ALL gives the next script a fresh session state, as a new psql would.
+      const prefix = lockTimeout ? `BEGIN; SET LOCAL lock_timeout = ${Math.floor(lockTimeout)};\n` : 'BEGIN;\n';
+      const ledger = insertLedgerInlineSql(table, { version: script.version, script: script.name, kind, checksum: script.checksum, success: true, pgvVersion });
+      const suffix = `\n;${resetRole ? ' RESET ROLE;' : ''} ${ledger}; COMMIT; RESET ALL`;
       try {
-        if (prepared.statements.length) await db.query(prepared.sql);
-        // A script may SET ROLE or search_path; the ledger is schema-qualified, and the role is reset.
-        if (resetRole) await db.query('RESET ROLE');
-        await db.query(insertLedgerSql(table), entry(true, Math.round(performance.now() - t0)));
-        await db.query('COMMIT; RESET ALL');
+        await db.query(prefix + (prepared.statements.length ? prepared.sql : '') + suffix);
       } catch (e) {
         await db.query('ROLLBACK; RESET ALL').catch(() => undefined);
         const server = serverErrorOf(e);
-        if (server) throw scriptFailure(script.path, prepared.sql, server);
+        if (server) throw scriptFailure(script.path, prepared.sql, server, 0, prefix);
         throw e;
       }
       return;

@@ -3,16 +3,23 @@ import { PgvError } from '../errors.js';
 import type { ServerError } from '../db/client.js';
 import { lineColumnOf } from '../sql/lexer.js';
 
-/** A PgvError for a failed script; `sent` is the text whose offsets the server's position uses. */
-export function scriptFailure(file: string, sent: string, error: ServerError, sentOffset = 0): PgvError {
+/**
+ * A PgvError for a failed script. `text` is the script as prepared (offsets as in the file); the
+ * server received `prefix` (pgv's own ASCII SQL) followed by `text` from offset `sentStart`.
+ */
+export function scriptFailure(file: string, text: string, error: ServerError, sentStart = 0, prefix = ''): PgvError {
   const details: string[] = [`SQLSTATE ${error.sqlstate}`];
   let where = file;
   let line: number | undefined;
   let column: number | undefined;
-  if (error.position !== undefined) {
-    ({ line, column } = lineColumnOf(sent, codeUnitOffset(sent, sentOffset, error.position - 1)));
-    where = `${file}:${line}:${column}`;
-    details.push(...excerpt(sent, line, column));
+  const inScript = error.position === undefined ? -1 : error.position - 1 - prefix.length;
+  if (inScript >= 0) {
+    const offset = codeUnitOffset(text, sentStart, inScript);
+    if (offset < text.length || (offset === text.length && text.length > 0)) {
+      ({ line, column } = lineColumnOf(text, Math.min(offset, text.length - 1)));
+      where = `${file}:${line}:${column}`;
+      details.push(...excerpt(text, line, column));
+    }
   }
   if (error.detail) details.push(`DETAIL: ${error.detail}`);
   if (error.hint) details.push(`HINT: ${error.hint}`);

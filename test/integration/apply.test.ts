@@ -248,4 +248,20 @@ test('--quiet prints no progress; --json keeps stdout one document and progress 
   }
 });
 
+test('error positions stay right after pgv\'s own prefix, with emoji and a lock timeout set', async () => {
+  const db = await createDatabase('position');
+  const dir = makeProject();
+  writeFiles(dir, {
+    'schema/update1.sql': "-- 😀😀 comment\nSELECT 1;\nSELECT * FRM t;\n",
+    'pgv.config.yaml': schemaConfig(db, 'schema', '    ddl_lock_timeout: 5s\n'),
+  });
+  try {
+    const run = await runPgv(['apply'], { cwd: dir });
+    assert.is(run.code, 3);
+    assert.match(run.stderr, /update1\.sql:3:10: syntax error at or near "FRM"/);
+  } finally {
+    await dropDatabase(db);
+  }
+});
+
 test.run();
