@@ -2,9 +2,12 @@
  * Validating raw config data against schemas/pgv.config.schema.json: the one home of ajv.
  * Returns every problem at once as plain messages; never throws for invalid data.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { schemaPath } from '../util/paths.js';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { packageRoot, schemaPath } from '../util/paths.js';
 import { closest } from '../util/suggest.js';
 
 /** One problem in a config: where (a JSON pointer) and what. */
@@ -15,16 +18,46 @@ export interface ConfigProblem {
 }
 
 const validators = new Map<string, ValidateFunction>();
+// ajv is CommonJS; loading it (and compiling a schema) costs ~80 ms, so the build precompiles the
+// schemas into dist/schemas/*.validate.cjs (ajv's standalone code) and ajv loads only as a fallback.
+const require = createRequire(import.meta.url);
+const ajvOptions = { allErrors: true, verbose: true, strict: false } as const;
+
+/** Where the build puts the precompiled validator of a schema. */
+export function precompiledPath(schemaFile: string): string {
+  return path.join(packageRoot, 'dist', 'schemas', schemaFile.replace(/\.json$/, '.validate.cjs'));
+}
 
 function validatorFor(schemaFile: string): ValidateFunction {
   let v = validators.get(schemaFile);
   if (!v) {
-    const schema = JSON.parse(readFileSync(schemaPath(schemaFile), 'utf8'));
-    const ajv = new Ajv({ allErrors: true, verbose: true, strict: false });
-    v = ajv.compile(schema);
+    const text = readFileSync(schemaPath(schemaFile), 'utf8');
+    const hash = createHash('sha256').update(text).digest('hex');
+    try {
+      const compiled = require(precompiledPath(schemaFile)) as { schemaHash?: string; default?: ValidateFunction };
+      // A stale file (the schema changed since the build) is ignored.
+      if (compiled.schemaHash === hash && compiled.default) v = compiled.default;
+    } catch {
+      v = undefined;
+    }
+    if (!v) {
+      const { Ajv } = require('ajv') as typeof import('ajv');
+      v = new Ajv(ajvOptions).compile(JSON.parse(text));
+    }
     validators.set(schemaFile, v);
   }
   return v;
+}
+
+/** The source of a standalone validator module for a schema (used by the build). */
+export function standaloneValidatorSource(schemaFile: string): string {
+  const text = readFileSync(schemaPath(schemaFile), 'utf8');
+  const { Ajv } = require('ajv') as typeof import('ajv');
+  const standalone = (require('ajv/dist/standalone') as { default: (ajv: unknown, v: unknown) => string }).default;
+  const ajv = new Ajv({ ...ajvOptions, code: { source: true } });
+  const code = standalone(ajv, ajv.compile(JSON.parse(text)));
+  const hash = createHash('sha256').update(text).digest('hex');
+  return `${code}\nmodule.exports.schemaHash = ${JSON.stringify(hash)};\n`;
 }
 
 /** Validate `data` against a schema under schemas/; returns the problems, empty when valid. */
