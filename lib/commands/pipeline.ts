@@ -1,10 +1,9 @@
 /** Config → observe → plan, shared by `plan` and `apply`. */
 import type { Config, Part } from '../config/types.js';
+import { PgvError } from '../errors.js';
 import type { ConnectionSpec } from '../db/connection.js';
-import { displayQualified } from '../db/ident.js';
 import { observePart } from '../db/observe.js';
-import { buildPlan } from '../plan/plan.js';
-import { planSchemaPart } from '../plan/plan-schema-part.js';
+import { buildPlan, planPart } from '../plan/plan.js';
 import type { ObservedPart, PartPlan, Plan } from '../plan/types.js';
 import { readSchemaDirectory } from '../recipes/schema.js';
 import type { ScriptSet } from '../recipes/types.js';
@@ -33,7 +32,7 @@ export async function preparePlan(config: Config, parts: readonly Part[], g: Glo
         part,
         spec,
         scripts: set,
-        replan: (o) => planSchemaPart(part, o, set, displayQualified(part.upgradesTable)),
+        replan: (observed) => planPart({ part, observed, scripts: set }),
       });
       return { part, observed: await observePart(spec, part.upgradesTable), scripts: set };
     }),
@@ -41,7 +40,12 @@ export async function preparePlan(config: Config, parts: readonly Part[], g: Glo
   return { plan: buildPlan(observed), prepared };
 }
 
+/** A part's scripts by its recipe; fails before any server is started or connected to. */
 function readScripts(part: Part): ScriptSet {
-  if (part.recipe === 'schema') return readSchemaDirectory(part.directory);
-  return { directory: part.directory, updates: [], preconditions: new Map(), latest: null };
+  switch (part.recipe) {
+    case 'schema':
+      return readSchemaDirectory(part.directory);
+    case 'deltas':
+      throw new PgvError('not_implemented', `part ${part.name}: the deltas recipe is not implemented yet`, { hint: 'Use recipe: schema for now.' });
+  }
 }

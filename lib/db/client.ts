@@ -1,7 +1,7 @@
 /**
  * Talking to PostgreSQL: the one home of `pg`. Opens connections from a ConnectionSpec, maps
  * connection failures to PgvErrors that never contain the password, and offers the scoped
- * helpers the rest of pgv uses (withClient, withTransaction).
+ * scoped helper the rest of pgv uses (withClient).
  */
 import pg from 'pg';
 import { PgvError } from '../errors.js';
@@ -113,19 +113,6 @@ export async function withClient<T>(spec: ConnectionSpec, fn: (db: Db) => Promis
     return await fn(db);
   } finally {
     await db.end();
-  }
-}
-
-/** Run `fn` inside BEGIN … COMMIT; roll back and rethrow on any error. */
-export async function withTransaction<T>(db: Db, fn: () => Promise<T>): Promise<T> {
-  await db.query('BEGIN');
-  try {
-    const value = await fn();
-    await db.query('COMMIT');
-    return value;
-  } catch (e) {
-    await db.query('ROLLBACK').catch(() => undefined);
-    throw e;
   }
 }
 

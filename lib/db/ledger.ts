@@ -57,9 +57,17 @@ export function createLedgerSql(table: QualifiedName): string {
   ].join(';\n');
 }
 
+// The columns every INSERT writes, in this order; installed_by is always session_user.
+const insertColumns = 'version, script, kind, checksum, duration_ms, success, pgv_version, installed_by';
+
 /** INSERT of one ledger row; parameters in the order of `ledgerInsertParams`. */
 export function insertLedgerSql(table: QualifiedName): string {
-  return `INSERT INTO ${quoteQualified(table)} (version, script, kind, checksum, duration_ms, success, pgv_version, installed_by) VALUES ($1, $2, $3, $4, $5, $6, $7, session_user)`;
+  return `INSERT INTO ${quoteQualified(table)} (${insertColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, session_user)`;
+}
+
+/** Mark a row written with success = false (a script run outside a transaction) as finished. */
+export function finishLedgerRowSql(table: QualifiedName): string {
+  return `UPDATE ${quoteQualified(table)} SET success = true, duration_ms = $2 WHERE id = $1`;
 }
 
 /** Parameters for `insertLedgerSql`. */
@@ -74,7 +82,7 @@ export function ledgerInsertParams(e: LedgerEntry): unknown[] {
 export function insertLedgerInlineSql(table: QualifiedName, e: Omit<LedgerEntry, 'durationMs'>): string {
   const text = (v: string | null) => (v === null ? 'NULL' : quoteLiteral(v));
   return (
-    `INSERT INTO ${quoteQualified(table)} (version, script, kind, checksum, duration_ms, success, pgv_version, installed_by) VALUES (` +
+    `INSERT INTO ${quoteQualified(table)} (${insertColumns}) VALUES (` +
     `${text(e.version)}, ${text(e.script)}, ${text(e.kind)}, ${text(e.checksum)}, ` +
     `(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::integer, ${e.success ? 'true' : 'false'}, ${text(e.pgvVersion)}, session_user)`
   );

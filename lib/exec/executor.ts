@@ -3,7 +3,6 @@
  * The one home of listr2. Returns a RunResult; never prints anything but progress.
  */
 import { Listr, ListrLogger, ProcessOutput, type ListrTask } from 'listr2';
-import { isPgvError } from '../errors.js';
 import type { PartPlan, Plan, Step } from '../plan/types.js';
 import type { PartResult, RunResult, StepResult } from './result.js';
 
@@ -124,9 +123,4 @@ function partTitle(p: PartPlan): string {
 
 function formatMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
-}
-
-/** True when the error is one a user can act on (for reporters). */
-export function isUserError(e: unknown): boolean {
-  return isPgvError(e);
 }

@@ -80,7 +80,7 @@ export function planSchemaPart(part: Part, observed: ObservedPart, scripts: Scri
     }
     if (scripts.init) {
       steps.push(runStep(part, scripts.init.name, scripts.init.version, 'init', scripts.init.prepared.transactional, `empty database: init.sql builds generation ${scripts.init.version}`));
-      return done(part, observed, null, scripts.init.version, steps, []);
+      return done(part, null, scripts.init.version, steps, []);
     }
   }
   const from = current === null ? 0 : Number(current);
@@ -95,13 +95,13 @@ export function planSchemaPart(part: Part, observed: ObservedPart, scripts: Scri
     previous = u.version;
   }
   const target = pending.length ? pending[pending.length - 1]!.version : current;
-  return done(part, observed, current, target, steps, changedScripts(observed, scripts));
+  return done(part, current, target, steps, changedScripts(observed, scripts));
 
   function runStep(p: Part, script: string, version: string, scriptKind: 'init' | 'update', transactional: boolean, reason: string): Step {
     return { kind: 'run-script', id: `${p.name}:run:${script}`, title: `run ${script}`, reason, script, version, scriptKind, transactional };
   }
 }
 
-function done(part: Part, _o: ObservedPart, current: string | null, target: string | null, steps: Step[], changed: ReturnType<typeof changedScripts>): PartPlan {
+function done(part: Part, current: string | null, target: string | null, steps: Step[], changed: ChangedScript[]): PartPlan {
   return { name: part.name, database: part.dbname, recipe: part.recipe, current, target, steps, changed, after: part.after };
 }

@@ -22,7 +22,8 @@ export function buildPlan(inputs: readonly PartInput[]): Plan {
   return { parts };
 }
 
-function planPart({ part, observed, scripts }: PartInput): PartPlan {
+/** Plan one part with its recipe's planner. */
+export function planPart({ part, observed, scripts }: PartInput): PartPlan {
   switch (part.recipe) {
     case 'schema':
       return planSchemaPart(part, observed, scripts, displayQualified(part.upgradesTable));

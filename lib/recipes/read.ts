@@ -1,7 +1,6 @@
 /** Reading script files: bytes → checksum and text, with a clear error for non-text files. */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { PgvError } from '../errors.js';
 
 /** A file's text and the sha256 of its bytes. */
@@ -35,9 +34,4 @@ export function listFiles(dir: string): string[] {
     .filter((e) => e.isFile() || e.isSymbolicLink())
     .map((e) => e.name)
     .sort();
-}
-
-/** Join a directory and a file name. */
-export function inDirectory(dir: string, name: string): string {
-  return path.join(dir, name);
 }

@@ -5,7 +5,8 @@
  */
 import { PgvError } from '../errors.js';
 import { prepareScript } from '../sql/script.js';
-import { inDirectory, listFiles, readScriptFile } from './read.js';
+import path from 'node:path';
+import { listFiles, readScriptFile } from './read.js';
 import type { Precondition, Script, ScriptSet } from './types.js';
 
 /** The files of a schema directory, classified by name. Pure. */
@@ -57,23 +58,23 @@ export function readSchemaDirectory(directory: string): ScriptSet {
   const problems = [...files.problems];
   const latest = files.updates.length ? String(files.updates[files.updates.length - 1]!.n) : '0';
   const load = (name: string, version: string, kind: Script['kind']): Script => {
-    const path = inDirectory(directory, name);
-    const content = readScriptFile(path);
+    const file = path.join(directory, name);
+    const content = readScriptFile(file);
     const prepared = prepareScript(content.text);
     for (const p of prepared.problems) problems.push(`${name}:${p.line}: ${p.message}`);
-    return { name, path, version, kind, checksum: content.checksum, prepared };
+    return { name, path: file, version, kind, checksum: content.checksum, prepared };
   };
   const init = files.init ? load(files.init, latest, 'init') : undefined;
   const updates = files.updates.map((u) => load(u.name, String(u.n), 'update'));
   const preconditions = new Map<string, Precondition>();
   for (const p of files.preconditions) {
-    const path = inDirectory(directory, p.name);
+    const file = path.join(directory, p.name);
     preconditions.set(String(p.n), {
       name: p.name,
-      path,
+      path: file,
       version: String(p.n),
       language: p.language,
-      ...(p.language === 'sql' ? { text: readScriptFile(path).text } : {}),
+      ...(p.language === 'sql' ? { text: readScriptFile(file).text } : {}),
     });
   }
   if (problems.length) {

@@ -1,5 +1,5 @@
 /** What recipes produce: the ordered scripts of a part, read and checksummed. */
-import type { PreparedScript } from '../sql/prepare-types.js';
+import type { PreparedScript } from '../sql/script.js';
 
 /** What a ledger row says a script did. */
 export type ScriptKind = 'init' | 'update' | 'delta' | 'baseline';

@@ -1,5 +1,5 @@
 /** Test helpers for the real server that test/run.ts started: one database per test. */
-import { connect, withClient, type Db } from '../../lib/db/client.js';
+import { withClient, type Db } from '../../lib/db/client.js';
 import type { ConnectionSpec } from '../../lib/db/connection.js';
 import { quoteIdent } from '../../lib/db/ident.js';
 
@@ -37,11 +37,6 @@ export async function dropDatabase(name: string): Promise<void> {
 /** Run queries against a database. */
 export async function withDb<T>(dbname: string, fn: (db: Db) => Promise<T>): Promise<T> {
   return withClient(specFor(dbname), fn);
-}
-
-/** Open a session the caller closes. */
-export function openDb(dbname: string): Promise<Db> {
-  return connect(specFor(dbname));
 }
 
 /** Names of the tables of a database, schema-qualified, sorted. */
