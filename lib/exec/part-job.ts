@@ -8,8 +8,8 @@ import type { Part } from '../config/types.js';
 import { PgvError, isPgvError } from '../errors.js';
 import { connect, serverErrorOf, type Db } from '../db/client.js';
 import { withDatabase, type ConnectionSpec } from '../db/connection.js';
-import { quoteIdent, quoteQualified } from '../db/ident.js';
-import { createLedgerSql, insertLedgerInlineSql, insertLedgerSql, ledgerInsertParams } from '../db/ledger.js';
+import { quoteIdent } from '../db/ident.js';
+import { createLedgerSql, finishLedgerRowSql, insertLedgerInlineSql, insertLedgerSql, ledgerInsertParams } from '../db/ledger.js';
 import { acquireLock } from '../db/lock.js';
 import { observeWith, observePart } from '../db/observe.js';
 import type { ScriptSet, Script } from '../recipes/types.js';
@@ -179,7 +179,7 @@ export class PartJob {
       } catch (e) {
         const server = serverErrorOf(e);
         if (server) {
-          const failure = scriptFailure(script.path, prepared.sql, server, statement.start);
+          const failure = scriptFailure(script.path, prepared.sql, server, statement.start, '', statement);
           throw new PgvError('script_failed', failure.message, {
             hint: `${script.name} runs outside a transaction: the statements before this one stay applied. Fix it by hand, then record it with pgv baseline.`,
             details: [...failure.detailLines],
@@ -190,7 +190,7 @@ export class PartJob {
       }
     }
     if (resetRole) await db.query('RESET ROLE');
-    await db.query(`UPDATE ${quoteQualified(table)} SET success = true, duration_ms = $2 WHERE id = $1`, [id, Math.round(performance.now() - t0)]);
+    await db.query(finishLedgerRowSql(table), [id, Math.round(performance.now() - t0)]);
     await db.query('RESET ALL');
   }
 }

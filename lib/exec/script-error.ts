@@ -6,15 +6,17 @@ import { lineColumnOf } from '../sql/lexer.js';
 /**
  * A PgvError for a failed script. `text` is the script as prepared (offsets as in the file); the
  * server received `prefix` (pgv's own ASCII SQL) followed by `text` from offset `sentStart`.
+ * `statement` is set when one statement was sent alone: without a server position (many DDL
+ * errors have none) the error points at that statement's start.
  */
-export function scriptFailure(file: string, text: string, error: ServerError, sentStart = 0, prefix = ''): PgvError {
+export function scriptFailure(file: string, text: string, error: ServerError, sentStart = 0, prefix = '', statement?: { start: number }): PgvError {
   const details: string[] = [`SQLSTATE ${error.sqlstate}`];
   let where = file;
   let line: number | undefined;
   let column: number | undefined;
   const inScript = error.position === undefined ? -1 : error.position - 1 - prefix.length;
-  if (inScript >= 0) {
-    const offset = codeUnitOffset(text, sentStart, inScript);
+  if (inScript >= 0 || statement) {
+    const offset = inScript >= 0 ? codeUnitOffset(text, sentStart, inScript) : firstSignificant(text, statement!.start);
     if (offset < text.length || (offset === text.length && text.length > 0)) {
       ({ line, column } = lineColumnOf(text, Math.min(offset, text.length - 1)));
       where = `${file}:${line}:${column}`;
@@ -39,6 +41,19 @@ function codeUnitOffset(text: string, from: number, codePoints: number): number 
     offset += unit >= 0xd800 && unit <= 0xdbff ? 2 : 1;
   }
   return offset;
+}
+
+/** The first character of a statement that is not white space or a comment line. */
+function firstSignificant(text: string, start: number): number {
+  let i = start;
+  for (;;) {
+    while (i < text.length && /\s/.test(text[i]!)) i++;
+    if (text.startsWith('--', i)) {
+      const eol = text.indexOf('\n', i);
+      if (eol < 0) return i;
+      i = eol + 1;
+    } else return i;
+  }
 }
 
 /** A few lines around `line`, numbered, with a caret under `column`. */

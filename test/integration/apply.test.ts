@@ -264,4 +264,32 @@ test('error positions stay right after pgv\'s own prefix, with emoji and a lock 
   }
 });
 
+test('a -- pgv:no-transaction script runs outside a transaction; an interrupted one is refused next time', async () => {
+  const db = await createDatabase('notx');
+  const dir = makeProject();
+  writeFiles(dir, {
+    'schema/update1.sql': 'CREATE TABLE a (id int, v int);\n',
+    'schema/update2.sql': '-- pgv:no-transaction\nCREATE INDEX CONCURRENTLY a_id ON a (id);\nCREATE INDEX CONCURRENTLY a_v ON a (v);\n',
+    'pgv.config.yaml': schemaConfig(db, 'schema'),
+  });
+  try {
+    const run = await runPgv(['apply'], { cwd: dir });
+    assert.is(run.code, 0, run.stderr);
+    assert.equal((await ledgerOf(db)).map((r) => `${r.script}:${r.success}`), ['update1.sql:true', 'update2.sql:true']);
+
+    writeFiles(dir, { 'schema/update3.sql': '-- pgv:no-transaction\nCREATE INDEX CONCURRENTLY a_both ON a (id, v);\nCREATE INDEX CONCURRENTLY broken ON missing (id);\n' });
+    const failed = await runPgv(['apply'], { cwd: dir });
+    assert.is(failed.code, 3);
+    assert.match(failed.stderr, /update3\.sql:3:\d+: relation "missing" does not exist/);
+    assert.match(failed.stderr, 'runs outside a transaction');
+    const again = await runPgv(['apply'], { cwd: dir });
+    assert.is(again.code, 3);
+    assert.match(again.stderr, 'update3.sql started at');
+    assert.match(again.stderr, 'never finished');
+    assert.equal((await ledgerOf(db)).map((r) => `${r.script}:${r.success}`), ['update1.sql:true', 'update2.sql:true', 'update3.sql:false']);
+  } finally {
+    await dropDatabase(db);
+  }
+});
+
 test.run();
