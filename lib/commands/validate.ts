@@ -39,6 +39,11 @@ export function resolvedDocument(config: Config): Record<string, unknown> {
   }) as Record<string, unknown>;
 }
 
+/** `host=db port=5432 password=***`: a connection as libpq keywords (already masked). */
+function keywords(o: Record<string, unknown>): string {
+  return Object.entries(o).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+}
+
 function renderText(config: Config, doc: Record<string, unknown>): string {
   const rel = (f: string) => path.relative(config.root, f) || '.';
   const lines = [`${config.file}: valid`];
@@ -48,7 +53,7 @@ function renderText(config: Config, doc: Record<string, unknown>): string {
     lines.push(`part ${part.name}:`);
     for (const [k, v] of Object.entries(part)) {
       if (k === 'name' || v === undefined || (Array.isArray(v) && v.length === 0)) continue;
-      const shown = k === 'directory' ? rel(String(v)) : typeof v === 'object' ? JSON.stringify(v) : String(v);
+      const shown = k === 'directory' ? rel(String(v)) : Array.isArray(v) ? v.join(', ') : typeof v === 'object' && v ? keywords(v as Record<string, unknown>) : String(v);
       lines.push(`  ${k}: ${shown}`);
     }
   }
