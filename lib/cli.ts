@@ -64,23 +64,48 @@ const commands: Record<string, CommandSpec> = {
   },
   apply: {
     summary: 'bring the parts\' databases to the state their scripts describe',
-    usage: 'pgv apply [PART...] [--dry-run] [--concurrency N] [--lock-timeout SECONDS]',
-    options: { 'dry-run': { type: 'boolean' }, concurrency: { type: 'string' }, 'lock-timeout': { type: 'string' } },
+    usage: 'pgv apply [PART...] [--dry-run] [--accept-changed SCRIPT] [--concurrency N] [--lock-timeout SECONDS]',
+    options: { 'dry-run': { type: 'boolean' }, 'accept-changed': { type: 'string', multiple: true }, concurrency: { type: 'string' }, 'lock-timeout': { type: 'string' } },
     help: [
-      '    --dry-run           print the plan instead of running it (same as pgv plan)',
-      '    --concurrency N     parts applied at once where `after` allows (default 4)',
-      '    --lock-timeout S    seconds to wait for another pgv working on the same database (default 60)',
+      '    --dry-run                print the plan instead of running it (same as pgv plan)',
+      '    --accept-changed SCRIPT  accept the new content of an applied script that changed (PART:SCRIPT',
+      '                             for one part; repeatable); recorded in the ledger, nothing runs',
+      '    --concurrency N          parts applied at once where `after` allows (default 4)',
+      '    --lock-timeout S         seconds to wait for another pgv working on the same database (default 60)',
     ],
     run: async (g, v, parts) =>
       (await import('./commands/apply.js')).applyCommand(g, {
         parts,
         dryRun: v['dry-run'] === true,
+        acceptChanged: (v['accept-changed'] as string[] | undefined) ?? [],
         concurrency: positiveInt(v.concurrency, '--concurrency', 4),
         lockTimeoutMs: positiveInt(v['lock-timeout'], '--lock-timeout', 60, true) * 1000,
       }),
   },
-  info: { summary: 'version, applied, pending and changed scripts', usage: 'pgv info [PART...]', options: {}, help: [], run: notYet('info') },
-  baseline: { summary: 'record a version as applied without running scripts', usage: 'pgv baseline PART --version V', options: { version: { type: 'string' } }, help: [], run: notYet('baseline') },
+  info: {
+    summary: 'version, applied, pending and changed scripts',
+    usage: 'pgv info [PART...]',
+    options: {},
+    help: ['  Reads each part\'s ledger and scripts; changes nothing. --json: {"parts":[{name, database, recipe, version, applied, pending, changed, problems}]}'],
+    run: async (g, _v, parts) => (await import('./commands/info.js')).infoCommand(g, { parts }),
+  },
+  baseline: {
+    summary: 'record a version as applied without running scripts',
+    usage: 'pgv baseline PART --version V [--lock-timeout SECONDS]',
+    options: { version: { type: 'string' }, 'lock-timeout': { type: 'string' } },
+    help: [
+      '    --version V         the version the database is at now (schema recipe: a generation number)',
+      '    --lock-timeout S    seconds to wait for another pgv working on the same database (default 60)',
+      '  For a database built before pgv (tables but no ledger), or to settle a script that ran outside a',
+      '  transaction and was interrupted. Never moves a database back.',
+    ],
+    run: async (g, v, parts) =>
+      (await import('./commands/baseline.js')).baselineCommand(g, {
+        parts,
+        version: typeof v.version === 'string' ? v.version : undefined,
+        lockTimeoutMs: positiveInt(v['lock-timeout'], '--lock-timeout', 60, true) * 1000,
+      }),
+  },
   check: {
     summary: 'compare two databases by object kind',
     usage: 'pgv check PART | --db1 CONN --db2 CONN [--ignore KIND,...] [--exclude-schema S,...]',
@@ -166,7 +191,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     }
     const values = parsed.values as Values;
     json = values.json === true;
-    if (values.version) {
+    if (values.version === true) {
       const { pgvVersion } = await import('./version.js');
       out(json ? JSON.stringify({ version: pgvVersion }) : `pgv ${pgvVersion}`);
       return ExitCode.ok;

@@ -1,12 +1,12 @@
-/** `pgv apply [PART…] [--dry-run]`: run the plan. */
-import { ExitCode, isPgvError } from '../errors.js';
-import type { RunResult } from '../exec/result.js';
-import { isEmptyPlan } from '../plan/plan.js';
+/** `pgv apply [PART…] [--dry-run] [--accept-changed SCRIPT…]`: run the plan. */
+import { usageError } from '../errors.js';
+import type { Part } from '../config/types.js';
+import type { Plan } from '../plan/types.js';
 import { renderPlanJson } from '../report/plan-json.js';
 import { renderPlanText } from '../report/plan-text.js';
-import { renderRunJson, renderRunText, runErrors } from '../report/run.js';
 import { loadProjectConfig, selectParts } from './context.js';
-import { preparePlan } from './pipeline.js';
+import { preparePlan, runPlan } from './pipeline.js';
+import { changedScriptsRefusal } from '../plan/plan.js';
 import type { CommandResult, Globals } from './types.js';
 
 /** Options of `pgv apply`. */
@@ -15,32 +15,49 @@ export interface ApplyArgs {
   readonly dryRun: boolean;
   readonly concurrency: number;
   readonly lockTimeoutMs: number;
+  /** `--accept-changed`: `SCRIPT` (in any selected part) or `PART:SCRIPT`. */
+  readonly acceptChanged?: readonly string[];
 }
 
 /** Run `pgv apply`. */
 export async function applyCommand(g: Globals, args: ApplyArgs): Promise<CommandResult> {
   const config = await loadProjectConfig(g);
-  const { plan, prepared } = await preparePlan(config, selectParts(config, args.parts), g);
+  const parts = selectParts(config, args.parts);
+  const accept = acceptedScripts(parts, args.acceptChanged ?? []);
+  const { plan, prepared } = await preparePlan(config, parts, g, { accept });
+  checkAccepted(plan, args.acceptChanged ?? []);
   if (args.dryRun) return { exitCode: 0, json: renderPlanJson(plan), text: renderPlanText(plan) };
-  if (isEmptyPlan(plan)) {
-    // Nothing to do: no lock, no executor. A runner that is half-way through shows up as pending
-    // steps here, and then the executor locks, waits for it, and plans again.
-    const unchanged: RunResult = { ok: true, durationMs: 0, parts: plan.parts.map((p) => ({ name: p.name, database: p.database, status: 'unchanged', steps: [], durationMs: 0 })) };
-    return { exitCode: 0, json: renderRunJson(unchanged), text: renderRunText(unchanged) };
+  const refusal = changedScriptsRefusal(plan.parts);
+  if (refusal) throw refusal;
+  return runPlan(plan, prepared, g, args);
+}
+
+/** `--accept-changed` values by part: `PART:SCRIPT` names one part, a bare `SCRIPT` every part. */
+function acceptedScripts(parts: readonly Part[], values: readonly string[]): Map<string, Set<string>> {
+  const byPart = new Map<string, Set<string>>();
+  for (const value of values) {
+    const colon = value.indexOf(':');
+    const named = colon > 0 ? parts.find((p) => p.name === value.slice(0, colon)) : undefined;
+    const script = named ? value.slice(colon + 1) : value;
+    for (const p of named ? [named] : parts) {
+      if (!byPart.has(p.name)) byPart.set(p.name, new Set());
+      byPart.get(p.name)!.add(script);
+    }
   }
-  // The executor (listr2) loads only when there is work.
-  const [{ executePlan }, { PartJob }] = await Promise.all([import('../exec/executor.js'), import('../exec/part-job.js')]);
-  const progress = g.quiet ? 'none' : g.interactive && !g.verbose && !g.json ? 'live' : 'lines';
-  const result = await executePlan(
-    plan,
-    (p) => {
-      const input = prepared.get(p.name)!;
-      return new PartJob({ ...input, lockTimeoutMs: args.lockTimeoutMs });
-    },
-    { progress, concurrency: args.concurrency, stream: g.progressStream },
-  );
-  const failures = result.parts.filter((p) => p.status === 'failed');
-  const internal = failures.some((p) => p.error !== undefined && !isPgvError(p.error));
-  const exitCode = result.ok ? ExitCode.ok : internal ? ExitCode.internal : ExitCode.failed;
-  return { exitCode, json: renderRunJson(result), text: renderRunText(result), errors: runErrors(result, g.verbose) };
+  return byPart;
+}
+
+/** Every `--accept-changed` value must name a script that changed: a typo must not pass silently. */
+function checkAccepted(plan: Plan, values: readonly string[]): void {
+  for (const value of values) {
+    const script = value.includes(':') && plan.parts.some((p) => value.startsWith(`${p.name}:`)) ? value.slice(value.indexOf(':') + 1) : value;
+    const hit = plan.parts.some((p) => p.steps.some((s) => s.kind === 'accept-script' && s.script === script));
+    if (!hit) {
+      const changed = plan.parts.flatMap((p) => p.changed.filter((c) => c.change === 'modified').map((c) => `${p.name}:${c.script}`));
+      throw usageError(
+        `--accept-changed ${value}: no applied script of that name has changed`,
+        changed.length ? `Changed scripts: ${changed.join(', ')}.` : 'No applied script has changed; nothing needs accepting.',
+      );
+    }
+  }
 }

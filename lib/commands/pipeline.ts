@@ -1,14 +1,16 @@
 /** Config → observe → plan, shared by `plan` and `apply`. */
 import type { Config, Part } from '../config/types.js';
-import { PgvError } from '../errors.js';
+import { ExitCode, PgvError, isPgvError } from '../errors.js';
+import type { RunResult } from '../exec/result.js';
+import { renderRunJson, renderRunText, runErrors } from '../report/run.js';
 import type { ConnectionSpec } from '../db/connection.js';
 import { observePart } from '../db/observe.js';
-import { buildPlan, planPart } from '../plan/plan.js';
+import { buildPlan, isEmptyPlan, planPart, type PartInput } from '../plan/plan.js';
 import type { ObservedPart, PartPlan, Plan } from '../plan/types.js';
 import { readSchemaDirectory } from '../recipes/schema.js';
 import type { ScriptSet } from '../recipes/types.js';
 import { connectionFor, ensureServer } from './context.js';
-import type { Globals } from './types.js';
+import type { CommandResult, Globals } from './types.js';
 
 /** One part, ready to plan and run. */
 export interface PreparedPart {
@@ -19,33 +21,83 @@ export interface PreparedPart {
   readonly replan: (observed: ObservedPart) => PartPlan;
 }
 
-/** Read scripts (all problems before any connection), observe each database, plan. */
-export async function preparePlan(config: Config, parts: readonly Part[], g: Globals): Promise<{ plan: Plan; prepared: Map<string, PreparedPart> }> {
+/** Options of the planning pipeline. */
+export interface PrepareOptions {
+  /** Changed scripts to accept, by part name. */
+  readonly accept?: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Plan with this planner instead of the recipe's (pgv baseline). */
+  readonly planner?: (input: PartInput) => PartPlan;
+}
+
+/** A part with its connection, its scripts and what was observed in its database. */
+export interface ObservedInput {
+  readonly part: Part;
+  readonly spec: ConnectionSpec;
+  readonly scripts: ScriptSet;
+  readonly observed: ObservedPart;
+}
+
+/** Read every part's scripts (all problems before any connection), then observe each database. */
+export async function observeParts(config: Config, parts: readonly Part[], g: Globals): Promise<ObservedInput[]> {
   const scripts = new Map(parts.map((p) => [p.name, readScripts(p)]));
   await ensureServer(config, g);
-  const prepared = new Map<string, PreparedPart>();
-  const observed = await Promise.all(
+  return Promise.all(
     parts.map(async (part) => {
       const spec = await connectionFor(config, part, g);
-      const set = scripts.get(part.name)!;
-      prepared.set(part.name, {
-        part,
-        spec,
-        scripts: set,
-        replan: (observed) => planPart({ part, observed, scripts: set }),
-      });
-      return { part, observed: await observePart(spec, part.upgradesTable), scripts: set };
+      return { part, spec, scripts: scripts.get(part.name)!, observed: await observePart(spec, part.upgradesTable) };
     }),
   );
-  return { plan: buildPlan(observed), prepared };
+}
+
+/** Observe and plan the parts; each prepared part can plan itself again under the lock. */
+export async function preparePlan(config: Config, parts: readonly Part[], g: Globals, options: PrepareOptions = {}): Promise<{ plan: Plan; prepared: Map<string, PreparedPart> }> {
+  const planner = options.planner ?? planPart;
+  const inputs = (await observeParts(config, parts, g)).map((i) => ({ ...i, ...accepted(i.part) }));
+  const prepared = new Map<string, PreparedPart>(
+    inputs.map(({ part, spec, scripts, accept }) => [part.name, { part, spec, scripts, replan: (observed) => planner({ part, observed, scripts, ...(accept ? { accept } : {}) }) }]),
+  );
+  return { plan: buildPlan(inputs, planner), prepared };
+
+  function accepted(part: Part): { accept?: ReadonlySet<string> } {
+    const set = options.accept?.get(part.name);
+    return set ? { accept: set } : {};
+  }
 }
 
 /** A part's scripts by its recipe; fails before any server is started or connected to. */
-function readScripts(part: Part): ScriptSet {
+export function readScripts(part: Part): ScriptSet {
   switch (part.recipe) {
     case 'schema':
       return readSchemaDirectory(part.directory);
     case 'deltas':
       throw new PgvError('not_implemented', `part ${part.name}: the deltas recipe is not implemented yet`, { hint: 'Use recipe: schema for now.' });
   }
+}
+
+/** Options of a run. */
+export interface RunOptions {
+  readonly concurrency: number;
+  readonly lockTimeoutMs: number;
+}
+
+/**
+ * Run a prepared plan with the engine and turn the outcome into a command result. An empty plan
+ * takes no lock and loads no executor: a runner that is half-way through shows up as pending
+ * steps, and then the executor locks, waits for it, and plans again.
+ */
+export async function runPlan(plan: Plan, prepared: ReadonlyMap<string, PreparedPart>, g: Globals, options: RunOptions): Promise<CommandResult> {
+  if (isEmptyPlan(plan)) {
+    const unchanged: RunResult = { ok: true, durationMs: 0, parts: plan.parts.map((p) => ({ name: p.name, database: p.database, status: 'unchanged', steps: [], durationMs: 0 })) };
+    return { exitCode: ExitCode.ok, json: renderRunJson(unchanged), text: renderRunText(unchanged) };
+  }
+  const [{ executePlan }, { PartJob }] = await Promise.all([import('../exec/executor.js'), import('../exec/part-job.js')]);
+  const progress = g.quiet ? 'none' : g.interactive && !g.verbose && !g.json ? 'live' : 'lines';
+  const result = await executePlan(plan, (p) => new PartJob({ ...prepared.get(p.name)!, lockTimeoutMs: options.lockTimeoutMs }), {
+    progress,
+    concurrency: options.concurrency,
+    stream: g.progressStream,
+  });
+  const internal = result.parts.some((p) => p.status === 'failed' && p.error !== undefined && !isPgvError(p.error));
+  const exitCode = result.ok ? ExitCode.ok : internal ? ExitCode.internal : ExitCode.failed;
+  return { exitCode, json: renderRunJson(result), text: renderRunText(result), errors: runErrors(result, g.verbose) };
 }

@@ -4,26 +4,15 @@
  * pgv releases can upgrade it.
  */
 import type { QualifiedName } from '../config/types.js';
+import type { LedgerRow } from '../plan/types.js';
 import type { Db } from './client.js';
 import { quoteIdent, quoteLiteral, quoteQualified } from './ident.js';
+
+export type { LedgerRow };
 
 /** The ledger format this pgv writes. */
 export const ledgerFormat = 1;
 const formatComment = `pgv ledger format ${ledgerFormat}`;
-
-/** One ledger row, as pgv reads it. */
-export interface LedgerRow {
-  readonly id: number;
-  readonly version: string;
-  readonly script: string;
-  readonly kind: string;
-  readonly checksum: string | null;
-  readonly installedBy: string;
-  readonly installedAt: string;
-  readonly durationMs: number | null;
-  readonly success: boolean;
-  readonly pgvVersion: string | null;
-}
 
 /** A ledger row to write. */
 export interface LedgerEntry {

@@ -13,6 +13,7 @@ import { createLedgerSql, finishLedgerRowSql, insertLedgerInlineSql, insertLedge
 import { acquireLock } from '../db/lock.js';
 import { observeWith, observePart } from '../db/observe.js';
 import type { ScriptSet, Script } from '../recipes/types.js';
+import { changedScriptsRefusal } from '../plan/plan.js';
 import type { PartPlan, Step } from '../plan/types.js';
 import { scriptFailure } from './script-error.js';
 import { pgvVersion } from '../version.js';
@@ -43,14 +44,8 @@ export class PartJob {
     this.db = await connect(this.input.spec);
     await acquireLock(this.db, this.input.lockTimeoutMs);
     const fresh = this.input.replan(await observeWith(this.db, this.input.part.upgradesTable));
-    if (fresh.changed.some((c) => c.change === 'modified')) {
-      const list = fresh.changed.map((c) => `${c.script} (${c.change})`);
-      throw new PgvError('refused', `part ${this.input.part.name}: ${fresh.changed.length} applied script${fresh.changed.length === 1 ? ' has' : 's have'} changed since they ran`, {
-        hint: 'Restore the files as they were applied (git log shows them), or accept the new content with --accept-changed SCRIPT.',
-        details: list,
-        data: { part: this.input.part.name, changed: fresh.changed },
-      });
-    }
+    const refusal = changedScriptsRefusal([fresh]);
+    if (refusal) throw refusal;
     return fresh;
   }
 
@@ -64,6 +59,12 @@ export class PartJob {
       case 'create-ledger':
         await db.query(`BEGIN; ${createLedgerSql(this.input.part.upgradesTable)}; COMMIT`);
         return;
+      case 'accept-script':
+        await db.query(insertLedgerSql(this.input.part.upgradesTable), this.row(step.version, step.script, 'accept', step.checksum, true));
+        return;
+      case 'baseline':
+        await db.query(insertLedgerSql(this.input.part.upgradesTable), this.row(step.version, 'baseline', 'baseline', null, true));
+        return;
       case 'precondition':
         return this.precondition(db, step.script, step.version);
       case 'run-script':
@@ -75,6 +76,11 @@ export class PartJob {
   async close(): Promise<void> {
     await this.db?.end();
     this.db = undefined;
+  }
+
+  /** Parameters of a ledger row written by pgv. */
+  private row(version: string, script: string, kind: string, checksum: string | null, success: boolean, durationMs: number | null = null): unknown[] {
+    return ledgerInsertParams({ version, script, kind, checksum, durationMs, success, pgvVersion });
   }
 
   private scriptNamed(name: string): Script {
@@ -148,8 +154,6 @@ export class PartJob {
     const table = this.input.part.upgradesTable;
     const prepared = script.prepared;
     const t0 = performance.now();
-    const entry = (success: boolean, ms: number | null) =>
-      ledgerInsertParams({ version: script.version, script: script.name, kind, checksum: script.checksum, durationMs: ms, success, pgvVersion });
     const lockTimeout = this.input.part.ddlLockTimeoutMs;
     const resetRole = /\bSET\s+(SESSION\s+)?(ROLE|SESSION\s+AUTHORIZATION)\b/i.test(prepared.sql);
     if (prepared.transactional) {
@@ -171,7 +175,7 @@ export class PartJob {
     }
     // Outside a transaction (CREATE INDEX CONCURRENTLY): record the start, so an interrupted run is
     // reported next time instead of silently retried, then run statement by statement.
-    const { rows } = await db.query<{ id: string }>(`${insertLedgerSql(table)} RETURNING id`, entry(false, null));
+    const { rows } = await db.query<{ id: string }>(`${insertLedgerSql(table)} RETURNING id`, this.row(script.version, script.name, kind, script.checksum, false));
     const id = rows[0]!.id;
     for (const statement of prepared.statements) {
       try {

@@ -45,8 +45,18 @@ export function changedScripts(observed: ObservedPart, scripts: ScriptSet): Chan
   return changed;
 }
 
-/** Plan a `schema` part (gocept.rdbmanagement generations). */
-export function planSchemaPart(part: Part, observed: ObservedPart, scripts: ScriptSet, ledgerName: string): PartPlan {
+/**
+ * A script that ran outside a transaction and never finished: a row with success = false that no
+ * later row settles (a successful run of the same script, or a baseline recorded after it).
+ * A failed transactional script leaves no row at all.
+ */
+export function unfinishedScript(observed: ObservedPart): ObservedPart['ledger']['rows'][number] | undefined {
+  const rows = observed.ledger.rows; // oldest first
+  return rows.find((r, i) => !r.success && !rows.some((s, j) => s.success && (s.script === r.script || (s.kind === 'baseline' && j > i))));
+}
+
+/** Plan a `schema` part (gocept.rdbmanagement generations); `accept` names changed scripts to accept. */
+export function planSchemaPart(part: Part, observed: ObservedPart, scripts: ScriptSet, ledgerName: string, accept: ReadonlySet<string> = new Set()): PartPlan {
   const steps: Step[] = [];
   const id = (kind: string, script = '') => `${part.name}:${kind}${script ? `:${script}` : ''}`;
   if (!observed.exists) {
@@ -58,12 +68,10 @@ export function planSchemaPart(part: Part, observed: ObservedPart, scripts: Scri
     }
     steps.push({ kind: 'create-database', id: id('create-database'), title: `create database ${part.dbname}`, reason: 'the database does not exist and the part has create: true', database: part.dbname });
   }
-  // A failed transactional script leaves no row; a row with success = false is a script that ran
-  // outside a transaction and was interrupted: its effects are unknown.
-  const unfinished = observed.ledger.rows.find((r) => !r.success && !observed.ledger.rows.some((s) => s.success && s.script === r.script));
+  const unfinished = unfinishedScript(observed);
   if (unfinished) {
     throw new PgvError('refused', `part ${part.name}: ${unfinished.script} started at ${unfinished.installedAt} and never finished`, {
-      hint: 'It ran outside a transaction and was interrupted. Check what it did, finish or undo it by hand, then record it with `pgv baseline`.',
+      hint: `It ran outside a transaction and was interrupted. Check what it did and finish or undo it by hand, then record the generation the database is at with \`pgv baseline ${part.name} --version N\`.`,
       data: { part: part.name, script: unfinished.script },
     });
   }
@@ -83,6 +91,13 @@ export function planSchemaPart(part: Part, observed: ObservedPart, scripts: Scri
       return done(part, null, scripts.init.version, steps, []);
     }
   }
+  const changed = changedScripts(observed, scripts);
+  for (const c of changed) {
+    const file = c.change === 'modified' && accept.has(c.script) ? [scripts.init, ...scripts.updates].find((f) => f?.name === c.script) : undefined;
+    if (file) {
+      steps.push({ kind: 'accept-script', id: id('accept', c.script), title: `accept changed ${c.script}`, reason: '--accept-changed: record its new content; nothing runs', script: c.script, version: c.version, checksum: file.checksum });
+    }
+  }
   const from = current === null ? 0 : Number(current);
   const pending = scripts.updates.filter((u) => Number(u.version) > from);
   let previous = current;
@@ -95,7 +110,7 @@ export function planSchemaPart(part: Part, observed: ObservedPart, scripts: Scri
     previous = u.version;
   }
   const target = pending.length ? pending[pending.length - 1]!.version : current;
-  return done(part, current, target, steps, changedScripts(observed, scripts));
+  return done(part, current, target, steps, changed.filter((c) => !steps.some((s) => s.kind === 'accept-script' && s.script === c.script)));
 
   function runStep(p: Part, script: string, version: string, scriptKind: 'init' | 'update', transactional: boolean, reason: string): Step {
     return { kind: 'run-script', id: `${p.name}:run:${script}`, title: `run ${script}`, reason, script, version, scriptKind, transactional };

@@ -11,22 +11,24 @@ export interface PartInput {
   readonly part: Part;
   readonly observed: ObservedPart;
   readonly scripts: ScriptSet;
+  /** Changed scripts the user accepts (`--accept-changed`), by file name. */
+  readonly accept?: ReadonlySet<string>;
 }
 
 /** Plan every part; parts come out in dependency order, ties in config order. */
-export function buildPlan(inputs: readonly PartInput[]): Plan {
+export function buildPlan(inputs: readonly PartInput[], planner: (input: PartInput) => PartPlan = planPart): Plan {
   const parts = orderParts(inputs.map((i) => i.part)).map((part) => {
     const input = inputs.find((i) => i.part.name === part.name)!;
-    return planPart(input);
+    return planner(input);
   });
   return { parts };
 }
 
 /** Plan one part with its recipe's planner. */
-export function planPart({ part, observed, scripts }: PartInput): PartPlan {
+export function planPart({ part, observed, scripts, accept }: PartInput): PartPlan {
   switch (part.recipe) {
     case 'schema':
-      return planSchemaPart(part, observed, scripts, displayQualified(part.upgradesTable));
+      return planSchemaPart(part, observed, scripts, displayQualified(part.upgradesTable), accept);
     case 'deltas':
       throw new PgvError('not_implemented', `part ${part.name}: the deltas recipe is not implemented yet`, {
         hint: 'Use recipe: schema for now.',
@@ -54,4 +56,20 @@ export function orderParts(parts: readonly Part[]): Part[] {
 /** True when the plan would change nothing. */
 export function isEmptyPlan(plan: Plan): boolean {
   return plan.parts.every((p) => p.steps.length === 0);
+}
+
+/**
+ * The refusal of `apply` when applied scripts changed since they ran (null when none did): the
+ * database may not be what the scripts say, so nothing runs until the files are restored or the
+ * change is accepted.
+ */
+export function changedScriptsRefusal(parts: readonly PartPlan[]): PgvError | null {
+  const changed = parts.flatMap((p) => p.changed.filter((c) => c.change === 'modified').map((c) => ({ part: p.name, ...c })));
+  if (changed.length === 0) return null;
+  const names = parts.length === 1 ? `part ${parts[0]!.name}: ` : '';
+  return new PgvError('refused', `${names}${changed.length} applied script${changed.length === 1 ? ' has' : 's have'} changed since ${changed.length === 1 ? 'it' : 'they'} ran`, {
+    hint: `Restore the file${changed.length === 1 ? '' : 's'} as applied (git log shows ${changed.length === 1 ? 'it' : 'them'}), or accept the new content with ${changed.map((c) => `--accept-changed ${parts.length === 1 ? '' : `${c.part}:`}${c.script}`).join(' ')}.`,
+    details: changed.map((c) => `${parts.length === 1 ? '' : `${c.part}: `}${c.script} (version ${c.version})`),
+    data: { changed },
+  });
 }

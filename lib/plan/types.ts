@@ -1,5 +1,20 @@
 /** A plan is data: what `pgv apply` would do, step by step, and why. */
 
+/** One row of a part's ledger (its upgrades table), as pgv reads it. */
+export interface LedgerRow {
+  readonly id: number;
+  readonly version: string;
+  readonly script: string;
+  /** init, update, delta; baseline and accept for rows that record a decision, not a script. */
+  readonly kind: string;
+  readonly checksum: string | null;
+  readonly installedBy: string;
+  readonly installedAt: string;
+  readonly durationMs: number | null;
+  readonly success: boolean;
+  readonly pgvVersion: string | null;
+}
+
 /** What the planner knows of a part's database (read by db/observe.ts). */
 export interface ObservedPart {
   readonly exists: boolean;
@@ -8,14 +23,8 @@ export interface ObservedPart {
   readonly ledger: {
     readonly exists: boolean;
     readonly format: number | null;
-    readonly rows: ReadonlyArray<{
-      readonly version: string;
-      readonly script: string;
-      readonly kind: string;
-      readonly checksum: string | null;
-      readonly success: boolean;
-      readonly installedAt: string;
-    }>;
+    /** Every row, oldest first. */
+    readonly rows: readonly LedgerRow[];
   };
   /** Tables outside system schemas and extensions, not counting the ledger. */
   readonly userTables: number;
@@ -57,8 +66,23 @@ export interface RunScriptStep extends StepBase {
   readonly transactional: boolean;
 }
 
+/** Accept the new content of an applied script (`--accept-changed`): a ledger row, nothing run. */
+export interface AcceptScriptStep extends StepBase {
+  readonly kind: 'accept-script';
+  readonly script: string;
+  readonly version: string;
+  /** The checksum of the file as it is now. */
+  readonly checksum: string;
+}
+
+/** Record a version as applied without running anything (`pgv baseline`). */
+export interface BaselineStep extends StepBase {
+  readonly kind: 'baseline';
+  readonly version: string;
+}
+
 /** One step of a plan. */
-export type Step = CreateDatabaseStep | CreateLedgerStep | PreconditionStep | RunScriptStep;
+export type Step = CreateDatabaseStep | CreateLedgerStep | AcceptScriptStep | BaselineStep | PreconditionStep | RunScriptStep;
 
 /** An applied script whose file has changed (or vanished) since. */
 export interface ChangedScript {

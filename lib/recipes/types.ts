@@ -1,8 +1,8 @@
 /** What recipes produce: the ordered scripts of a part, read and checksummed. */
 import type { PreparedScript } from '../sql/script.js';
 
-/** What a ledger row says a script did. */
-export type ScriptKind = 'init' | 'update' | 'delta' | 'baseline';
+/** The kind of a script file, also written in its ledger row (pgv adds baseline and accept rows). */
+export type ScriptKind = 'init' | 'update' | 'delta';
 
 /** One SQL script file of a part. */
 export interface Script {

@@ -29,7 +29,7 @@ const scripts = (over: Partial<ScriptSet> = {}): ScriptSet => ({
 
 type Row = ObservedPart['ledger']['rows'][number];
 const row = (script: string, version: string, over: Partial<Row> = {}): Row => ({
-  version, script, kind: script === 'init.sql' ? 'init' : 'update', checksum: `sum-${script}`, success: true, installedAt: '2024-01-01T00:00:00Z', ...over,
+  version, script, kind: script === 'init.sql' ? 'init' : 'update', checksum: `sum-${script}`, success: true, installedAt: '2024-01-01T00:00:00Z', id: 0, installedBy: 'u', durationMs: 1, pgvVersion: '0', ...over,
 });
 const observed = (rows: Row[], over: Partial<ObservedPart> = {}): ObservedPart => ({
   exists: true, serverVersion: 160000, ledger: { exists: true, format: 1, rows }, userTables: 3, ...over,

@@ -46,7 +46,7 @@ test('orderParts does not mutate its input', () => {
   assert.equal(names(parts), ['app', 'base']);
 });
 
-const upToDate: ObservedPart = { exists: true, ledger: { exists: true, format: 1, rows: [{ version: '1', script: 'init.sql', kind: 'init', checksum: 'c', success: true, installedAt: 't' }] }, userTables: 1 };
+const upToDate: ObservedPart = { exists: true, ledger: { exists: true, format: 1, rows: [{ version: '1', script: 'init.sql', kind: 'init', checksum: 'c', success: true, installedAt: 't', id: 1, installedBy: 'u', durationMs: 1, pgvVersion: '0' }] }, userTables: 1 };
 const scripts: ScriptSet = {
   directory: '/p',
   init: { name: 'init.sql', path: '/p/init.sql', version: '1', kind: 'init', checksum: 'c', prepared: prepareScript('SELECT 1;') },

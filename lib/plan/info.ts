@@ -1,0 +1,56 @@
+/**
+ * What `pgv info` tells about a part: its version, the ledger's history, what apply would run and
+ * what changed. Pure: derived from the observation, the scripts and the part's planner.
+ */
+import type { Part } from '../config/types.js';
+import { isPgvError } from '../errors.js';
+import { changedScripts, currentVersion, unfinishedScript } from './plan-schema-part.js';
+import type { ChangedScript, LedgerRow, ObservedPart, PartPlan } from './types.js';
+import type { ScriptSet } from '../recipes/types.js';
+
+/** The state of one part. */
+export interface PartInfo {
+  readonly name: string;
+  readonly database: string;
+  readonly recipe: string;
+  readonly exists: boolean;
+  /** The version the database is at; null when not initialised. */
+  readonly version: string | null;
+  /** Successful ledger rows, oldest first. */
+  readonly applied: readonly LedgerRow[];
+  /** Scripts apply would run, in order. */
+  readonly pending: ReadonlyArray<{ readonly version: string; readonly script: string }>;
+  readonly changed: readonly ChangedScript[];
+  /** What stops apply (a script that never finished, tables without a ledger, …). */
+  readonly problems: readonly string[];
+}
+
+/** Describe a part; `planner` plans it (from the same observation) to find what apply would run. */
+export function partInfo(part: Part, observed: ObservedPart, scripts: ScriptSet, planner: (part: Part) => PartPlan): PartInfo {
+  const problems: string[] = [];
+  if (!observed.exists) problems.push(`database "${part.dbname}" does not exist${part.create ? '; apply creates it' : ' (create it, or set create: true)'}`);
+  const unfinished = unfinishedScript(observed);
+  let pending: PartInfo['pending'] = [];
+  try {
+    // A missing database is reported above; what would run in it is still worth showing.
+    const plan = planner(observed.exists ? part : { ...part, create: true });
+    pending = plan.steps.flatMap((s) => (s.kind === 'run-script' ? [{ version: s.version, script: s.script }] : []));
+  } catch (e) {
+    if (!isPgvError(e)) throw e;
+    if (!unfinished) problems.push(e.message.replace(`part ${part.name}: `, ''));
+  }
+  if (unfinished) problems.push(`${unfinished.script} started at ${unfinished.installedAt} outside a transaction and never finished`);
+  const changed = observed.exists ? changedScripts(observed, scripts) : [];
+  if (changed.some((c) => c.change === 'modified')) problems.push('applied scripts changed since they ran: apply refuses until they are restored or accepted with --accept-changed');
+  return {
+    name: part.name,
+    database: part.dbname,
+    recipe: part.recipe,
+    exists: observed.exists,
+    version: currentVersion(observed),
+    applied: observed.ledger.rows.filter((r) => r.success),
+    pending,
+    changed,
+    problems,
+  };
+}
