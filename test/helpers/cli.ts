@@ -1,5 +1,5 @@
 /** Running the real `pgv` binary (compiled dist/lib/cli.js) and writing throwaway projects. */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,22 +31,36 @@ export interface RunOptions {
 
 /** Run pgv with `args`; never throws for a non-zero exit. */
 export function runPgv(args: readonly string[], options: RunOptions = {}): Promise<PgvRun> {
-  return new Promise((resolve, reject) => {
-    const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...options.env };
-    for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
-    const child = spawn(process.execPath, [cliPath, ...args], {
-      cwd: options.cwd ?? repoRoot,
-      env,
-      ...(options.uid !== undefined ? { uid: options.uid, gid: options.gid } : {}),
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(options.input ?? '');
+  return spawnPgv(args, options).done;
+}
+
+/** A pgv process still running: its child process (to kill) and its outcome. */
+export interface RunningPgv {
+  readonly child: ChildProcess;
+  readonly done: Promise<PgvRun>;
+  /** stderr so far. */
+  stderr(): string;
+}
+
+/** Start pgv with `args` without waiting for it. */
+export function spawnPgv(args: readonly string[], options: RunOptions = {}): RunningPgv {
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...options.env };
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+  const child = spawn(process.execPath, [cliPath, ...args], {
+    cwd: options.cwd ?? repoRoot,
+    env,
+    ...(options.uid !== undefined ? { uid: options.uid, gid: options.gid } : {}),
   });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const done = new Promise<PgvRun>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? -1 : 0), stdout, stderr }));
+  });
+  child.stdin.end(options.input ?? '');
+  return { child, done, stderr: () => stderr };
 }
 
 /** Parse stdout as the one JSON document it must be. */
