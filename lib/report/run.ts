@@ -24,7 +24,7 @@ export function renderRunText(result: RunResult): string {
     }
   });
   const changed = result.parts.filter((p) => p.status === 'applied').length;
-  lines.push(result.ok ? (changed ? `Done in ${seconds(result.durationMs)}.` : 'Nothing to do.') : 'Some parts failed; see the errors above.');
+  lines.push(result.ok ? (changed ? `Done in ${seconds(result.durationMs)}.` : 'Nothing to do.') : 'Some parts failed; their errors follow on stderr.');
   return lines.join('\n');
 }
 
