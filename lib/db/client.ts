@@ -17,6 +17,11 @@ export interface ServerError {
   readonly detail?: string;
   readonly hint?: string;
   readonly where?: string;
+  /**
+   * Statements of a multi-statement query that completed before this error (the server reports
+   * each one): where a failing statement without a position is in the query.
+   */
+  readonly completedStatements?: number;
 }
 
 /** An open session. */
@@ -44,6 +49,7 @@ export function serverErrorOf(e: unknown): ServerError | undefined {
     ...(d.detail ? { detail: d.detail } : {}),
     ...(d.hint ? { hint: d.hint } : {}),
     ...(d.where ? { where: d.where } : {}),
+    ...(typeof (e as { pgvCompleted?: unknown }).pgvCompleted === 'number' ? { completedStatements: (e as unknown as { pgvCompleted: number }).pgvCompleted } : {}),
   };
 }
 
@@ -85,18 +91,25 @@ export async function connect(spec: ConnectionSpec): Promise<Db> {
     throw connectionError(spec, e);
   }
   const backendPid = (client as unknown as { processID: number }).processID;
+  // Count the statements the server completes in each query, to place errors without a position.
+  let completed = 0;
+  (client as unknown as { connection: NodeJS.EventEmitter }).connection.on('commandComplete', () => completed++);
   return {
     spec,
     backendPid,
     async query<Row>(sql: string, params?: readonly unknown[]) {
       if (lost) throw lostError(spec, lost);
+      completed = 0;
       try {
         const result = params ? await client.query(sql, params as unknown[]) : await client.query(sql);
         // A multi-statement string yields one result per statement; callers want the last.
         const last = Array.isArray(result) ? result[result.length - 1] : result;
         return { rows: (last?.rows ?? []) as Row[], rowCount: last?.rowCount ?? 0 };
       } catch (e) {
-        if (serverErrorOf(e)) throw e;
+        if (serverErrorOf(e)) {
+          if (e && typeof e === 'object') Object.defineProperty(e, 'pgvCompleted', { value: completed, enumerable: false });
+          throw e;
+        }
         throw lostError(spec, e);
       }
     },

@@ -168,7 +168,12 @@ export class PartJob {
       } catch (e) {
         await db.query('ROLLBACK; RESET ALL').catch(() => undefined);
         const server = serverErrorOf(e);
-        if (server) throw scriptFailure(script.path, prepared.sql, server, 0, prefix);
+        if (server) {
+          // Without a position (lock timeouts, many DDL errors), the statements the server
+          // completed before the error tell which one failed (the prefix has one or two).
+          const index = server.position === undefined && server.completedStatements !== undefined ? server.completedStatements - (lockTimeout ? 2 : 1) : -1;
+          throw scriptFailure(script.path, prepared.sql, server, 0, prefix, prepared.statements[index]);
+        }
         throw e;
       }
       return;

@@ -27,10 +27,18 @@ export function scriptFailure(file: string, text: string, error: ServerError, se
   if (error.hint) details.push(`HINT: ${error.hint}`);
   if (error.where) details.push(`CONTEXT: ${error.where.split('\n')[0]}`);
   return new PgvError('script_failed', `${where}: ${error.message}`, {
-    hint: 'Nothing of this script was kept (its transaction was rolled back); fix it and run apply again.',
+    hint: `Nothing of this script was kept (its transaction was rolled back); ${nextStep(error.sqlstate)}`,
     details,
     data: { file, ...(line ? { line, column } : {}), sqlstate: error.sqlstate },
   });
+}
+
+/** What to do about a failure, by its SQLSTATE: most are the script's, some are the moment's. */
+function nextStep(sqlstate: string): string {
+  if (sqlstate === '55P03') return 'another session holds a lock it needs: run apply again when that session is done, or raise the part\'s ddl_lock_timeout.';
+  if (sqlstate === '57014') return 'a statement was cancelled (statement_timeout, or an administrator): run apply again, or raise the timeout.';
+  if (sqlstate.startsWith('57P') || sqlstate.startsWith('08')) return 'the server ended the session (an administrator, a restart, or the script itself): run apply again once the server is back.';
+  return 'fix it and run apply again.';
 }
 
 /** PostgreSQL counts positions in characters (code points); JavaScript strings in UTF-16 units. */
