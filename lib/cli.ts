@@ -64,10 +64,11 @@ const commands: Record<string, CommandSpec> = {
   },
   apply: {
     summary: 'bring the parts\' databases to the state their scripts describe',
-    usage: 'pgv apply [PART...] [--dry-run] [--accept-changed SCRIPT] [--concurrency N] [--lock-timeout SECONDS]',
-    options: { 'dry-run': { type: 'boolean' }, 'accept-changed': { type: 'string', multiple: true }, concurrency: { type: 'string' }, 'lock-timeout': { type: 'string' } },
+    usage: 'pgv apply [PART...] [--dry-run] [--to VERSION] [--accept-changed SCRIPT] [--concurrency N] [--lock-timeout SECONDS]',
+    options: { 'dry-run': { type: 'boolean' }, to: { type: 'string' }, 'accept-changed': { type: 'string', multiple: true }, concurrency: { type: 'string' }, 'lock-timeout': { type: 'string' } },
     help: [
       '    --dry-run                print the plan instead of running it (same as pgv plan)',
+      '    --to VERSION             stop at VERSION (a generation, or a delta version such as 1.2.0)',
       '    --accept-changed SCRIPT  accept the new content of an applied script that changed (PART:SCRIPT',
       '                             for one part; repeatable); recorded in the ledger, nothing runs',
       '    --concurrency N          parts applied at once where `after` allows (default 4)',
@@ -78,6 +79,7 @@ const commands: Record<string, CommandSpec> = {
         parts,
         dryRun: v['dry-run'] === true,
         acceptChanged: (v['accept-changed'] as string[] | undefined) ?? [],
+        ...(typeof v.to === 'string' ? { to: v.to } : {}),
         concurrency: positiveInt(v.concurrency, '--concurrency', 4),
         lockTimeoutMs: positiveInt(v['lock-timeout'], '--lock-timeout', 60, true) * 1000,
       }),

@@ -17,6 +17,8 @@ export interface ApplyArgs {
   readonly lockTimeoutMs: number;
   /** `--accept-changed`: `SCRIPT` (in any selected part) or `PART:SCRIPT`. */
   readonly acceptChanged?: readonly string[];
+  /** `--to V`: stop at version V. */
+  readonly to?: string;
 }
 
 /** Run `pgv apply`. */
@@ -24,7 +26,8 @@ export async function applyCommand(g: Globals, args: ApplyArgs): Promise<Command
   const config = await loadProjectConfig(g);
   const parts = selectParts(config, args.parts);
   const accept = acceptedScripts(parts, args.acceptChanged ?? []);
-  const { plan, prepared } = await preparePlan(config, parts, g, { accept });
+  if (args.to !== undefined && !/^\d{1,9}(\.\d{1,9})*$/.test(args.to)) throw usageError(`--to must be a version (3, 1.2.0), not "${args.to}"`);
+  const { plan, prepared } = await preparePlan(config, parts, g, { accept, ...(args.to !== undefined ? { to: args.to } : {}) });
   checkAccepted(plan, args.acceptChanged ?? []);
   if (args.dryRun) return { exitCode: 0, json: renderPlanJson(plan), text: renderPlanText(plan) };
   const refusal = changedScriptsRefusal(plan.parts);

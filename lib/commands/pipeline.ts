@@ -1,12 +1,13 @@
 /** Config → observe → plan, shared by `plan` and `apply`. */
 import type { Config, Part } from '../config/types.js';
-import { ExitCode, PgvError, isPgvError } from '../errors.js';
+import { ExitCode, isPgvError } from '../errors.js';
 import type { RunResult } from '../exec/result.js';
 import { renderRunJson, renderRunText, runErrors } from '../report/run.js';
 import type { ConnectionSpec } from '../db/connection.js';
 import { observePart } from '../db/observe.js';
 import { buildPlan, isEmptyPlan, planPart, type PartInput } from '../plan/plan.js';
 import type { ObservedPart, PartPlan, Plan } from '../plan/types.js';
+import { readDeltaDirectory } from '../recipes/deltas.js';
 import { readSchemaDirectory } from '../recipes/schema.js';
 import type { ScriptSet } from '../recipes/types.js';
 import { connectionFor, ensureServer } from './context.js';
@@ -25,6 +26,8 @@ export interface PreparedPart {
 export interface PrepareOptions {
   /** Changed scripts to accept, by part name. */
   readonly accept?: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Stop at this version (`apply --to`). */
+  readonly to?: string;
   /** Plan with this planner instead of the recipe's (pgv baseline). */
   readonly planner?: (input: PartInput) => PartPlan;
 }
@@ -54,23 +57,24 @@ export async function preparePlan(config: Config, parts: readonly Part[], g: Glo
   const planner = options.planner ?? planPart;
   const inputs = (await observeParts(config, parts, g)).map((i) => ({ ...i, ...accepted(i.part) }));
   const prepared = new Map<string, PreparedPart>(
-    inputs.map(({ part, spec, scripts, accept }) => [part.name, { part, spec, scripts, replan: (observed) => planner({ part, observed, scripts, ...(accept ? { accept } : {}) }) }]),
+    inputs.map(({ part, spec, scripts, observed: _first, ...wishes }) => [part.name, { part, spec, scripts, replan: (observed) => planner({ part, observed, scripts, ...wishes }) }]),
   );
   return { plan: buildPlan(inputs, planner), prepared };
 
-  function accepted(part: Part): { accept?: ReadonlySet<string> } {
+  function accepted(part: Part): { accept?: ReadonlySet<string>; to?: string } {
     const set = options.accept?.get(part.name);
-    return set ? { accept: set } : {};
+    return { ...(set ? { accept: set } : {}), ...(options.to !== undefined ? { to: options.to } : {}) };
   }
 }
 
 /** A part's scripts by its recipe; fails before any server is started or connected to. */
 export function readScripts(part: Part): ScriptSet {
+  const placeholders = { values: part.variables, pum: part.pumPlaceholders };
   switch (part.recipe) {
     case 'schema':
-      return readSchemaDirectory(part.directory);
+      return readSchemaDirectory(part.directory, placeholders);
     case 'deltas':
-      throw new PgvError('not_implemented', `part ${part.name}: the deltas recipe is not implemented yet`, { hint: 'Use recipe: schema for now.' });
+      return readDeltaDirectory(part.directory, { ignoreFiles: part.ignoreFiles, placeholders });
   }
 }
 

@@ -134,6 +134,12 @@ function normalize(value: Obj, file: string, files: string[], origins: Origins):
     const table = parseQualifiedName(typeof raw.upgrades_table === 'string' ? raw.upgrades_table : 'pgv.upgrades');
     if ('problem' in table) problems.push({ path: `/parts/${name}/upgrades_table`, message: table.problem });
     const lock = raw.ddl_lock_timeout === undefined ? 0 : parseDurationMs(raw.ddl_lock_timeout as string | number);
+    const reference = asList(raw.reference).map((file, k) => {
+      const at = `/parts/${name}/reference${Array.isArray(raw.reference) ? `/${k}` : ''}`;
+      const resolved = path.resolve(relativeTo(at), file);
+      if (!fileExists(resolved)) problems.push({ path: at, message: `file ${file} does not exist (resolved to ${resolved})` });
+      return resolved;
+    });
 
     parts.push(
       Object.freeze({
@@ -151,6 +157,8 @@ function normalize(value: Obj, file: string, files: string[], origins: Origins):
         after: Object.freeze(asList(raw.after)),
         ignoreFiles: Object.freeze(asList(raw.ignore_files)),
         variables: Object.freeze(Object.fromEntries(Object.entries((raw.variables ?? {}) as Obj).map(([k, v]) => [k, String(v)]))),
+        pumPlaceholders: raw.pum_placeholders === true,
+        reference: Object.freeze(reference),
         ddlLockTimeoutMs: lock,
         options: Object.freeze({ ...raw }),
       }),
@@ -171,6 +179,14 @@ function normalizeConnection(raw: Obj): ConnectionOptions {
     out[k] = k === 'port' || k === 'connect_timeout' ? Number(v) : String(v);
   }
   return out as ConnectionOptions;
+}
+
+function fileExists(file: string): boolean {
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function directoryProblem(dir: string, given: string): string | undefined {

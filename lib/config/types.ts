@@ -61,8 +61,12 @@ export interface Part {
   readonly after: readonly string[];
   /** Glob patterns of files in the delta directory that are not deltas. */
   readonly ignoreFiles: readonly string[];
-  /** Values for placeholders in scripts. */
+  /** Values for placeholders in scripts (`:'name'` as a literal, `:"name"` as an identifier). */
   readonly variables: Readonly<Record<string, string>>;
+  /** Also fill pum 0.x's `%(name)s` placeholders (and read `%%` as `%`). */
+  readonly pumPlaceholders: boolean;
+  /** Recipe deltas: SQL files that build the reference schema for `check` (absolute paths, in order). */
+  readonly reference: readonly string[];
   /** `lock_timeout` for the DDL a script runs, in milliseconds (0: none). */
   readonly ddlLockTimeoutMs: number;
   /** The raw options after substitution, as `pgv validate` shows them. */

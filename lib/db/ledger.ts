@@ -14,18 +14,27 @@ export type { LedgerRow };
 export const ledgerFormat = 1;
 const formatComment = `pgv ledger format ${ledgerFormat}`;
 
+/** How a ledger table is laid out: pgv's own, or a pum 0.x upgrades table adopted as it is. */
+export type LedgerStyle = 'pgv' | 'pum';
+
 /** A ledger row to write. */
 export interface LedgerEntry {
   readonly version: string;
+  /** The script's file name (`baseline` for a baseline). */
   readonly script: string;
+  /** init, update, pre, delta, post, baseline or accept. */
   readonly kind: string;
+  /** sha256 of the script (pgv's ledger); null for a baseline. */
   readonly checksum: string | null;
-  readonly durationMs: number | null;
+  /** md5 of the script (a pum ledger's checksum); null for a baseline. */
+  readonly md5: string | null;
+  /** A delta's description (a pum ledger's `description`). */
+  readonly description?: string;
   readonly success: boolean;
   readonly pgvVersion: string;
 }
 
-/** CREATE SCHEMA/TABLE for the ledger, safe to run twice. */
+/** CREATE SCHEMA/TABLE for pgv's ledger, safe to run twice. */
 export function createLedgerSql(table: QualifiedName): string {
   const t = quoteQualified(table);
   return [
@@ -46,53 +55,89 @@ export function createLedgerSql(table: QualifiedName): string {
   ].join(';\n');
 }
 
-// The columns every INSERT writes, in this order; installed_by is always session_user.
-const insertColumns = 'version, script, kind, checksum, duration_ms, success, pgv_version, installed_by';
+/** pum 0.x's `type` column: 0 baseline (and pre .py), 1 pre .sql, 3 .sql, 5 post .sql. */
+const pumType: Record<string, number> = { baseline: 0, pre: 1, delta: 3, post: 5 };
+/** pum's description of rows that record pgv's decisions. */
+const pumAcceptDescription = 'pgv: changed file accepted';
 
-/** INSERT of one ledger row; parameters in the order of `ledgerInsertParams`. */
-export function insertLedgerSql(table: QualifiedName): string {
-  return `INSERT INTO ${quoteQualified(table)} (${insertColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, session_user)`;
-}
-
-/** Mark a row written with success = false (a script run outside a transaction) as finished. */
-export function finishLedgerRowSql(table: QualifiedName): string {
-  return `UPDATE ${quoteQualified(table)} SET success = true, duration_ms = $2 WHERE id = $1`;
-}
-
-/** Parameters for `insertLedgerSql`. */
-export function ledgerInsertParams(e: LedgerEntry): unknown[] {
-  return [e.version, e.script, e.kind, e.checksum, e.durationMs, e.success, e.pgvVersion];
-}
+/** The server's time since the start of the statement, in ms: a script's duration when sent with it. */
+export const statementDurationSql = '(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::integer';
 
 /**
- * The same INSERT with the values inlined, to travel in one query with its script (one round trip
- * per script). `duration_ms` is measured by the server from the start of that query.
+ * INSERT of one ledger row with its values inlined, so that it travels in one query with its
+ * script (one round trip per script). `durationSql` is an SQL expression for the duration.
  */
-export function insertLedgerInlineSql(table: QualifiedName, e: Omit<LedgerEntry, 'durationMs'>): string {
+export function insertLedgerRowSql(table: QualifiedName, style: LedgerStyle, e: LedgerEntry, durationSql = 'NULL'): string {
   const text = (v: string | null) => (v === null ? 'NULL' : quoteLiteral(v));
+  const bool = e.success ? 'true' : 'false';
+  if (style === 'pum') {
+    const baseline = e.kind === 'baseline';
+    const description = baseline ? 'baseline' : e.kind === 'accept' ? pumAcceptDescription : (e.description ?? '');
+    const type = pumType[e.kind] ?? pumType.delta!;
+    return (
+      `INSERT INTO ${quoteQualified(table)} (version, description, type, script, checksum, installed_by, execution_time, success) VALUES (` +
+      `${text(e.version)}, ${text(description.slice(0, 200))}, ${type}, ${text(baseline ? '' : e.script)}, ${text(baseline ? '' : (e.md5 ?? ''))}, session_user, coalesce(${durationSql}, 0), ${bool})`
+    );
+  }
   return (
-    `INSERT INTO ${quoteQualified(table)} (${insertColumns}) VALUES (` +
-    `${text(e.version)}, ${text(e.script)}, ${text(e.kind)}, ${text(e.checksum)}, ` +
-    `(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::integer, ${e.success ? 'true' : 'false'}, ${text(e.pgvVersion)}, session_user)`
+    `INSERT INTO ${quoteQualified(table)} (version, script, kind, checksum, duration_ms, success, pgv_version, installed_by) VALUES (` +
+    `${text(e.version)}, ${text(e.script)}, ${text(e.kind)}, ${text(e.checksum)}, ${durationSql}, ${bool}, ${text(e.pgvVersion)}, session_user)`
   );
 }
 
-/** Does the ledger table exist? Returns its format (null for a table pgv did not create). */
-export async function ledgerFormatOf(db: Db, table: QualifiedName): Promise<{ exists: boolean; format: number | null }> {
-  const { rows } = await db.query<{ oid: string | null; comment: string | null }>(
-    `SELECT c.oid::text AS oid, obj_description(c.oid, 'pg_class') AS comment
+/** Mark a row written with success = false (a script run outside a transaction) as finished; $1 id, $2 ms. */
+export function finishLedgerRowSql(table: QualifiedName, style: LedgerStyle): string {
+  return `UPDATE ${quoteQualified(table)} SET success = true, ${style === 'pum' ? 'execution_time' : 'duration_ms'} = $2 WHERE id = $1`;
+}
+
+/** The columns of a pum 0.x upgrades table. */
+const pumColumns = ['id', 'version', 'description', 'type', 'script', 'checksum', 'installed_by', 'installed_on', 'execution_time', 'success'];
+const pgvColumns = ['id', 'version', 'script', 'kind', 'checksum', 'installed_by', 'installed_at', 'duration_ms', 'success', 'pgv_version'];
+
+/** Does the ledger table exist, and in which style? `unknown`: a table pgv can read as neither. */
+export async function ledgerFormatOf(db: Db, table: QualifiedName): Promise<{ exists: boolean; style: LedgerStyle | 'unknown'; format: number | null }> {
+  const { rows } = await db.query<{ comment: string | null; columns: string[] }>(
+    `SELECT obj_description(c.oid, 'pg_class') AS comment,
+            ARRAY(SELECT attname::text FROM pg_catalog.pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped) AS columns
        FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`,
     [table.schema, table.name],
   );
   const row = rows[0];
-  if (!row) return { exists: false, format: null };
+  if (!row) return { exists: false, style: 'pgv', format: null };
+  const has = (names: string[]) => names.every((c) => row.columns.includes(c));
   const m = /^pgv ledger format (\d+)$/.exec(row.comment ?? '');
-  return { exists: true, format: m ? Number(m[1]) : null };
+  if (m || has(pgvColumns)) return { exists: true, style: 'pgv', format: m ? Number(m[1]) : null };
+  if (has(pumColumns)) return { exists: true, style: 'pum', format: null };
+  return { exists: true, style: 'unknown', format: null };
 }
 
-/** Every row of the ledger, oldest first. */
-export async function readLedger(db: Db, table: QualifiedName): Promise<LedgerRow[]> {
+/** Every row of the ledger, oldest first, in pgv's terms whatever the style. */
+export async function readLedger(db: Db, table: QualifiedName, style: LedgerStyle): Promise<LedgerRow[]> {
+  if (style === 'pum') {
+    const { rows } = await db.query<Record<string, unknown>>(
+      `SELECT id, version, description, type, script, checksum, installed_by, installed_on, execution_time, success FROM ${quoteQualified(table)} ORDER BY id`,
+    );
+    return rows.map((r) => {
+      const type = Number(r.type);
+      const description = r.description === null ? '' : String(r.description);
+      const baseline = type === 0 && description === 'baseline';
+      const kind = baseline ? 'baseline' : description === pumAcceptDescription ? 'accept' : type <= 1 ? 'pre' : type <= 3 ? 'delta' : 'post';
+      const script = String(r.script ?? '');
+      return {
+        id: Number(r.id),
+        version: String(r.version ?? ''),
+        script: baseline ? 'baseline' : script.slice(Math.max(script.lastIndexOf('/'), script.lastIndexOf('\\')) + 1),
+        kind,
+        checksum: baseline || !r.checksum ? null : String(r.checksum),
+        installedBy: String(r.installed_by),
+        installedAt: timestampText(r.installed_on),
+        durationMs: r.execution_time === null ? null : Number(r.execution_time),
+        success: r.success === true,
+        pgvVersion: null,
+      };
+    });
+  }
   const { rows } = await db.query<Record<string, unknown>>(
     `SELECT id, version, script, kind, checksum, installed_by, installed_at, duration_ms, success, pgv_version FROM ${quoteQualified(table)} ORDER BY id`,
   );
@@ -103,9 +148,13 @@ export async function readLedger(db: Db, table: QualifiedName): Promise<LedgerRo
     kind: String(r.kind),
     checksum: r.checksum === null ? null : String(r.checksum),
     installedBy: String(r.installed_by),
-    installedAt: r.installed_at instanceof Date ? r.installed_at.toISOString() : String(r.installed_at),
+    installedAt: timestampText(r.installed_at),
     durationMs: r.duration_ms === null ? null : Number(r.duration_ms),
     success: r.success === true,
     pgvVersion: r.pgv_version === null ? null : String(r.pgv_version),
   }));
+}
+
+function timestampText(v: unknown): string {
+  return v instanceof Date ? v.toISOString() : String(v);
 }

@@ -4,7 +4,8 @@ import type { ObservedPart } from '../plan/types.js';
 import { connect, type Db } from './client.js';
 import type { ConnectionSpec } from './connection.js';
 import { ledgerFormatOf, readLedger } from './ledger.js';
-import { isPgvError } from '../errors.js';
+import { PgvError, isPgvError } from '../errors.js';
+import { displayQualified } from './ident.js';
 
 /** Observe a part's database; a database that does not exist is a state, not an error. */
 export async function observePart(spec: ConnectionSpec, ledger: QualifiedName): Promise<ObservedPart> {
@@ -12,7 +13,7 @@ export async function observePart(spec: ConnectionSpec, ledger: QualifiedName): 
   try {
     db = await connect(spec);
   } catch (e) {
-    if (isPgvError(e) && e.code === 'database_missing') return { exists: false, ledger: { exists: false, format: null, rows: [] }, userTables: 0 };
+    if (isPgvError(e) && e.code === 'database_missing') return { exists: false, ledger: { exists: false, style: 'pgv', format: null, rows: [] }, userTables: 0 };
     throw e;
   }
   try {
@@ -37,11 +38,17 @@ export async function observeWith(db: Db, ledger: QualifiedName): Promise<Observ
     [ledger.schema, ledger.name],
   );
   const format = await ledgerFormatOf(db, ledger);
-  const ledgerRows = format.exists ? await readLedger(db, ledger) : [];
+  if (format.style === 'unknown') {
+    throw new PgvError('refused', `the upgrades table ${displayQualified(ledger)} in database "${db.spec.dbname}" is neither a pgv ledger nor a pum upgrades table`, {
+      hint: 'Point upgrades_table at another table (pgv creates it), or rename this one.',
+      data: { database: db.spec.dbname, table: displayQualified(ledger) },
+    });
+  }
+  const ledgerRows = format.exists ? await readLedger(db, ledger, format.style) : [];
   return {
     exists: true,
     serverVersion: rows[0]!.version,
-    ledger: { exists: format.exists, format: format.format, rows: ledgerRows },
+    ledger: { exists: format.exists, style: format.style, format: format.format, rows: ledgerRows },
     userTables: rows[0]!.tables,
   };
 }

@@ -9,7 +9,7 @@ import { PgvError, isPgvError } from '../errors.js';
 import { connect, serverErrorOf, type Db } from '../db/client.js';
 import { withDatabase, type ConnectionSpec } from '../db/connection.js';
 import { quoteIdent } from '../db/ident.js';
-import { createLedgerSql, finishLedgerRowSql, insertLedgerInlineSql, insertLedgerSql, ledgerInsertParams } from '../db/ledger.js';
+import { createLedgerSql, finishLedgerRowSql, insertLedgerRowSql, statementDurationSql, type LedgerEntry, type LedgerStyle } from '../db/ledger.js';
 import { acquireLock } from '../db/lock.js';
 import { observeWith, observePart } from '../db/observe.js';
 import type { ScriptSet, Script } from '../recipes/types.js';
@@ -31,6 +31,8 @@ export interface PartJobInput {
 /** A running part: its session and the steps left to run. */
 export class PartJob {
   private db: Db | undefined;
+  /** The ledger's layout, as observed under the lock. */
+  private style: LedgerStyle = 'pgv';
   constructor(private readonly input: PartJobInput) {}
 
   /** Create the database if planned, lock, observe and plan again; returns the steps to run. */
@@ -43,7 +45,9 @@ export class PartJob {
     }
     this.db = await connect(this.input.spec);
     await acquireLock(this.db, this.input.lockTimeoutMs);
-    const fresh = this.input.replan(await observeWith(this.db, this.input.part.upgradesTable));
+    const observed = await observeWith(this.db, this.input.part.upgradesTable);
+    this.style = observed.ledger.style;
+    const fresh = this.input.replan(observed);
     const refusal = changedScriptsRefusal([fresh]);
     if (refusal) throw refusal;
     return fresh;
@@ -60,10 +64,10 @@ export class PartJob {
         await db.query(`BEGIN; ${createLedgerSql(this.input.part.upgradesTable)}; COMMIT`);
         return;
       case 'accept-script':
-        await db.query(insertLedgerSql(this.input.part.upgradesTable), this.row(step.version, step.script, 'accept', step.checksum, true));
+        await db.query(this.insertRow({ version: step.version, script: step.script, kind: 'accept', checksum: step.checksum, md5: step.checksum, success: true, pgvVersion }));
         return;
       case 'baseline':
-        await db.query(insertLedgerSql(this.input.part.upgradesTable), this.row(step.version, 'baseline', 'baseline', null, true));
+        await db.query(this.insertRow({ version: step.version, script: 'baseline', kind: 'baseline', checksum: null, md5: null, success: true, pgvVersion }));
         return;
       case 'precondition':
         return this.precondition(db, step.script, step.version);
@@ -78,13 +82,14 @@ export class PartJob {
     this.db = undefined;
   }
 
-  /** Parameters of a ledger row written by pgv. */
-  private row(version: string, script: string, kind: string, checksum: string | null, success: boolean, durationMs: number | null = null): unknown[] {
-    return ledgerInsertParams({ version, script, kind, checksum, durationMs, success, pgvVersion });
+  /** The INSERT of a ledger row in this ledger's style. */
+  private insertRow(entry: LedgerEntry, durationSql?: string): string {
+    return insertLedgerRowSql(this.input.part.upgradesTable, this.style, entry, durationSql);
   }
 
   private scriptNamed(name: string): Script {
-    const s = [this.input.scripts.init, ...this.input.scripts.updates].find((x) => x?.name === name);
+    const { init, updates, preAll, postAll } = this.input.scripts;
+    const s = [init, ...updates, preAll, postAll].find((x) => x?.name === name);
     if (!s) throw new Error(`script ${name} is not in the script set`);
     return s;
   }
@@ -153,6 +158,18 @@ export class PartJob {
   private async runScript(db: Db, script: Script, kind: string): Promise<void> {
     const table = this.input.part.upgradesTable;
     const prepared = script.prepared;
+    // A delta directory's pre-all/post-all run around every upgrade and are not recorded.
+    const record = kind !== 'pre-all' && kind !== 'post-all';
+    const entry = (success: boolean): LedgerEntry => ({
+      version: script.version,
+      script: script.name,
+      kind,
+      checksum: script.checksum,
+      md5: script.md5,
+      ...(script.description !== undefined ? { description: script.description } : {}),
+      success,
+      pgvVersion,
+    });
     const t0 = performance.now();
     const lockTimeout = this.input.part.ddlLockTimeoutMs;
     const resetRole = /\bSET\s+(SESSION\s+)?(ROLE|SESSION\s+AUTHORIZATION)\b/i.test(prepared.sql);
@@ -161,8 +178,8 @@ export class PartJob {
       // search_path: the ledger name is qualified, the role is reset before the row is written,
       // and RESET ALL gives the next script a fresh session state, as a new psql would.
       const prefix = lockTimeout ? `BEGIN; SET LOCAL lock_timeout = ${Math.floor(lockTimeout)};\n` : 'BEGIN;\n';
-      const ledger = insertLedgerInlineSql(table, { version: script.version, script: script.name, kind, checksum: script.checksum, success: true, pgvVersion });
-      const suffix = `\n;${resetRole ? ' RESET ROLE;' : ''} ${ledger}; COMMIT; RESET ALL`;
+      const ledger = record ? ` ${this.insertRow(entry(true), statementDurationSql)};` : '';
+      const suffix = `\n;${resetRole ? ' RESET ROLE;' : ''}${ledger} COMMIT; RESET ALL`;
       try {
         await db.query(prefix + (prepared.statements.length ? prepared.sql : '') + suffix);
       } catch (e) {
@@ -180,8 +197,7 @@ export class PartJob {
     }
     // Outside a transaction (CREATE INDEX CONCURRENTLY): record the start, so an interrupted run is
     // reported next time instead of silently retried, then run statement by statement.
-    const { rows } = await db.query<{ id: string }>(`${insertLedgerSql(table)} RETURNING id`, this.row(script.version, script.name, kind, script.checksum, false));
-    const id = rows[0]!.id;
+    const id = record ? (await db.query<{ id: string }>(`${this.insertRow(entry(false))} RETURNING id`)).rows[0]!.id : undefined;
     for (const statement of prepared.statements) {
       try {
         await db.query(prepared.sql.slice(statement.start, statement.end));
@@ -199,7 +215,7 @@ export class PartJob {
       }
     }
     if (resetRole) await db.query('RESET ROLE');
-    await db.query(finishLedgerRowSql(table), [id, Math.round(performance.now() - t0)]);
+    if (id !== undefined) await db.query(finishLedgerRowSql(table, this.style), [id, Math.round(performance.now() - t0)]);
     await db.query('RESET ALL');
   }
 }

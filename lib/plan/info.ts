@@ -4,7 +4,8 @@
  */
 import type { Part } from '../config/types.js';
 import { isPgvError } from '../errors.js';
-import { changedScripts, currentVersion, unfinishedScript } from './plan-schema-part.js';
+import { changedScripts, currentVersion, unfinishedScript } from './ledger-state.js';
+import { deltaStatus } from './plan-deltas-part.js';
 import type { ChangedScript, LedgerRow, ObservedPart, PartPlan } from './types.js';
 import type { ScriptSet } from '../recipes/types.js';
 
@@ -21,6 +22,8 @@ export interface PartInfo {
   /** Scripts apply would run, in order. */
   readonly pending: ReadonlyArray<{ readonly version: string; readonly script: string }>;
   readonly changed: readonly ChangedScript[];
+  /** Deltas: unrecorded scripts at or below the current version, which apply will not run. */
+  readonly skipped: ReadonlyArray<{ readonly version: string; readonly script: string }>;
   /** What stops apply (a script that never finished, tables without a ledger, …). */
   readonly problems: readonly string[];
 }
@@ -42,6 +45,7 @@ export function partInfo(part: Part, observed: ObservedPart, scripts: ScriptSet,
   if (unfinished) problems.push(`${unfinished.script} started at ${unfinished.installedAt} outside a transaction and never finished`);
   const changed = observed.exists ? changedScripts(observed, scripts) : [];
   if (changed.some((c) => c.change === 'modified')) problems.push('applied scripts changed since they ran: apply refuses until they are restored or accepted with --accept-changed');
+  const skipped = part.recipe === 'deltas' && observed.exists ? deltaStatus(observed, scripts, currentVersion(observed)).skipped.map((s) => ({ version: s.version, script: s.name })) : [];
   return {
     name: part.name,
     database: part.dbname,
@@ -51,6 +55,7 @@ export function partInfo(part: Part, observed: ObservedPart, scripts: ScriptSet,
     applied: observed.ledger.rows.filter((r) => r.success),
     pending,
     changed,
+    skipped,
     problems,
   };
 }

@@ -5,7 +5,7 @@
 import type { Part } from '../config/types.js';
 import { PgvError } from '../errors.js';
 import type { ScriptSet } from '../recipes/types.js';
-import { compareVersions, currentVersion, unfinishedScript } from './plan-schema-part.js';
+import { compareVersions, currentVersion, unfinishedScript } from './ledger-state.js';
 import type { ObservedPart, PartPlan, Step } from './types.js';
 
 /** A version the part's recipe understands, or a usage error saying which versions exist. */
@@ -26,7 +26,12 @@ export function checkBaselineVersion(part: Part, scripts: ScriptSet, version: st
       return version;
     }
     case 'deltas':
-      throw new PgvError('not_implemented', `part ${part.name}: the deltas recipe is not implemented yet`);
+      if (!/^\d{1,9}(\.\d{1,9})*$/.test(version)) {
+        throw new PgvError('usage', `--version must be a version like 1.2.0, not "${version}"`, {
+          hint: `Part ${part.name} uses the deltas recipe: versions are numbers separated by dots, as in delta_1.2.0_description.sql.`,
+        });
+      }
+      return version;
   }
 }
 

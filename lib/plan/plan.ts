@@ -3,6 +3,7 @@ import type { Part } from '../config/types.js';
 import { PgvError } from '../errors.js';
 import { displayQualified } from '../db/ident.js';
 import type { ScriptSet } from '../recipes/types.js';
+import { planDeltasPart } from './plan-deltas-part.js';
 import { planSchemaPart } from './plan-schema-part.js';
 import type { ObservedPart, PartPlan, Plan } from './types.js';
 
@@ -13,6 +14,8 @@ export interface PartInput {
   readonly scripts: ScriptSet;
   /** Changed scripts the user accepts (`--accept-changed`), by file name. */
   readonly accept?: ReadonlySet<string>;
+  /** Stop at this version (`apply --to`). */
+  readonly to?: string;
 }
 
 /** Plan every part; parts come out in dependency order, ties in config order. */
@@ -25,14 +28,13 @@ export function buildPlan(inputs: readonly PartInput[], planner: (input: PartInp
 }
 
 /** Plan one part with its recipe's planner. */
-export function planPart({ part, observed, scripts, accept }: PartInput): PartPlan {
+export function planPart({ part, observed, scripts, accept, to }: PartInput): PartPlan {
+  const options = { ...(accept ? { accept } : {}), ...(to !== undefined ? { to } : {}) };
   switch (part.recipe) {
     case 'schema':
-      return planSchemaPart(part, observed, scripts, displayQualified(part.upgradesTable), accept);
+      return planSchemaPart(part, observed, scripts, displayQualified(part.upgradesTable), options);
     case 'deltas':
-      throw new PgvError('not_implemented', `part ${part.name}: the deltas recipe is not implemented yet`, {
-        hint: 'Use recipe: schema for now.',
-      });
+      return planDeltasPart(part, observed, scripts, displayQualified(part.upgradesTable), options);
   }
 }
 

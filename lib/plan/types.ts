@@ -1,4 +1,5 @@
 /** A plan is data: what `pgv apply` would do, step by step, and why. */
+import type { ScriptKind } from '../recipes/types.js';
 
 /** One row of a part's ledger (its upgrades table), as pgv reads it. */
 export interface LedgerRow {
@@ -22,6 +23,8 @@ export interface ObservedPart {
   readonly serverVersion?: number;
   readonly ledger: {
     readonly exists: boolean;
+    /** `pgv` (pgv's own table) or `pum` (a pum 0.x upgrades table, adopted as it is). */
+    readonly style: 'pgv' | 'pum';
     readonly format: number | null;
     /** Every row, oldest first. */
     readonly rows: readonly LedgerRow[];
@@ -62,7 +65,7 @@ export interface RunScriptStep extends StepBase {
   readonly kind: 'run-script';
   readonly script: string;
   readonly version: string;
-  readonly scriptKind: 'init' | 'update' | 'delta';
+  readonly scriptKind: ScriptKind;
   readonly transactional: boolean;
 }
 

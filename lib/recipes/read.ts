@@ -3,10 +3,12 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { PgvError } from '../errors.js';
 
-/** A file's text and the sha256 of its bytes. */
+/** A file's text and the checksums of its bytes. */
 export interface FileContent {
   readonly text: string;
   readonly checksum: string;
+  /** md5 of the bytes, hex (pum's checksum). */
+  readonly md5: string;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -25,7 +27,7 @@ export function readScriptFile(file: string): FileContent {
     });
   }
   if (text.charCodeAt(0) === 0xfeff) text = ' ' + text.slice(1); // a BOM keeps its column
-  return { text, checksum };
+  return { text, checksum, md5: createHash('md5').update(bytes).digest('hex') };
 }
 
 /** The names of the regular files in a directory, sorted. */

@@ -8,6 +8,7 @@ import { prepareScript } from '../sql/script.js';
 import path from 'node:path';
 import { listFiles, readScriptFile } from './read.js';
 import type { Precondition, Script, ScriptSet } from './types.js';
+import { fillPlaceholders, type PlaceholderOptions } from './variables.js';
 
 /** The files of a schema directory, classified by name. Pure. */
 export interface SchemaFiles {
@@ -53,16 +54,18 @@ export function classifySchemaFiles(names: readonly string[]): SchemaFiles {
 }
 
 /** Read a schema directory into its scripts; PgvError (before anything runs) on any problem. */
-export function readSchemaDirectory(directory: string): ScriptSet {
+export function readSchemaDirectory(directory: string, placeholders: PlaceholderOptions = { values: {}, pum: false }): ScriptSet {
   const files = classifySchemaFiles(listFiles(directory));
   const problems = [...files.problems];
   const latest = files.updates.length ? String(files.updates[files.updates.length - 1]!.n) : '0';
   const load = (name: string, version: string, kind: Script['kind']): Script => {
     const file = path.join(directory, name);
     const content = readScriptFile(file);
-    const prepared = prepareScript(content.text);
+    const filled = fillPlaceholders(content.text, placeholders);
+    for (const p of filled.problems) problems.push(`${name}:${p.line}: ${p.message}`);
+    const prepared = prepareScript(filled.text);
     for (const p of prepared.problems) problems.push(`${name}:${p.line}: ${p.message}`);
-    return { name, path: file, version, kind, checksum: content.checksum, prepared };
+    return { name, path: file, version, kind, checksum: content.checksum, md5: content.md5, prepared };
   };
   const init = files.init ? load(files.init, latest, 'init') : undefined;
   const updates = files.updates.map((u) => load(u.name, String(u.n), 'update'));

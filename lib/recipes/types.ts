@@ -2,7 +2,7 @@
 import type { PreparedScript } from '../sql/script.js';
 
 /** The kind of a script file, also written in its ledger row (pgv adds baseline and accept rows). */
-export type ScriptKind = 'init' | 'update' | 'delta';
+export type ScriptKind = 'init' | 'update' | 'delta' | 'pre' | 'post' | 'pre-all' | 'post-all';
 
 /** One SQL script file of a part. */
 export interface Script {
@@ -14,6 +14,10 @@ export interface Script {
   readonly kind: ScriptKind;
   /** sha256 of the file's bytes, hex. */
   readonly checksum: string;
+  /** md5 of the file's bytes, hex: what a pum 0.x ledger records. */
+  readonly md5: string;
+  /** The description in a delta's name (`delta_1.2.0_add_roles.sql` → `add_roles`). */
+  readonly description?: string;
   readonly prepared: PreparedScript;
 }
 
@@ -31,8 +35,11 @@ export interface Precondition {
 export interface ScriptSet {
   readonly directory: string;
   readonly init?: Script;
-  /** Updates (or deltas) in version order. */
+  /** Updates (or deltas: pre, main and post of each version) in the order they run. */
   readonly updates: readonly Script[];
+  /** Deltas: run before and after every upgrade that applies at least one delta; not recorded. */
+  readonly preAll?: Script;
+  readonly postAll?: Script;
   readonly preconditions: ReadonlyMap<string, Precondition>;
   /** The highest version any script reaches; null when there is none. */
   readonly latest: string | null;

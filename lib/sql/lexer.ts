@@ -22,10 +22,21 @@ export interface MetaCommand {
   readonly text: string;
 }
 
+/** A psql-style variable reference outside strings and comments: `:'name'` or `:"name"`. */
+export interface VariableRef {
+  readonly start: number;
+  readonly end: number;
+  readonly line: number;
+  readonly name: string;
+  /** `literal` for :'name', `identifier` for :"name". */
+  readonly quote: 'literal' | 'identifier';
+}
+
 /** The scan of a script. */
 export interface Scan {
   readonly statements: readonly Statement[];
   readonly metaCommands: readonly MetaCommand[];
+  readonly variables: readonly VariableRef[];
 }
 
 const identChar = /[A-Za-z0-9_\u0080-\uffff]/;
@@ -34,6 +45,7 @@ const identChar = /[A-Za-z0-9_\u0080-\uffff]/;
 export function scanSql(text: string): Scan {
   const statements: Statement[] = [];
   const metaCommands: MetaCommand[] = [];
+  const variables: VariableRef[] = [];
   let i = 0;
   let stmtStart = 0;
   let significantAt = -1;
@@ -116,6 +128,18 @@ export function scanSql(text: string): Scan {
       continue;
     }
     markSignificant();
+    if (c === ':') {
+      if (text[i + 1] === ':') {
+        i += 2; // a cast
+        continue;
+      }
+      const v = text[i + 1] === "'" || text[i + 1] === '"' ? /^:(['"])([A-Za-z_][A-Za-z0-9_]*)\1/.exec(text.slice(i, i + 130)) : null;
+      if (v) {
+        variables.push({ start: i, end: i + v[0].length, line, name: v[2]!, quote: v[1] === "'" ? 'literal' : 'identifier' });
+        i += v[0].length;
+        continue;
+      }
+    }
     if (c === "'") {
       const escapes = i > 0 && /[eE]/.test(text[i - 1]!) && (i < 2 || !identChar.test(text[i - 2]!));
       let j = i + 1;
@@ -164,7 +188,7 @@ export function scanSql(text: string): Scan {
     i++;
   }
   pushStatement(n);
-  return { statements, metaCommands };
+  return { statements, metaCommands, variables };
 }
 
 /** Does a statement start with CREATE [OR REPLACE] FUNCTION|PROCEDURE? */

@@ -2,19 +2,20 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Part } from '../../lib/config/types.js';
 import { PgvError } from '../../lib/errors.js';
-import { changedScripts, compareVersions, currentVersion, planSchemaPart } from '../../lib/plan/plan-schema-part.js';
+import { changedScripts, compareVersions, currentVersion } from '../../lib/plan/ledger-state.js';
+import { planSchemaPart } from '../../lib/plan/plan-schema-part.js';
 import type { ObservedPart } from '../../lib/plan/types.js';
 import type { Precondition, Script, ScriptSet } from '../../lib/recipes/types.js';
 import { prepareScript } from '../../lib/sql/script.js';
 
 const part = (over: Partial<Part> = {}): Part => ({
   name: 'app', recipe: 'schema', dbname: 'appdb', connection: {}, directory: '/p/db', upgradesTable: { schema: 'pgv', name: 'upgrades' },
-  ignore: [], excludeSchemas: [], excludeColumns: [], create: false, snapshot: false, after: [], ignoreFiles: [], variables: {},
+  ignore: [], excludeSchemas: [], excludeColumns: [], create: false, snapshot: false, after: [], ignoreFiles: [], variables: {}, pumPlaceholders: false, reference: [],
   ddlLockTimeoutMs: 0, options: {}, ...over,
 });
 
 const script = (name: string, version: string, kind: Script['kind'], text = 'SELECT 1;'): Script => ({
-  name, path: `/p/db/${name}`, version, kind, checksum: `sum-${name}`, prepared: prepareScript(text),
+  name, path: `/p/db/${name}`, version, kind, checksum: `sum-${name}`, md5: `md5-${name}`, prepared: prepareScript(text),
 });
 
 /** init at generation 3, updates 1..3, precondition guarding update 2. */
@@ -32,9 +33,9 @@ const row = (script: string, version: string, over: Partial<Row> = {}): Row => (
   version, script, kind: script === 'init.sql' ? 'init' : 'update', checksum: `sum-${script}`, success: true, installedAt: '2024-01-01T00:00:00Z', id: 0, installedBy: 'u', durationMs: 1, pgvVersion: '0', ...over,
 });
 const observed = (rows: Row[], over: Partial<ObservedPart> = {}): ObservedPart => ({
-  exists: true, serverVersion: 160000, ledger: { exists: true, format: 1, rows }, userTables: 3, ...over,
+  exists: true, serverVersion: 160000, ledger: { exists: true, style: 'pgv', format: 1, rows }, userTables: 3, ...over,
 });
-const fresh: ObservedPart = { exists: true, ledger: { exists: false, format: null, rows: [] }, userTables: 0 };
+const fresh: ObservedPart = { exists: true, ledger: { exists: false, style: 'pgv', format: null, rows: [] }, userTables: 0 };
 
 function thrown(fn: () => unknown): PgvError {
   try {

@@ -9,7 +9,7 @@ import { prepareScript } from '../../lib/sql/script.js';
 
 const part = (name: string, after: string[] = [], over: Partial<Part> = {}): Part => ({
   name, recipe: 'schema', dbname: `${name}db`, connection: {}, directory: `/p/${name}`, upgradesTable: { schema: 'pgv', name: 'upgrades' },
-  ignore: [], excludeSchemas: [], excludeColumns: [], create: false, snapshot: false, after, ignoreFiles: [], variables: {},
+  ignore: [], excludeSchemas: [], excludeColumns: [], create: false, snapshot: false, after, ignoreFiles: [], variables: {}, pumPlaceholders: false, reference: [],
   ddlLockTimeoutMs: 0, options: {}, ...over,
 });
 const names = (parts: readonly Part[]) => parts.map((p) => p.name);
@@ -46,10 +46,10 @@ test('orderParts does not mutate its input', () => {
   assert.equal(names(parts), ['app', 'base']);
 });
 
-const upToDate: ObservedPart = { exists: true, ledger: { exists: true, format: 1, rows: [{ version: '1', script: 'init.sql', kind: 'init', checksum: 'c', success: true, installedAt: 't', id: 1, installedBy: 'u', durationMs: 1, pgvVersion: '0' }] }, userTables: 1 };
+const upToDate: ObservedPart = { exists: true, ledger: { exists: true, style: 'pgv', format: 1, rows: [{ version: '1', script: 'init.sql', kind: 'init', checksum: 'c', success: true, installedAt: 't', id: 1, installedBy: 'u', durationMs: 1, pgvVersion: '0' }] }, userTables: 1 };
 const scripts: ScriptSet = {
   directory: '/p',
-  init: { name: 'init.sql', path: '/p/init.sql', version: '1', kind: 'init', checksum: 'c', prepared: prepareScript('SELECT 1;') },
+  init: { name: 'init.sql', path: '/p/init.sql', version: '1', kind: 'init', checksum: 'c', md5: 'm', prepared: prepareScript('SELECT 1;') },
   updates: [],
   preconditions: new Map(),
   latest: '1',
@@ -62,25 +62,14 @@ test('buildPlan plans every part in dependency order; isEmptyPlan when nothing t
   ]);
   assert.equal(plan.parts.map((p) => p.name), ['base', 'app']);
   assert.ok(isEmptyPlan(plan));
-  const fresh: ObservedPart = { exists: true, ledger: { exists: false, format: null, rows: [] }, userTables: 0 };
+  const fresh: ObservedPart = { exists: true, ledger: { exists: false, style: 'pgv', format: null, rows: [] }, userTables: 0 };
   assert.not.ok(isEmptyPlan(buildPlan([{ part: part('app'), observed: fresh, scripts }])));
 });
 
 test('buildPlan names the ledger with displayQualified', () => {
-  const fresh: ObservedPart = { exists: true, ledger: { exists: false, format: null, rows: [] }, userTables: 0 };
+  const fresh: ObservedPart = { exists: true, ledger: { exists: false, style: 'pgv', format: null, rows: [] }, userTables: 0 };
   const plan = buildPlan([{ part: part('app', [], { upgradesTable: { schema: 'My Schema', name: 'log' } }), observed: fresh, scripts }]);
   assert.is(plan.parts[0]!.steps[0]!.title, 'create ledger "My Schema".log');
-});
-
-test('the deltas recipe is not_implemented', () => {
-  try {
-    buildPlan([{ part: part('d', [], { recipe: 'deltas' }), observed: upToDate, scripts }]);
-    assert.unreachable('expected a PgvError');
-  } catch (e) {
-    assert.instance(e, PgvError);
-    assert.is((e as PgvError).code, 'not_implemented');
-    assert.is((e as PgvError).message, 'part d: the deltas recipe is not implemented yet');
-  }
 });
 
 test.run();

@@ -1,0 +1,53 @@
+/**
+ * The planner of a `deltas` part (pum): pending deltas are the unrecorded ones above the current
+ * version, in version order, each version's pre, main and post; pre-all.sql and post-all.sql around
+ * them when at least one runs. Pure.
+ */
+import type { Part } from '../config/types.js';
+import type { Script, ScriptSet } from '../recipes/types.js';
+import { acceptSteps, compareVersions, isRecorded, planFoundation } from './ledger-state.js';
+import { done, runStep, type PlanOptions } from './plan-schema-part.js';
+import type { ObservedPart, PartPlan, Step } from './types.js';
+
+/** The deltas that will run, and those that will not although unrecorded (at or below the current version). */
+export function deltaStatus(observed: ObservedPart, scripts: ScriptSet, current: string | null): { pending: Script[]; skipped: Script[] } {
+  const pending: Script[] = [];
+  const skipped: Script[] = [];
+  const baselineAtCurrent = current !== null && observed.ledger.rows.some((r) => r.success && r.kind === 'baseline' && compareVersions(r.version, current) === 0);
+  for (const s of scripts.updates) {
+    if (recorded(observed, s)) continue;
+    const cmp = current === null ? 1 : compareVersions(s.version, current);
+    // A post script whose main delta ran but which failed itself is still due.
+    if (cmp > 0 || (cmp === 0 && s.kind === 'post' && !baselineAtCurrent)) pending.push(s);
+    else skipped.push(s);
+  }
+  return { pending, skipped };
+}
+
+/** Recorded by pgv (by file name), or by pum (same version, phase and checksum, whatever the name). */
+function recorded(observed: ObservedPart, s: Script): boolean {
+  if (isRecorded(observed, s)) return true;
+  return observed.ledger.style === 'pum' && observed.ledger.rows.some((r) => r.success && r.kind === s.kind && r.checksum === s.md5 && compareVersions(r.version, s.version) === 0);
+}
+
+/** Plan a `deltas` part. */
+export function planDeltasPart(part: Part, observed: ObservedPart, scripts: ScriptSet, ledgerName: string, options: PlanOptions = {}): PartPlan {
+  const { steps, current } = planFoundation(part, observed, ledgerName);
+  const accepted = acceptSteps(part, observed, scripts, options.accept ?? new Set());
+  steps.push(...accepted.steps);
+  const pending = deltaStatus(observed, scripts, current).pending.filter((s) => options.to === undefined || compareVersions(s.version, options.to) <= 0);
+  if (pending.length === 0) return done(part, current, current, steps, accepted.changed);
+  const mains = pending.filter((s) => s.kind === 'delta');
+  const target = mains.length ? mains[mains.length - 1]!.version : current;
+  const around = (script: Script, reason: string): Step => ({ ...runStep(part, script, reason), version: target ?? script.version });
+  if (scripts.preAll) steps.push(around(scripts.preAll, 'runs before every upgrade that applies deltas'));
+  let previous = current;
+  for (const s of pending) {
+    const reason =
+      s.kind === 'pre' ? `runs before the delta of version ${s.version}` : s.kind === 'post' ? `runs after the delta of version ${s.version}` : `version ${previous ?? 'none'} -> ${s.version}`;
+    steps.push(runStep(part, s, reason));
+    if (s.kind === 'delta') previous = s.version;
+  }
+  if (scripts.postAll) steps.push(around(scripts.postAll, 'runs after every upgrade that applies deltas'));
+  return done(part, current, target, steps, accepted.changed);
+}

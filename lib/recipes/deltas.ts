@@ -1,0 +1,90 @@
+/**
+ * The `deltas` recipe (pum): a directory of `delta_<x.y.z>[_description].sql`, with optional
+ * `.pre.sql` / `.post.sql` companions run before and after the main file of their version, and
+ * `pre-all.sql` / `post-all.sql` run around every upgrade that applies at least one delta.
+ * Versions compare as numbers, component by component (`10.0.0` after `2.0.0`).
+ */
+import path from 'node:path';
+import { PgvError } from '../errors.js';
+import { compareVersions } from '../util/versions.js';
+import { prepareScript } from '../sql/script.js';
+import { matchesAny } from '../util/glob.js';
+import { listFiles, readScriptFile } from './read.js';
+import type { Script, ScriptSet } from './types.js';
+import { fillPlaceholders, type PlaceholderOptions } from './variables.js';
+
+/** A delta file, classified by its name. */
+export interface DeltaName {
+  readonly name: string;
+  readonly version: string;
+  readonly description: string;
+  readonly phase: 'pre' | 'delta' | 'post';
+}
+
+/** The files of a delta directory, classified by name. Pure. */
+export interface DeltaFiles {
+  readonly deltas: readonly DeltaName[];
+  readonly preAll?: string;
+  readonly postAll?: string;
+  readonly problems: readonly string[];
+}
+
+const deltaPattern = /^delta_(\d+(?:\.\d+)*)(?:_+(\w*))?\.(pre\.sql|sql|post\.sql)$/;
+const phaseOrder = { pre: 0, delta: 1, post: 2 } as const;
+
+/**
+ * Classify file names; every file must be a delta, pre-all/post-all, or match `ignoreFiles`.
+ * Several files of one version and phase run in name order (as pum does). A version keeps its
+ * spelling (`01.2.0` stays `01.2.0`, as pum records it) and compares as numbers.
+ */
+export function classifyDeltaFiles(names: readonly string[], ignoreFiles: readonly string[]): DeltaFiles {
+  const deltas: DeltaName[] = [];
+  const problems: string[] = [];
+  let preAll: string | undefined;
+  let postAll: string | undefined;
+  for (const name of names) {
+    if (matchesAny(name, ignoreFiles)) continue;
+    if (name === 'pre-all.sql') preAll = name;
+    else if (name === 'post-all.sql') postAll = name;
+    else {
+      const m = deltaPattern.exec(name);
+      if (m) {
+        const ext = m[3]!;
+        deltas.push({ name, version: m[1]!, description: m[2] ?? '', phase: ext === 'pre.sql' ? 'pre' : ext === 'post.sql' ? 'post' : 'delta' });
+      } else if (/^delta_.*\.py$|^(pre|post)-all\.py$/.test(name)) {
+        problems.push(`${name}: Python deltas are not supported; port it to SQL, or list it in ignore_files`);
+      } else {
+        problems.push(`${name}: not a delta file name (delta_<x.y.z>[_description][.pre|.post].sql, pre-all.sql, post-all.sql); rename it, or list it in ignore_files`);
+      }
+    }
+  }
+  deltas.sort((a, b) => compareVersions(a.version, b.version) || phaseOrder[a.phase] - phaseOrder[b.phase] || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { deltas, ...(preAll ? { preAll } : {}), ...(postAll ? { postAll } : {}), problems };
+}
+
+/** Read a delta directory into its scripts; PgvError (before anything runs) on any problem. */
+export function readDeltaDirectory(directory: string, options: { ignoreFiles: readonly string[]; placeholders: PlaceholderOptions }): ScriptSet {
+  const files = classifyDeltaFiles(listFiles(directory), options.ignoreFiles);
+  const problems = [...files.problems];
+  const load = (name: string, version: string, kind: Script['kind'], description?: string): Script => {
+    const file = path.join(directory, name);
+    const content = readScriptFile(file);
+    const filled = fillPlaceholders(content.text, options.placeholders);
+    for (const p of filled.problems) problems.push(`${name}:${p.line}: ${p.message}`);
+    const prepared = prepareScript(filled.text);
+    for (const p of prepared.problems) problems.push(`${name}:${p.line}: ${p.message}`);
+    return { name, path: file, version, kind, checksum: content.checksum, md5: content.md5, ...(description !== undefined ? { description } : {}), prepared };
+  };
+  const updates = files.deltas.map((d) => load(d.name, d.version, d.phase, d.description));
+  const latest = updates.length ? updates[updates.length - 1]!.version : null;
+  const preAll = files.preAll ? load(files.preAll, latest ?? '0', 'pre-all') : undefined;
+  const postAll = files.postAll ? load(files.postAll, latest ?? '0', 'post-all') : undefined;
+  if (problems.length) {
+    throw new PgvError('scripts_invalid', `${directory}: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the delta directory`, {
+      details: problems,
+      hint: 'Fix the files named above; nothing has been run.',
+      data: { directory },
+    });
+  }
+  return { directory, updates, preconditions: new Map(), latest, ...(preAll ? { preAll } : {}), ...(postAll ? { postAll } : {}) };
+}
