@@ -189,7 +189,14 @@ export class PartJob {
           // Without a position (lock timeouts, many DDL errors), the statements the server
           // completed before the error tell which one failed (the prefix has one or two).
           const index = server.position === undefined && server.completedStatements !== undefined ? server.completedStatements - (lockTimeout ? 2 : 1) : -1;
-          throw scriptFailure(script.path, prepared.sql, server, 0, prefix, prepared.statements[index]);
+          const failure = scriptFailure(script.path, prepared.sql, server, 0, prefix, prepared.statements[index]);
+          if (kind !== 'post-all') throw failure;
+          // The deltas before it stay applied, so no later apply has a reason to run post-all again.
+          throw new PgvError('script_failed', failure.message, {
+            hint: `The deltas of this upgrade are applied and recorded; ${script.name} is not. Fix it, then run it by hand once (psql -1 -f ${script.name}).`,
+            details: [...failure.detailLines],
+            data: failure.data as Record<string, unknown>,
+          });
         }
         throw e;
       }
