@@ -64,10 +64,11 @@ const commands: Record<string, CommandSpec> = {
   },
   apply: {
     summary: 'bring the parts\' databases to the state their scripts describe',
-    usage: 'pgv apply [PART...] [--dry-run] [--concurrency N] [--lock-timeout SECONDS]',
-    options: { 'dry-run': { type: 'boolean' }, concurrency: { type: 'string' }, 'lock-timeout': { type: 'string' } },
+    usage: 'pgv apply [PART...] [--dry-run] [--concurrency N] [--lock-timeout SECONDS] [--no-snapshot]',
+    options: { 'dry-run': { type: 'boolean' }, concurrency: { type: 'string' }, 'lock-timeout': { type: 'string' }, 'no-snapshot': { type: 'boolean' } },
     help: [
       '    --dry-run           print the plan instead of running it (same as pgv plan)',
+      '    --no-snapshot       skip the snapshot of parts with `snapshot: before-apply` for this run',
       '    --concurrency N     parts applied at once where `after` allows (default 4)',
       '    --lock-timeout S    seconds to wait for another pgv working on the same database (default 60)',
     ],
@@ -77,6 +78,7 @@ const commands: Record<string, CommandSpec> = {
         dryRun: v['dry-run'] === true,
         concurrency: positiveInt(v.concurrency, '--concurrency', 4),
         lockTimeoutMs: positiveInt(v['lock-timeout'], '--lock-timeout', 60, true) * 1000,
+        noSnapshot: v['no-snapshot'] === true,
       }),
   },
   info: { summary: 'version, applied, pending and changed scripts', usage: 'pgv info [PART...]', options: {}, help: [], run: notYet('info') },

@@ -15,6 +15,8 @@ export interface ApplyArgs {
   readonly dryRun: boolean;
   readonly concurrency: number;
   readonly lockTimeoutMs: number;
+  /** Skip the `snapshot: before-apply` guard for this run. */
+  readonly noSnapshot?: boolean;
 }
 
 /** Run `pgv apply`. */
@@ -31,16 +33,28 @@ export async function applyCommand(g: Globals, args: ApplyArgs): Promise<Command
   // The executor (listr2) loads only when there is work.
   const [{ executePlan }, { PartJob }] = await Promise.all([import('../exec/executor.js'), import('../exec/part-job.js')]);
   const progress = g.quiet ? 'none' : g.interactive && !g.verbose && !g.json ? 'live' : 'lines';
-  const result = await executePlan(
-    plan,
-    (p) => {
-      const input = prepared.get(p.name)!;
-      return new PartJob({ ...input, lockTimeoutMs: args.lockTimeoutMs });
-    },
-    { progress, concurrency: args.concurrency, stream: g.progressStream },
-  );
+  const execute = () =>
+    executePlan(
+      plan,
+      (p) => {
+        const input = prepared.get(p.name)!;
+        return new PartJob({ ...input, lockTimeoutMs: args.lockTimeoutMs });
+      },
+      { progress, concurrency: args.concurrency, stream: g.progressStream },
+    );
+  // Parts with `snapshot: before-apply`: a snapshot before, a revert after a failure.
+  const guard = await import('../snapshot/guard.js');
+  const notes: string[] = [];
+  const guarded = args.noSnapshot ? [] : guard.partsToGuard(plan, prepared);
+  const { result, outcomes } = await guard.guardedRun(guarded, { lockTimeoutMs: args.lockTimeoutMs, note: (n) => notes.push(`pgv: note: ${n}`) }, execute);
   const failures = result.parts.filter((p) => p.status === 'failed');
   const internal = failures.some((p) => p.error !== undefined && !isPgvError(p.error));
   const exitCode = result.ok ? ExitCode.ok : internal ? ExitCode.internal : ExitCode.failed;
-  return { exitCode, json: renderRunJson(result), text: renderRunText(result), errors: runErrors(result, g.verbose) };
+  const json = renderRunJson(result) as Record<string, unknown>;
+  return {
+    exitCode,
+    json: outcomes.length ? { ...json, snapshots: guard.guardJson(outcomes) } : json,
+    text: [renderRunText(result), ...guard.guardLines(outcomes)].join('\n'),
+    errors: [...notes, ...runErrors(result, g.verbose)],
+  };
 }
