@@ -5,7 +5,7 @@
  */
 import type { Config } from '../config/types.js';
 import { parseDurationMs } from '../config/values.js';
-import { ExitCode, isPgvError, usageError } from '../errors.js';
+import { ExitCode, PgvError, isPgvError, usageError } from '../errors.js';
 import { parseConnectionString, resolveConnection, type ConnectionSpec } from '../db/connection.js';
 import { readConnectionSources } from '../db/sources.js';
 import { infoJson, logEntries, logJson, purgeJson, renderInfoText, renderLogText, renderPurgeText } from '../report/snapshot-text.js';
@@ -60,9 +60,15 @@ export async function snapshotCommand(g: Globals, values: SnapshotValues, positi
   const lockTimeoutMs = seconds(values['lock-timeout'], '--lock-timeout', 60) * 1000;
   const run = actionRunner(action, values, operands);
   return withSnapshotSession(spec, { action, lockTimeoutMs, pause: pauseHookFrom(g.env) }, async (s) => {
-    const notes = (await recoverInterrupted(s)).map((n) => `pgv: note: ${n}`);
-    const result = await run(s);
-    return { ...result, errors: [...notes, ...(result.errors ?? [])] };
+    const notes = await recoverInterrupted(s);
+    try {
+      const result = await run(s);
+      return { ...result, errors: [...notes.map((n) => `pgv: note: ${n}`), ...(result.errors ?? [])] };
+    } catch (e) {
+      // The recovery happened even though the action failed: say so with the error.
+      if (!notes.length || !isPgvError(e)) throw e;
+      throw new PgvError(e.code, e.message, { ...(e.hint ? { hint: e.hint } : {}), details: [...e.detailLines, ...notes.map((n) => `note: ${n}`)], data: { ...e.data }, cause: e });
+    }
   });
 }
 

@@ -94,6 +94,14 @@ export function encodeMetadata(m: Metadata): string {
   }
 }
 
+/**
+ * Is this database comment pgv's snapshot metadata? For code that compares database-level
+ * properties (pgv check): such a comment is pgv's bookkeeping, not part of the schema.
+ */
+export function isSnapshotMetadata(comment: string | null | undefined): boolean {
+  return decodeMetadata(comment) !== null;
+}
+
 /** Read a comment: pgv's document, or null for no comment or anybody else's text. */
 export function decodeMetadata(comment: string | null | undefined): Metadata | null {
   if (!comment || !comment.startsWith('{"pgv_snapshot":')) return null;

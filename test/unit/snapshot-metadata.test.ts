@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { commentSql, decodeMetadata, encodeMetadata, type Metadata } from '../../lib/snapshot/metadata.js';
+import { commentSql, decodeMetadata, encodeMetadata, isSnapshotMetadata, type Metadata } from '../../lib/snapshot/metadata.js';
 
 test('each document survives encode → decode', () => {
   const docs: Metadata[] = [
@@ -17,7 +17,9 @@ test('the document starts with its format key; other comments are not pgv\'s', (
   assert.match(encodeMetadata({ role: 'discarded', of: 'a', revision: 1 }), /^\{"pgv_snapshot":1,/);
   for (const other of [null, undefined, '', 'production database', '{"pgv_snapshot":2,"role":"working"}', '{"pgv_snapshot":1,"role":"working"}', '{"pgv_snapshot":1', '{"a":1}']) {
     assert.is(decodeMetadata(other), null, String(other));
+    assert.is(isSnapshotMetadata(other), false);
   }
+  assert.ok(isSnapshotMetadata(encodeMetadata({ role: 'discarded', of: 'a', revision: 1 })));
 });
 
 test('commentSql quotes the name and the literal', () => {
