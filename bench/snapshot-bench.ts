@@ -1,19 +1,20 @@
 /**
  * The snapshot measurements on a ~300 MB database (generate_series), each against a floor
- * measured in the same run and the same way (a CHECKPOINT before every timed command, so that
- * neither side pays for the other's dirty buffers; sides alternate which goes first):
+ * measured in the same run and the same way (a CHECKPOINT and a sync before every timed command,
+ * so that neither side pays for the other's dirty pages; sides alternate which goes first):
  *   d. `pgv snapshot commit` vs `createdb -T` with the strategy pgv picks (file_copy);
  *   e. the same commit vs plain `createdb -T` (PostgreSQL's default strategy, wal_log);
  *   f. `pgv snapshot revert` vs doing it by hand: `dropdb W && createdb -T W~0 W`;
  *   g. the same commit vs `pg_dump -Fc | pg_restore` into a new database (once: it is slow), to
  *      show what copying at the file level gains.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Measurement } from './apply-bench.js';
 import { createDatabase, psqlCommand, type BenchCluster } from './cluster.js';
-import { measure, type Command, type Sample } from './measure.js';
+import { measure, median, type Command, type Sample } from './measure.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const cli = path.resolve(here, '..', '..', 'dist', 'lib', 'cli.js');
@@ -47,7 +48,13 @@ export async function runSnapshotBench(cluster: BenchCluster, options: SnapshotB
     cwd: dir, // no config here: --db resolves through the libpq variables
     env: { PGHOST: cluster.socketDir, PGPORT: String(cluster.port), PGUSER: 'postgres', NO_COLOR: '1' },
   });
-  const checkpoint = () => psqlCommand(cluster, 'postgres', 'CHECKPOINT');
+  // The bench cluster runs with fsync off: copies land in the page cache and the kernel writes
+  // them back later, at a moment that would land on whichever command runs next. A CHECKPOINT and
+  // a sync(1) before every timed command give both sides the same clean start.
+  const checkpoint = () => {
+    psqlCommand(cluster, 'postgres', 'CHECKPOINT');
+    spawnSync('sync');
+  };
   const drop = (db: string) => psqlCommand(cluster, 'postgres', `DROP DATABASE IF EXISTS "${db}"`);
 
   const t0 = performance.now();
@@ -70,6 +77,7 @@ export async function runSnapshotBench(cluster: BenchCluster, options: SnapshotB
 
   const commit = { pgv: [] as number[], floor: [] as number[], plain: [] as number[] };
   const revert = { pgv: [] as number[], floor: [] as number[] };
+  const info: number[] = [];
   const dump: number[] = [];
   try {
     for (let round = 0; round <= options.reps; round++) {
@@ -94,7 +102,9 @@ export async function runSnapshotBench(cluster: BenchCluster, options: SnapshotB
         () => timed(sh(`${q([path.join(bin, 'dropdb'), ...conn, floorWork])} && ${q([path.join(bin, 'createdb'), ...conn, '-S', 'file_copy', '-T', `${work}~0`, floorWork])}`)),
       );
       expectOutput(r, 'Reverted to revision 0', 'pgv snapshot revert');
-      let line = `commit ${ms(c)} vs createdb -T (file_copy) ${ms(cf)}, (default) ${ms(plain)}; revert ${ms(r)} vs dropdb+createdb -T ${ms(rf)}`;
+      // What any pgv snapshot command costs before it copies anything (Node, pg, config search, lock).
+      const fixed = await timed(pgv('info'));
+      let line = `commit ${ms(c)} vs createdb -T (file_copy) ${ms(cf)}, (default) ${ms(plain)}; revert ${ms(r)} vs dropdb+createdb -T ${ms(rf)}; pgv snapshot info ${ms(fixed)}`;
       if (round === 1) {
         drop(dumpCopy);
         createDatabase(cluster, dumpCopy);
@@ -110,12 +120,14 @@ export async function runSnapshotBench(cluster: BenchCluster, options: SnapshotB
       commit.plain.push(plain.ms);
       revert.pgv.push(r.ms);
       revert.floor.push(rf.ms);
+      info.push(fixed.ms);
     }
   } finally {
     for (const db of [work, `${work}~0`, floorWork, floorCopy, dumpCopy]) drop(db);
     for (const name of psqlCommand(cluster, 'postgres', `SELECT datname FROM pg_database WHERE datname LIKE 'bench\\_snap%'`).split('\n').filter(Boolean)) drop(name);
   }
   const mb = `${Math.round(size / 1048576)} MB`;
+  options.log(`snapshot bench: pgv snapshot info (start-up, config search, connection, lock; no copy) median ${Math.round(median(info))} ms`);
   return [
     { name: `snapshot commit (${mb})`, unit: 'ms', goal: 1.2, pgv: commit.pgv, floor: commit.floor, floorDescription: 'createdb -S file_copy -T (the strategy pgv picks at this size)' },
     { name: `snapshot commit vs default createdb (${mb})`, unit: 'ms', goal: 1.2, pgv: commit.pgv, floor: commit.plain, floorDescription: 'createdb -T with PostgreSQL\'s default strategy (wal_log)' },
