@@ -29,7 +29,11 @@ export type ErrorCode =
   | 'scripts_invalid'
   | 'refused'
   | 'not_implemented'
-  | 'lock_timeout';
+  | 'lock_timeout'
+  | 'database_busy'
+  | 'not_versioned'
+  | 'snapshot_missing'
+  | 'snapshot_failed';
 
 const exitCodeOf: Record<ErrorCode, ExitCode> = {
   usage: ExitCode.usage,
@@ -46,6 +50,10 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   script_failed: ExitCode.failed,
   refused: ExitCode.failed,
   lock_timeout: ExitCode.failed,
+  database_busy: ExitCode.failed,
+  not_versioned: ExitCode.failed,
+  snapshot_missing: ExitCode.failed,
+  snapshot_failed: ExitCode.failed,
 };
 
 /** Options of a PgvError besides its code and message. */

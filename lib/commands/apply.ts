@@ -19,6 +19,8 @@ export interface ApplyArgs {
   readonly acceptChanged?: readonly string[];
   /** `--to V`: stop at version V. */
   readonly to?: string;
+  /** Skip the `snapshot: before-apply` guard for this run. */
+  readonly noSnapshot?: boolean;
 }
 
 /** Run `pgv apply`. */
@@ -32,7 +34,7 @@ export async function applyCommand(g: Globals, args: ApplyArgs): Promise<Command
   if (args.dryRun) return { exitCode: 0, json: renderPlanJson(plan), text: renderPlanText(plan) };
   const refusal = changedScriptsRefusal(plan.parts);
   if (refusal) throw refusal;
-  return runPlan(plan, prepared, g, args);
+  return runPlan(plan, prepared, g, { ...args, snapshots: !args.noSnapshot });
 }
 
 /** `--accept-changed` values by part: `PART:SCRIPT` names one part, a bare `SCRIPT` every part. */

@@ -38,7 +38,7 @@ export async function ensureServer(config: Config, g: Globals): Promise<void> {
 }
 
 /** The connection of a part: embedded server defaults, then the config, then libpq's environment. */
-export async function connectionFor(config: Config, part: Part, g: Globals): Promise<ConnectionSpec> {
+export async function connectionFor(config: Config, part: Pick<Part, 'connection'>, g: Globals): Promise<ConnectionSpec> {
   const layers = [];
   if (config.server) {
     const { embeddedConnection } = await import('../server/cluster.js');

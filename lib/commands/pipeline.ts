@@ -82,6 +82,8 @@ export function readScripts(part: Part): ScriptSet {
 export interface RunOptions {
   readonly concurrency: number;
   readonly lockTimeoutMs: number;
+  /** Guard parts with `snapshot: before-apply` (apply, unless --no-snapshot). */
+  readonly snapshots?: boolean;
 }
 
 /**
@@ -96,12 +98,26 @@ export async function runPlan(plan: Plan, prepared: ReadonlyMap<string, Prepared
   }
   const [{ executePlan }, { PartJob }] = await Promise.all([import('../exec/executor.js'), import('../exec/part-job.js')]);
   const progress = g.quiet ? 'none' : g.interactive && !g.verbose && !g.json ? 'live' : 'lines';
-  const result = await executePlan(plan, (p) => new PartJob({ ...prepared.get(p.name)!, lockTimeoutMs: options.lockTimeoutMs }), {
-    progress,
-    concurrency: options.concurrency,
-    stream: g.progressStream,
-  });
-  const internal = result.parts.some((p) => p.status === 'failed' && p.error !== undefined && !isPgvError(p.error));
-  const exitCode = result.ok ? ExitCode.ok : internal ? ExitCode.internal : ExitCode.failed;
-  return { exitCode, json: renderRunJson(result), text: renderRunText(result), errors: runErrors(result, g.verbose) };
+  const execute = () =>
+    executePlan(plan, (p) => new PartJob({ ...prepared.get(p.name)!, lockTimeoutMs: options.lockTimeoutMs }), {
+      progress,
+      concurrency: options.concurrency,
+      stream: g.progressStream,
+    });
+  const commandResult = (result: RunResult, extra: { json?: Record<string, unknown>; lines?: string[]; notes?: string[] } = {}): CommandResult => {
+    const internal = result.parts.some((p) => p.status === 'failed' && p.error !== undefined && !isPgvError(p.error));
+    return {
+      exitCode: result.ok ? ExitCode.ok : internal ? ExitCode.internal : ExitCode.failed,
+      json: { ...(renderRunJson(result) as Record<string, unknown>), ...extra.json },
+      text: [renderRunText(result), ...(extra.lines ?? [])].join('\n'),
+      errors: [...(extra.notes ?? []), ...runErrors(result, g.verbose)],
+    };
+  };
+  // Parts with `snapshot: before-apply`: a snapshot before, a revert after a failure.
+  const guarded = options.snapshots ? (await import('../snapshot/guard.js')).partsToGuard(plan, prepared) : [];
+  if (guarded.length === 0) return commandResult(await execute());
+  const guard = await import('../snapshot/guard.js');
+  const notes: string[] = [];
+  const { result, outcomes } = await guard.guardedRun(guarded, { lockTimeoutMs: options.lockTimeoutMs, note: (n) => notes.push(`pgv: note: ${n}`) }, execute);
+  return commandResult(result, { json: outcomes.length ? { snapshots: guard.guardJson(outcomes) } : {}, lines: guard.guardLines(outcomes), notes });
 }

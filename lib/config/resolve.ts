@@ -153,7 +153,7 @@ function normalize(value: Obj, file: string, files: string[], origins: Origins):
         excludeSchemas: Object.freeze(asList(raw.exclude_schemas)),
         excludeColumns: Object.freeze(asList(raw.exclude_columns)),
         create: raw.create === true,
-        snapshot: raw.snapshot === true,
+        snapshot: raw.snapshot === true || raw.snapshot === 'before-apply',
         after: Object.freeze(asList(raw.after)),
         ignoreFiles: Object.freeze(asList(raw.ignore_files)),
         variables: Object.freeze(Object.fromEntries(Object.entries((raw.variables ?? {}) as Obj).map(([k, v]) => [k, String(v)]))),

@@ -55,7 +55,7 @@ export interface Part {
   readonly excludeColumns: readonly string[];
   /** Create the database when it is missing. */
   readonly create: boolean;
-  /** Take a snapshot before upgrading and revert on failure. */
+  /** `snapshot: before-apply` (or true): take a snapshot before apply runs scripts; revert on failure. */
   readonly snapshot: boolean;
   /** Parts that must be applied before this one. */
   readonly after: readonly string[];

@@ -42,12 +42,12 @@ export function parseQualifiedName(text: string): QualifiedName | { problem: str
   return { problem: `${JSON.stringify(text)} has ${names.length} parts; write schema.table` };
 }
 
-/** `5s`, `500ms`, `2min`, `1h` or a number of milliseconds → milliseconds. */
+/** `5s`, `500ms`, `2min`, `1h`, `7d` or a number of milliseconds → milliseconds. */
 export function parseDurationMs(value: string | number): number {
   if (typeof value === 'number') return value;
-  const m = /^([0-9]+)\s*(ms|s|min|h)?$/.exec(value.trim());
+  const m = /^([0-9]+)\s*(ms|s|min|h|d)?$/.exec(value.trim());
   if (!m) throw new RangeError(`not a duration: ${value}`);
   const n = Number(m[1]);
-  const unit = { ms: 1, s: 1000, min: 60_000, h: 3_600_000 }[m[2] ?? 'ms']!;
+  const unit = { ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 'ms']!;
   return n * unit;
 }

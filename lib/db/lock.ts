@@ -7,10 +7,20 @@ import type { Db } from './client.js';
 
 // Two-key advisory lock: ('pgv' as an int, 1). Advisory locks are per database already.
 const key1 = 0x706776;
-const key2 = 1;
+
+/** Which lock: pgv's lock on the session's database (the default), or another one of pgv's. */
+export interface LockOptions {
+  /** Second key (default 1, the database lock; snapshots use a hash of the working database name). */
+  readonly key?: number;
+  /** What is locked, for the error message (default: `database "<the session's database>"`). */
+  readonly subject?: string;
+  readonly sleep?: (ms: number) => Promise<unknown>;
+}
 
 /** Take pgv's lock on the session's database, waiting up to `timeoutMs`. */
-export async function acquireLock(db: Db, timeoutMs: number, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<void> {
+export async function acquireLock(db: Db, timeoutMs: number, options: LockOptions = {}): Promise<void> {
+  const key2 = options.key ?? 1;
+  const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
   const deadline = Date.now() + timeoutMs;
   let wait = 25;
   for (;;) {
@@ -31,7 +41,7 @@ export async function acquireLock(db: Db, timeoutMs: number, sleep = (ms: number
   const holder = h
     ? `pid ${h.pid} (${h.application_name || 'no application name'}, user ${h.usename}${h.client ? ` from ${h.client}` : ''}, connected since ${new Date(h.backend_start).toISOString()})`
     : 'another session (it has just released the lock)';
-  throw new PgvError('lock_timeout', `database "${db.spec.dbname}" is locked by ${holder}; gave up after ${Math.round(timeoutMs / 1000)} s`, {
+  throw new PgvError('lock_timeout', `${options.subject ?? `database "${db.spec.dbname}"`} is locked by ${holder}; gave up after ${Math.round(timeoutMs / 1000)} s`, {
     hint: 'Another pgv is working on this database. Wait for it and run again, or raise --lock-timeout.',
     data: { database: db.spec.dbname, ...(h ? { holder_pid: h.pid, holder_application: h.application_name } : {}) },
   });

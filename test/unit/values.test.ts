@@ -53,6 +53,7 @@ test('parseDurationMs: units and plain numbers', () => {
   assert.is(parseDurationMs('5s'), 5000);
   assert.is(parseDurationMs('2min'), 120_000);
   assert.is(parseDurationMs('1h'), 3_600_000);
+  assert.is(parseDurationMs('7d'), 604_800_000);
   assert.is(parseDurationMs('250'), 250);
   assert.is(parseDurationMs(' 3 s '), 3000);
   assert.is(parseDurationMs(42), 42);

@@ -1,0 +1,89 @@
+/**
+ * The session every snapshot command works through: a connection to the server's maintenance
+ * database (CREATE, DROP and ALTER DATABASE cannot run from inside the database they touch), which
+ * holds pgv's snapshot lock for one working database for the whole command. If pgv dies in the
+ * middle of CREATE DATABASE, the server finishes the statement before it notices, and only then
+ * releases the lock: the next pgv waits for it and then cleans up (journal.ts).
+ */
+import { isPgvError, PgvError } from '../errors.js';
+import { connect, serverErrorOf, type Db } from '../db/client.js';
+import { withDatabase, type ConnectionSpec } from '../db/connection.js';
+import { acquireLock } from '../db/lock.js';
+
+/** A test hook: called at named points of commit and revert (see pause.ts). */
+export type PauseHook = (point: string) => Promise<void>;
+
+/** What a snapshot operation works with. */
+export interface SnapshotSession {
+  /** The session on the maintenance database, holding the lock. */
+  readonly db: Db;
+  /** The working database's name. */
+  readonly working: string;
+  /** server_version_num, e.g. 150004. */
+  readonly serverVersion: number;
+  readonly pause: PauseHook;
+}
+
+/** Options of a snapshot session. */
+export interface SessionOptions {
+  /** What the command does, for error messages (`commit`, `revert`, …). */
+  readonly action: string;
+  readonly lockTimeoutMs: number;
+  readonly pause?: PauseHook;
+}
+
+/** Open the session for `spec.dbname`, lock it, run `fn`, close (which releases the lock). */
+export async function withSnapshotSession<T>(spec: ConnectionSpec, options: SessionOptions, fn: (s: SnapshotSession) => Promise<T>): Promise<T> {
+  const working = spec.dbname;
+  const db = await connectMaintenance(spec);
+  try {
+    await acquireLock(db, options.lockTimeoutMs, { key: lockKey(working), subject: `the snapshots of database "${working}"` });
+    const { rows } = await db.query<{ v: number }>(`SELECT current_setting('server_version_num')::int AS v`);
+    return await fn({ db, working, serverVersion: rows[0]!.v, pause: options.pause ?? (async () => undefined) });
+  } catch (e) {
+    throw asPgvError(e, `pgv snapshot ${options.action} on "${working}"`);
+  } finally {
+    await db.end();
+  }
+}
+
+/** A server error (permissions, disk full, …) as a PgvError (exit 3) with the server's words. */
+function asPgvError(e: unknown, what: string): unknown {
+  const server = serverErrorOf(e);
+  if (!server || isPgvError(e)) return e;
+  const hint =
+    server.sqlstate === '42501'
+      ? 'The role needs CREATEDB and must own the database (or be a superuser) to copy, rename and comment on it.'
+      : server.sqlstate === '53100'
+        ? 'The server is out of disk space; pgv snapshot purge drops old snapshots.'
+        : 'Nothing was left half-done: the next pgv snapshot command finishes or undoes an interrupted step.';
+  return new PgvError('snapshot_failed', `${what} failed: ${server.message}`, {
+    hint,
+    ...(server.detail ? { details: [server.detail] } : {}),
+    data: { sqlstate: server.sqlstate },
+    cause: e,
+  });
+}
+
+/** Connect to `postgres` (or `template1` when there is none, or when `postgres` itself is versioned). */
+async function connectMaintenance(spec: ConnectionSpec): Promise<Db> {
+  const candidates = ['postgres', 'template1'].filter((d) => d !== spec.dbname);
+  for (const [i, name] of candidates.entries()) {
+    try {
+      return await connect({ ...withDatabase(spec, name), application_name: 'pgv snapshot' });
+    } catch (e) {
+      if (!(isPgvError(e) && e.code === 'database_missing') || i === candidates.length - 1) throw e;
+    }
+  }
+  throw new PgvError('database_missing', 'no maintenance database (postgres, template1) to connect to');
+}
+
+/** The lock's second key: a 32-bit FNV-1a hash of the working name (a collision only serializes two commands). */
+export function lockKey(working: string): number {
+  let h = 0x811c9dc5;
+  for (const byte of Buffer.from(`snapshot:${working}`, 'utf8')) {
+    h ^= byte;
+    h = Math.imul(h, 0x01000193);
+  }
+  return h | 0;
+}

@@ -1,0 +1,20 @@
+/**
+ * A test hook for the crash tests: with PGV_TEST_PAUSE_AT=<point> (e.g. `revert:swapped`), pgv
+ * stops at that point of commit or revert, writes its pid to PGV_TEST_PAUSE_FILE when set, and
+ * waits there until it is killed. Points: commit:journaled, commit:copied, revert:journaled,
+ * revert:copied, revert:swapped, revert:dropped. Without the variable it does nothing.
+ */
+import { writeFileSync } from 'node:fs';
+import type { PauseHook } from './admin.js';
+
+/** The hook the environment asks for. */
+export function pauseHookFrom(env: Readonly<Record<string, string | undefined>>): PauseHook {
+  const at = env.PGV_TEST_PAUSE_AT;
+  if (!at) return async () => undefined;
+  return async (point) => {
+    if (point !== at) return;
+    if (env.PGV_TEST_PAUSE_FILE) writeFileSync(env.PGV_TEST_PAUSE_FILE, `${process.pid} ${point}\n`);
+    // Wait for SIGKILL; the timer keeps the event loop (and the server sessions) alive.
+    await new Promise(() => setInterval(() => undefined, 60_000));
+  };
+}
