@@ -29,7 +29,8 @@ export type ErrorCode =
   | 'scripts_invalid'
   | 'refused'
   | 'not_implemented'
-  | 'lock_timeout';
+  | 'lock_timeout'
+  | 'inspect_failed';
 
 const exitCodeOf: Record<ErrorCode, ExitCode> = {
   usage: ExitCode.usage,
@@ -46,6 +47,7 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   script_failed: ExitCode.failed,
   refused: ExitCode.failed,
   lock_timeout: ExitCode.failed,
+  inspect_failed: ExitCode.failed,
 };
 
 /** Options of a PgvError besides its code and message. */

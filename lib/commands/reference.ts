@@ -1,0 +1,111 @@
+/**
+ * A part's reference database: a fresh build of its scripts in a throwaway database, through the
+ * same engine as `pgv apply` (a copy of the part with another dbname and `create: true`), dropped
+ * afterwards. Used by `pgv check PART` (and meant for `pgv test-and-upgrade`).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Config, Part } from '../config/types.js';
+import { PgvError, isPgvError } from '../errors.js';
+import { connect, type Db } from '../db/client.js';
+import { withDatabase, type ConnectionSpec } from '../db/connection.js';
+import { quoteIdent } from '../db/ident.js';
+import { preparePlan } from './pipeline.js';
+import type { Globals } from './types.js';
+
+/** A built reference database. */
+export interface Reference {
+  /** The copy of the part that built it (its dbname is the throwaway database). */
+  readonly part: Part;
+  readonly spec: ConnectionSpec;
+  /** Drop the database (terminating any session left on it). Safe to call twice. */
+  drop(): Promise<void>;
+}
+
+/** `<dbname>_pgv_ref_<8 hex>`, cut to PostgreSQL's 63-byte limit on names. */
+export function referenceName(dbname: string, suffix = randomBytes(4).toString('hex')): string {
+  const tail = `_pgv_ref_${suffix}`;
+  let head = dbname;
+  while (Buffer.byteLength(head + tail) > 63) head = head.slice(0, -1);
+  return head + tail;
+}
+
+/**
+ * Build the reference of `part`: create a throwaway database and run the part's scripts into it
+ * (init.sql for a schema part). On failure the database is dropped and the script's error thrown.
+ */
+export async function buildReference(config: Config, part: Part, g: Globals): Promise<Reference> {
+  if (part.recipe === 'deltas') {
+    throw new PgvError('not_implemented', `part ${part.name}: pgv check cannot build a reference for a deltas part yet`, {
+      hint: 'The deltas recipe is not implemented yet; compare two databases with `pgv check --db1 CONN --db2 CONN`.',
+    });
+  }
+  const dbname = referenceName(part.dbname);
+  const copy: Part = Object.freeze({ ...part, dbname, connection: Object.freeze({ ...part.connection, dbname }), create: true, snapshot: false, after: Object.freeze([]) });
+  const { plan, prepared } = await preparePlan(config, [copy], g);
+  const { spec } = prepared.get(copy.name)!;
+  const reference: Reference = { part: copy, spec, drop: once(() => dropDatabase(spec)) };
+  const [{ executePlan }, { PartJob }] = await Promise.all([import('../exec/executor.js'), import('../exec/part-job.js')]);
+  const progress = g.quiet || g.json ? 'none' : g.verbose ? 'lines' : g.interactive ? 'live' : 'none';
+  let result;
+  try {
+    result = await executePlan(plan, () => new PartJob({ ...prepared.get(copy.name)!, lockTimeoutMs: 60_000 }), { progress, concurrency: 1, stream: g.progressStream });
+  } catch (e) {
+    await reference.drop().catch(() => undefined);
+    throw e;
+  }
+  const failed = result.parts.find((p) => p.status === 'failed');
+  if (failed) {
+    await reference.drop().catch(() => undefined);
+    const e = failed.error;
+    if (!isPgvError(e)) throw e;
+    throw new PgvError(e.code, `building the reference of part ${part.name} failed: ${e.message}`, {
+      ...(e.hint ? { hint: e.hint } : {}),
+      details: [...e.detailLines],
+      data: { ...e.data, part: part.name, reference: dbname },
+      cause: e,
+    });
+  }
+  return reference;
+}
+
+/** Build the reference, run `fn` with it, drop it whatever happens; a failed drop becomes a warning. */
+export async function withReference<T>(config: Config, part: Part, g: Globals, fn: (reference: Reference) => Promise<T>): Promise<{ value: T; warnings: string[] }> {
+  const reference = await buildReference(config, part, g);
+  let value: T;
+  try {
+    value = await fn(reference);
+  } catch (e) {
+    await reference.drop().catch(() => undefined);
+    throw e;
+  }
+  try {
+    await reference.drop();
+    return { value, warnings: [] };
+  } catch (e) {
+    return { value, warnings: [`pgv: warning: could not drop the reference database "${reference.spec.dbname}": ${(e as Error)?.message ?? e}; drop it by hand.`] };
+  }
+}
+
+/** DROP DATABASE … WITH (FORCE) from a maintenance database. */
+async function dropDatabase(spec: ConnectionSpec): Promise<void> {
+  let admin: Db | undefined;
+  for (const maintenance of ['postgres', 'template1']) {
+    try {
+      admin = await connect(withDatabase(spec, maintenance));
+      break;
+    } catch (e) {
+      if (!(isPgvError(e) && e.code === 'database_missing')) throw e;
+    }
+  }
+  if (!admin) throw new PgvError('database_missing', `cannot drop ${spec.dbname}: no maintenance database (postgres, template1) to connect to`);
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(spec.dbname)} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | undefined;
+  return () => (done ??= fn());
+}
