@@ -4,8 +4,8 @@ SELECT n.nspname AS schema, c.relname AS table, a.attname AS name,
        (pg_catalog.row_number() OVER (PARTITION BY a.attrelid ORDER BY a.attnum))::int AS position,
        pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
        a.attnotnull AS not_null,
-       CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS default,
-       CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS generated,
+       CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid, true) END AS default,
+       CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid, true) END AS generated,
        a.attidentity::text AS identity,
        CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation
             THEN pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END AS collation

@@ -6,7 +6,7 @@ SELECT n.nspname AS schema, t.typname AS name, t.typtype::text AS type,
                                              WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder) END AS labels,
        CASE WHEN t.typtype = 'd' THEN pg_catalog.format_type(t.typbasetype, t.typtypmod) END AS base_type,
        CASE WHEN t.typtype = 'd' THEN t.typnotnull END AS not_null,
-       CASE WHEN t.typtype = 'd' THEN pg_catalog.pg_get_expr(t.typdefaultbin, 0) END AS default,
+       CASE WHEN t.typtype = 'd' THEN pg_catalog.pg_get_expr(t.typdefaultbin, 0, true) END AS default,
        CASE WHEN t.typtype = 'd' THEN ARRAY(SELECT pg_catalog.quote_ident(con.conname) || ' ' || pg_catalog.pg_get_constraintdef(con.oid, true)
                                              FROM pg_catalog.pg_constraint con
                                             WHERE con.contypid = t.oid AND con.contype <> 'n' ORDER BY con.conname) END AS constraints,
