@@ -21,6 +21,15 @@ export interface Reference {
   drop(): Promise<void>;
 }
 
+/** Throw unless pgv can build a reference for the part's recipe (so callers can fail before connecting). */
+export function assertReferenceable(part: Part): void {
+  if (part.recipe === 'deltas') {
+    throw new PgvError('not_implemented', `part ${part.name}: pgv check cannot build a reference for a deltas part yet`, {
+      hint: 'The deltas recipe is not implemented yet; compare two databases with `pgv check --db1 CONN --db2 CONN`.',
+    });
+  }
+}
+
 /** `<dbname>_pgv_ref_<8 hex>`, cut to PostgreSQL's 63-byte limit on names. */
 export function referenceName(dbname: string, suffix = randomBytes(4).toString('hex')): string {
   const tail = `_pgv_ref_${suffix}`;
@@ -34,11 +43,7 @@ export function referenceName(dbname: string, suffix = randomBytes(4).toString('
  * (init.sql for a schema part). On failure the database is dropped and the script's error thrown.
  */
 export async function buildReference(config: Config, part: Part, g: Globals): Promise<Reference> {
-  if (part.recipe === 'deltas') {
-    throw new PgvError('not_implemented', `part ${part.name}: pgv check cannot build a reference for a deltas part yet`, {
-      hint: 'The deltas recipe is not implemented yet; compare two databases with `pgv check --db1 CONN --db2 CONN`.',
-    });
-  }
+  assertReferenceable(part);
   const dbname = referenceName(part.dbname);
   const copy: Part = Object.freeze({ ...part, dbname, connection: Object.freeze({ ...part.connection, dbname }), create: true, snapshot: false, after: Object.freeze([]) });
   const { plan, prepared } = await preparePlan(config, [copy], g);
