@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runApplyBench } from './apply-bench.js';
+import { runCheckBench } from './check-bench.js';
 import { withBenchCluster } from './cluster.js';
 import { rssMethod } from './measure.js';
 import { renderTable, resultsJson, summarize } from './report.js';
@@ -19,6 +20,7 @@ import { pgvVersion } from '../lib/version.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const resultsDir = path.resolve(here, '..', '..', 'bench', 'results');
 const scripts = 1000;
+const checkObjects = 2000;
 
 function repetitions(): number {
   const raw = process.env.BENCH_REPS ?? '3';
@@ -33,7 +35,11 @@ async function main(): Promise<void> {
   const log = (line: string) => console.error(line);
   const summaries = await withBenchCluster(async (cluster) => {
     log(`bench cluster ready (socket ${cluster.socketDir}); ${reps} repetition${reps === 1 ? "" : "s"} after one warm-up, ${scripts} scripts`);
-    return summarize(await runApplyBench(cluster, { scripts, reps, log }));
+    // BENCH_ONLY=apply or BENCH_ONLY=check runs one section.
+    const only = process.env.BENCH_ONLY;
+    const apply = only === undefined || only === 'apply' ? await runApplyBench(cluster, { scripts, reps, log }) : [];
+    const check = only === undefined || only === 'check' ? await runCheckBench(cluster, { objects: checkObjects, reps, log }) : [];
+    return summarize([...apply, ...check]);
   });
   console.log(renderTable(summaries));
   const context = {
