@@ -118,7 +118,8 @@ function changedProperty(a: Value | undefined, b: Value | undefined, verbose: bo
     return out;
   }
   const diff = diffLines(la, lb);
-  const shown = verbose ? diff : collapseUnchanged(diff, 3);
+  // Short texts are shown whole; long ones keep 3 lines around each change (all with --verbose).
+  const shown = verbose || diff.length <= 20 ? diff : collapseUnchanged(diff, 3);
   return [
     '        (- db1, + db2)',
     ...shown.map((l) => `        ${l.op} ${l.text}`.trimEnd()),
