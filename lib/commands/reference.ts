@@ -9,6 +9,7 @@ import { PgvError, isPgvError } from '../errors.js';
 import { connect, type Db } from '../db/client.js';
 import { withDatabase, type ConnectionSpec } from '../db/connection.js';
 import { quoteIdent } from '../db/ident.js';
+import { connectionFor } from './context.js';
 import { preparePlan } from './pipeline.js';
 import type { Globals } from './types.js';
 
@@ -41,19 +42,32 @@ export function referenceName(dbname: string, suffix = randomBytes(4).toString('
 /**
  * Build the reference of `part`: create a throwaway database and run the part's scripts into it
  * (init.sql for a schema part). On failure the database is dropped and the script's error thrown.
+ * The caller drops it when done (or use withReference, which also drops it on SIGINT/SIGTERM).
  */
 export async function buildReference(config: Config, part: Part, g: Globals): Promise<Reference> {
+  const reference = await referenceTarget(config, part, g);
+  await populate(config, reference, g);
+  return reference;
+}
+
+/** The reference's name, part copy, connection and drop: nothing is created yet. */
+async function referenceTarget(config: Config, part: Part, g: Globals): Promise<Reference> {
   assertReferenceable(part);
   const dbname = referenceName(part.dbname);
   const copy: Part = Object.freeze({ ...part, dbname, connection: Object.freeze({ ...part.connection, dbname }), create: true, snapshot: false, after: Object.freeze([]) });
-  const { plan, prepared } = await preparePlan(config, [copy], g);
-  const { spec } = prepared.get(copy.name)!;
-  const reference: Reference = { part: copy, spec, drop: once(() => dropDatabase(spec)) };
+  const spec = await connectionFor(config, copy, g);
+  return { part: copy, spec, drop: once(() => dropDatabase(spec)) };
+}
+
+/** Create the reference database and run the part's scripts into it, with the apply engine. */
+async function populate(config: Config, reference: Reference, g: Globals): Promise<void> {
+  const name = reference.part.name;
+  const { plan, prepared } = await preparePlan(config, [reference.part], g);
   const [{ executePlan }, { PartJob }] = await Promise.all([import('../exec/executor.js'), import('../exec/part-job.js')]);
   const progress = g.quiet || g.json ? 'none' : g.verbose ? 'lines' : g.interactive ? 'live' : 'none';
   let result;
   try {
-    result = await executePlan(plan, () => new PartJob({ ...prepared.get(copy.name)!, lockTimeoutMs: 60_000 }), { progress, concurrency: 1, stream: g.progressStream });
+    result = await executePlan(plan, () => new PartJob({ ...prepared.get(name)!, lockTimeoutMs: 60_000 }), { progress, concurrency: 1, stream: g.progressStream });
   } catch (e) {
     await reference.drop().catch(() => undefined);
     throw e;
@@ -63,32 +77,58 @@ export async function buildReference(config: Config, part: Part, g: Globals): Pr
     await reference.drop().catch(() => undefined);
     const e = failed.error;
     if (!isPgvError(e)) throw e;
-    throw new PgvError(e.code, `building the reference of part ${part.name} failed: ${e.message}`, {
+    throw new PgvError(e.code, `building the reference of part ${name} failed: ${e.message}`, {
       ...(e.hint ? { hint: e.hint } : {}),
       details: [...e.detailLines],
-      data: { ...e.data, part: part.name, reference: dbname },
+      data: { ...e.data, part: name, reference: reference.spec.dbname },
       cause: e,
     });
   }
-  return reference;
 }
 
-/** Build the reference, run `fn` with it, drop it whatever happens; a failed drop becomes a warning. */
+/**
+ * Build the reference, run `fn` with it, drop it whatever happens: on success, on error, and on
+ * SIGINT/SIGTERM (dropped, then the signal is raised again so the process ends as it would have).
+ * A failed drop after a successful `fn` becomes a warning rather than losing `fn`'s result.
+ */
 export async function withReference<T>(config: Config, part: Part, g: Globals, fn: (reference: Reference) => Promise<T>): Promise<{ value: T; warnings: string[] }> {
-  const reference = await buildReference(config, part, g);
-  let value: T;
+  const reference = await referenceTarget(config, part, g);
+  const release = dropOnSignal(reference);
   try {
-    value = await fn(reference);
-  } catch (e) {
-    await reference.drop().catch(() => undefined);
-    throw e;
+    let value: T;
+    try {
+      await populate(config, reference, g);
+      value = await fn(reference);
+    } catch (e) {
+      await reference.drop().catch(() => undefined);
+      throw e;
+    }
+    try {
+      await reference.drop();
+      return { value, warnings: [] };
+    } catch (e) {
+      return { value, warnings: [`pgv: warning: could not drop the reference database "${reference.spec.dbname}": ${(e as Error)?.message ?? e}; drop it by hand.`] };
+    }
+  } finally {
+    release();
   }
-  try {
-    await reference.drop();
-    return { value, warnings: [] };
-  } catch (e) {
-    return { value, warnings: [`pgv: warning: could not drop the reference database "${reference.spec.dbname}": ${(e as Error)?.message ?? e}; drop it by hand.`] };
-  }
+}
+
+/** Until released: on SIGINT or SIGTERM, drop the reference, then re-raise the signal. */
+function dropOnSignal(reference: Reference): () => void {
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const handler = (signal: NodeJS.Signals) => {
+    release();
+    void reference
+      .drop()
+      .catch(() => undefined)
+      .finally(() => process.kill(process.pid, signal));
+  };
+  const release = () => {
+    for (const s of signals) process.off(s, handler);
+  };
+  for (const s of signals) process.once(s, handler);
+  return release;
 }
 
 /** DROP DATABASE … WITH (FORCE) from a maintenance database. */

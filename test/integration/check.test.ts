@@ -1,13 +1,14 @@
 /** `pgv check` end to end: the real binary against the real test cluster. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { validateAgainst } from '../../lib/config/validate.js';
 import { findServerBinDir } from '../../lib/server/binaries.js';
 import { runProgram } from '../../lib/tools/run.js';
 import { quoteIdent } from '../../lib/db/ident.js';
-import { copyFixture, fixtures, jsonOf, makeProject, runPgv, schemaConfig, writeFiles } from '../helpers/cli.js';
+import { cliPath, copyFixture, fixtures, jsonOf, makeProject, runPgv, schemaConfig, writeFiles } from '../helpers/cli.js';
 import { urlFor, type JsonDifference } from '../helpers/check.js';
 import { cluster, createDatabase, dropDatabase, uniqueName, withDb } from '../helpers/db.js';
 
@@ -185,6 +186,26 @@ test('pgv check PART: a reference that fails to build names the script, exits 3 
     assert.is(run.code, 3, run.stdout + run.stderr);
     assert.match(run.stderr, 'pgv: error: building the reference of part app failed: ');
     assert.match(run.stderr, /init\.sql:2:\d+: type "no_such_type" does not exist/);
+    assert.equal(await databasesLike(`${db}_pgv_ref_%`), []);
+  } finally {
+    await dropDatabase(db);
+  }
+});
+
+test('pgv check PART: interrupted (SIGINT) while the reference is being built, it still drops it', async () => {
+  const db = await createDatabase('ck_sigint');
+  const dir = makeProject('check-sigint');
+  writeFiles(dir, { 'schema/init.sql': 'CREATE TABLE a (id int);\nSELECT pg_sleep(30);\n', 'pgv.config.yaml': schemaConfig(db, 'schema') });
+  try {
+    const child = spawn(process.execPath, [cliPath, 'check', 'app'], { cwd: dir, stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal === 'SIGINT' ? 130 : -1))));
+    const started = Date.now();
+    while ((await databasesLike(`${db}_pgv_ref_%`)).length === 0) {
+      assert.ok(Date.now() - started < 20_000, 'the reference database never appeared');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill('SIGINT');
+    assert.is(await exited, 130);
     assert.equal(await databasesLike(`${db}_pgv_ref_%`), []);
   } finally {
     await dropDatabase(db);

@@ -112,6 +112,20 @@ test('text: a property on one side only reads (none) on the other', () => {
   assert.match(text, '      default:\n        db1: 0\n        db2: (none)\n');
 });
 
+test('text: a long text keeps three lines around each change; -v shows it whole', () => {
+  const body = (n: number) => Array.from({ length: 30 }, (_, i) => (i === 15 ? `  RETURN ${n};` : `  -- line ${i}`)).join('\n');
+  const long: Comparison = {
+    identical: false,
+    differences: [{ kind: 'functions', name: 'public.f()', change: 'different', db1: { definition: body(1) }, db2: { definition: body(2) } }],
+    summary: [{ kind: 'functions', db1: 1, db2: 1, onlyIn1: 0, onlyIn2: 0, different: 1 }],
+  };
+  const text = renderCheckText(long, { db1: 'a', db2: 'b', verbose: false });
+  assert.match(text, '          … 12 unchanged lines\n            -- line 12\n            -- line 13\n            -- line 14\n        -   RETURN 1;\n        +   RETURN 2;\n            -- line 16\n            -- line 17\n            -- line 18\n          … 11 unchanged lines\n');
+  const whole = renderCheckText(long, { db1: 'a', db2: 'b', verbose: true });
+  assert.match(whole, '            -- line 0\n');
+  assert.not.match(whole, 'unchanged lines');
+});
+
 test('JSON: the documented shape, valid against schemas/pgv.check.schema.json', () => {
   const json = renderCheckJson(comparison, { db1: 'u@h:5432/a', db2: 'u@h:5432/b' }) as Record<string, any>;
   assert.equal(Object.keys(json), ['identical', 'databases', 'kinds', 'summary', 'differences']);
