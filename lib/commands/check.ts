@@ -13,7 +13,6 @@ import { renderCheckJson } from '../report/check-json.js';
 import { renderCheckText } from '../report/check-text.js';
 import { connectionForArgument } from './conn-arg.js';
 import { connectionFor, ensureServer, loadProjectConfig, selectParts } from './context.js';
-import { assertReferenceable, withReference } from './reference.js';
 import type { CommandResult, Globals } from './types.js';
 
 /** Options of `pgv check`, as given on the command line (lists possibly comma-separated). */
@@ -57,6 +56,8 @@ async function checkDatabases(g: Globals, args: CheckArgs, ignore: CheckOptions[
 async function checkPart(g: Globals, args: CheckArgs, name: string, ignore: CheckOptions['kinds'], include: CheckOptions['kinds']): Promise<CommandResult> {
   const config = await loadProjectConfig(g);
   const [part] = selectParts(config, [name]);
+  // The apply engine loads only for a reference build, not for --db1/--db2.
+  const { assertReferenceable, withReference } = await import('./reference.js');
   assertReferenceable(part!);
   const partIgnore = parseKinds(part!.ignore, `part ${part!.name}'s ignore option`);
   const options = checkOptions(
