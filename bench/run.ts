@@ -4,7 +4,7 @@
  * 3), print a table and write bench/results/latest.json. Exits 0 when a goal is missed (a bench
  * reports, it does not judge); exits 1 when something fails (pgv or psql exits non-zero).
  * BENCH_RSS_VIA=self-report measures peak memory without GNU time (the fallback path);
- * BENCH_ONLY=apply|snapshot runs one section.
+ * BENCH_ONLY=apply|snapshot|check runs one section.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runApplyBench, type Measurement } from './apply-bench.js';
 import { runSnapshotBench } from './snapshot-bench.js';
+import { runCheckBench } from './check-bench.js';
 import { withBenchCluster } from './cluster.js';
 import { rssMethod } from './measure.js';
 import { renderTable, resultsJson, summarize } from './report.js';
@@ -21,6 +22,7 @@ import { pgvVersion } from '../lib/version.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const resultsDir = path.resolve(here, '..', '..', 'bench', 'results');
 const scripts = 1000;
+const checkObjects = 2000;
 
 function repetitions(): number {
   const raw = process.env.BENCH_REPS ?? '3';
@@ -33,13 +35,14 @@ async function main(): Promise<void> {
   const reps = repetitions();
   const t0 = performance.now();
   const log = (line: string) => console.error(line);
-  // BENCH_ONLY=apply or BENCH_ONLY=snapshot runs one section.
+  // BENCH_ONLY=apply, snapshot or check runs one section.
   const only = process.env.BENCH_ONLY;
   const summaries = await withBenchCluster(async (cluster) => {
     log(`bench cluster ready (socket ${cluster.socketDir}); ${reps} repetition${reps === 1 ? "" : "s"} after one warm-up, ${scripts} scripts`);
     const measurements: Measurement[] = [];
     if (!only || only === 'apply') measurements.push(...(await runApplyBench(cluster, { scripts, reps, log })));
     if (!only || only === 'snapshot') measurements.push(...(await runSnapshotBench(cluster, { reps, log })));
+    if (!only || only === 'check') measurements.push(...(await runCheckBench(cluster, { objects: checkObjects, reps, log })));
     return summarize(measurements);
   });
   console.log(renderTable(summaries));

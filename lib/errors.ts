@@ -33,7 +33,8 @@ export type ErrorCode =
   | 'database_busy'
   | 'not_versioned'
   | 'snapshot_missing'
-  | 'snapshot_failed';
+  | 'snapshot_failed'
+  | 'inspect_failed';
 
 const exitCodeOf: Record<ErrorCode, ExitCode> = {
   usage: ExitCode.usage,
@@ -54,6 +55,7 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   not_versioned: ExitCode.failed,
   snapshot_missing: ExitCode.failed,
   snapshot_failed: ExitCode.failed,
+  inspect_failed: ExitCode.failed,
 };
 
 /** Options of a PgvError besides its code and message. */

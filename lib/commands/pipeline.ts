@@ -28,6 +28,8 @@ export interface PrepareOptions {
   readonly accept?: ReadonlyMap<string, ReadonlySet<string>>;
   /** Stop at this version (`apply --to`). */
   readonly to?: string;
+  /** Read the scripts this way instead of the recipe's (a deltas part's reference files). */
+  readonly scripts?: (part: Part) => ScriptSet;
   /** Plan with this planner instead of the recipe's (pgv baseline). */
   readonly planner?: (input: PartInput) => PartPlan;
 }
@@ -41,8 +43,8 @@ export interface ObservedInput {
 }
 
 /** Read every part's scripts (all problems before any connection), then observe each database. */
-export async function observeParts(config: Config, parts: readonly Part[], g: Globals): Promise<ObservedInput[]> {
-  const scripts = new Map(parts.map((p) => [p.name, readScripts(p)]));
+export async function observeParts(config: Config, parts: readonly Part[], g: Globals, read: (part: Part) => ScriptSet = readScripts): Promise<ObservedInput[]> {
+  const scripts = new Map(parts.map((p) => [p.name, read(p)]));
   await ensureServer(config, g);
   return Promise.all(
     parts.map(async (part) => {
@@ -55,7 +57,7 @@ export async function observeParts(config: Config, parts: readonly Part[], g: Gl
 /** Observe and plan the parts; each prepared part can plan itself again under the lock. */
 export async function preparePlan(config: Config, parts: readonly Part[], g: Globals, options: PrepareOptions = {}): Promise<{ plan: Plan; prepared: Map<string, PreparedPart> }> {
   const planner = options.planner ?? planPart;
-  const inputs = (await observeParts(config, parts, g)).map((i) => ({ ...i, ...accepted(i.part) }));
+  const inputs = (await observeParts(config, parts, g, options.scripts)).map((i) => ({ ...i, ...accepted(i.part) }));
   const prepared = new Map<string, PreparedPart>(
     inputs.map(({ part, spec, scripts, observed: _first, ...wishes }) => [part.name, { part, spec, scripts, replan: (observed) => planner({ part, observed, scripts, ...wishes }) }]),
   );

@@ -1,0 +1,5 @@
+-- Installed extensions: name, version and the schema their objects live in.
+SELECT e.extname AS name, e.extversion AS version, n.nspname AS schema
+  FROM pg_catalog.pg_extension e
+  JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+ ORDER BY 1

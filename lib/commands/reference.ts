@@ -1,0 +1,177 @@
+/**
+ * A part's reference database: a fresh build of its scripts in a throwaway database, through the
+ * same engine as `pgv apply` (a copy of the part with another dbname and `create: true`), dropped
+ * afterwards. Used by `pgv check PART` (and meant for `pgv test-and-upgrade`).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Config, Part } from '../config/types.js';
+import { PgvError, isPgvError } from '../errors.js';
+import { connect, type Db } from '../db/client.js';
+import { withDatabase, type ConnectionSpec } from '../db/connection.js';
+import { quoteIdent } from '../db/ident.js';
+import { connectionFor } from './context.js';
+import { preparePlan, readScripts } from './pipeline.js';
+import { displayQualified } from '../db/ident.js';
+import { planFoundation } from '../plan/ledger-state.js';
+import type { PartInput } from '../plan/plan.js';
+import { done, runStep } from '../plan/plan-schema-part.js';
+import type { PartPlan } from '../plan/types.js';
+import { readReferenceScripts } from '../recipes/reference.js';
+import type { ScriptSet } from '../recipes/types.js';
+import type { Globals } from './types.js';
+
+/** A built reference database. */
+export interface Reference {
+  /** The copy of the part that built it (its dbname is the throwaway database). */
+  readonly part: Part;
+  readonly spec: ConnectionSpec;
+  /** Drop the database (terminating any session left on it). Safe to call twice. */
+  drop(): Promise<void>;
+}
+
+/**
+ * Throw unless pgv can build a reference for the part (so callers can fail before connecting):
+ * its scripts must read without problems. A schema part's reference is init.sql; a deltas
+ * part's is its `reference:` files, or all its deltas from an empty database.
+ */
+export function assertReferenceable(part: Part): void {
+  referenceScripts(part);
+}
+
+/** The scripts that build a part's reference. */
+function referenceScripts(part: Part): ScriptSet {
+  const scripts = readScripts(part);
+  return part.recipe === 'deltas' && part.reference.length ? readReferenceScripts(part, scripts.latest ?? '0') : scripts;
+}
+
+/** The plan of a reference built from `reference:` files: the database, the ledger, each file in order. */
+function planReferenceFiles({ part, observed, scripts }: PartInput): PartPlan {
+  const { steps, current } = planFoundation(part, observed, displayQualified(part.upgradesTable));
+  for (const s of scripts.updates) steps.push(runStep(part, s, 'reference: builds the current schema'));
+  return done(part, current, scripts.latest, steps, []);
+}
+
+/** `<dbname>_pgv_ref_<8 hex>`, cut to PostgreSQL's 63-byte limit on names. */
+export function referenceName(dbname: string, suffix = randomBytes(4).toString('hex')): string {
+  const tail = `_pgv_ref_${suffix}`;
+  let head = dbname;
+  while (Buffer.byteLength(head + tail) > 63) head = head.slice(0, -1);
+  return head + tail;
+}
+
+/**
+ * Build the reference of `part`: create a throwaway database and run the part's scripts into it
+ * (init.sql for a schema part). On failure the database is dropped and the script's error thrown.
+ * The caller drops it when done (or use withReference, which also drops it on SIGINT/SIGTERM).
+ */
+export async function buildReference(config: Config, part: Part, g: Globals): Promise<Reference> {
+  const reference = await referenceTarget(config, part, g);
+  await populate(config, reference, g);
+  return reference;
+}
+
+/** The reference's name, part copy, connection and drop: nothing is created yet. */
+async function referenceTarget(config: Config, part: Part, g: Globals): Promise<Reference> {
+  assertReferenceable(part);
+  const dbname = referenceName(part.dbname);
+  const copy: Part = Object.freeze({ ...part, dbname, connection: Object.freeze({ ...part.connection, dbname }), create: true, snapshot: false, after: Object.freeze([]) });
+  const spec = await connectionFor(config, copy, g);
+  return { part: copy, spec, drop: once(() => dropDatabase(spec)) };
+}
+
+/** Create the reference database and run the part's scripts into it, with the apply engine. */
+async function populate(config: Config, reference: Reference, g: Globals): Promise<void> {
+  const name = reference.part.name;
+  const files = reference.part.recipe === 'deltas' && reference.part.reference.length > 0;
+  const { plan, prepared } = await preparePlan(config, [reference.part], g, files ? { scripts: referenceScripts, planner: planReferenceFiles } : {});
+  const [{ executePlan }, { PartJob }] = await Promise.all([import('../exec/executor.js'), import('../exec/part-job.js')]);
+  const progress = g.quiet || g.json ? 'none' : g.verbose ? 'lines' : g.interactive ? 'live' : 'none';
+  let result;
+  try {
+    result = await executePlan(plan, () => new PartJob({ ...prepared.get(name)!, lockTimeoutMs: 60_000 }), { progress, concurrency: 1, stream: g.progressStream });
+  } catch (e) {
+    await reference.drop().catch(() => undefined);
+    throw e;
+  }
+  const failed = result.parts.find((p) => p.status === 'failed');
+  if (failed) {
+    await reference.drop().catch(() => undefined);
+    const e = failed.error;
+    if (!isPgvError(e)) throw e;
+    throw new PgvError(e.code, `building the reference of part ${name} failed: ${e.message}`, {
+      ...(e.hint ? { hint: e.hint } : {}),
+      details: [...e.detailLines],
+      data: { ...e.data, part: name, reference: reference.spec.dbname },
+      cause: e,
+    });
+  }
+}
+
+/**
+ * Build the reference, run `fn` with it, drop it whatever happens: on success, on error, and on
+ * SIGINT/SIGTERM (dropped, then the signal is raised again so the process ends as it would have).
+ * A failed drop after a successful `fn` becomes a warning rather than losing `fn`'s result.
+ */
+export async function withReference<T>(config: Config, part: Part, g: Globals, fn: (reference: Reference) => Promise<T>): Promise<{ value: T; warnings: string[] }> {
+  const reference = await referenceTarget(config, part, g);
+  const release = dropOnSignal(reference);
+  try {
+    let value: T;
+    try {
+      await populate(config, reference, g);
+      value = await fn(reference);
+    } catch (e) {
+      await reference.drop().catch(() => undefined);
+      throw e;
+    }
+    try {
+      await reference.drop();
+      return { value, warnings: [] };
+    } catch (e) {
+      return { value, warnings: [`pgv: warning: could not drop the reference database "${reference.spec.dbname}": ${(e as Error)?.message ?? e}; drop it by hand.`] };
+    }
+  } finally {
+    release();
+  }
+}
+
+/** Until released: on SIGINT or SIGTERM, drop the reference, then re-raise the signal. */
+function dropOnSignal(reference: Reference): () => void {
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const handler = (signal: NodeJS.Signals) => {
+    release();
+    void reference
+      .drop()
+      .catch(() => undefined)
+      .finally(() => process.kill(process.pid, signal));
+  };
+  const release = () => {
+    for (const s of signals) process.off(s, handler);
+  };
+  for (const s of signals) process.once(s, handler);
+  return release;
+}
+
+/** DROP DATABASE … WITH (FORCE) from a maintenance database. */
+async function dropDatabase(spec: ConnectionSpec): Promise<void> {
+  let admin: Db | undefined;
+  for (const maintenance of ['postgres', 'template1']) {
+    try {
+      admin = await connect(withDatabase(spec, maintenance));
+      break;
+    } catch (e) {
+      if (!(isPgvError(e) && e.code === 'database_missing')) throw e;
+    }
+  }
+  if (!admin) throw new PgvError('database_missing', `cannot drop ${spec.dbname}: no maintenance database (postgres, template1) to connect to`);
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(spec.dbname)} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | undefined;
+  return () => (done ??= fn());
+}
