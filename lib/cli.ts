@@ -64,10 +64,11 @@ const commands: Record<string, CommandSpec> = {
   },
   apply: {
     summary: 'bring the parts\' databases to the state their scripts describe',
-    usage: 'pgv apply [PART...] [--dry-run] [--to VERSION] [--accept-changed SCRIPT] [--concurrency N] [--lock-timeout SECONDS] [--no-snapshot]',
-    options: { 'dry-run': { type: 'boolean' }, to: { type: 'string' }, 'accept-changed': { type: 'string', multiple: true }, concurrency: { type: 'string' }, 'lock-timeout': { type: 'string' }, 'no-snapshot': { type: 'boolean' } },
+    usage: 'pgv apply [PART...] [--dry-run] [--test-first] [--to VERSION] [--accept-changed SCRIPT] [--concurrency N] [--lock-timeout SECONDS] [--no-snapshot]',
+    options: { 'dry-run': { type: 'boolean' }, 'test-first': { type: 'boolean' }, to: { type: 'string' }, 'accept-changed': { type: 'string', multiple: true }, concurrency: { type: 'string' }, 'lock-timeout': { type: 'string' }, 'no-snapshot': { type: 'boolean' } },
     help: [
       '    --dry-run                print the plan instead of running it (same as pgv plan)',
+      '    --test-first             rehearse each part on a copy first, as pgv test-and-upgrade does',
       '    --to VERSION             stop at VERSION (a generation, or a delta version such as 1.2.0)',
       '    --accept-changed SCRIPT  accept the new content of an applied script that changed (PART:SCRIPT',
       '                             for one part; repeatable); recorded in the ledger, nothing runs',
@@ -84,6 +85,7 @@ const commands: Record<string, CommandSpec> = {
         concurrency: positiveInt(v.concurrency, '--concurrency', 4),
         lockTimeoutMs: positiveInt(v['lock-timeout'], '--lock-timeout', 60, true) * 1000,
         noSnapshot: v['no-snapshot'] === true,
+        testFirst: v['test-first'] === true,
       }),
   },
   info: {
@@ -159,7 +161,25 @@ const commands: Record<string, CommandSpec> = {
   },
   dump: { summary: 'dump a database with pg_dump', usage: 'pgv dump PART | --db CONN -f FILE [--format custom|directory|plain|tar] [--jobs N]', options: { db: { type: 'string' }, file: { type: 'string', short: 'f' }, format: { type: 'string' }, jobs: { type: 'string' } }, help: [], run: notYet('dump') },
   restore: { summary: 'restore a dump with pg_restore', usage: 'pgv restore PART | --db CONN -f FILE [--jobs N]', options: { db: { type: 'string' }, file: { type: 'string', short: 'f' }, jobs: { type: 'string' } }, help: [], run: notYet('restore') },
-  'test-and-upgrade': { summary: 'rehearse an upgrade on a copy, compare with a fresh build, then upgrade', usage: 'pgv test-and-upgrade PART', options: {}, help: [], run: notYet('test-and-upgrade') },
+  'test-and-upgrade': {
+    summary: 'rehearse an upgrade on a copy, compare with a fresh build, then upgrade',
+    usage: 'pgv test-and-upgrade PART [--copy auto|template|dump] [--keep] [--lock-timeout SECONDS]',
+    options: { copy: { type: 'string' }, keep: { type: 'boolean' }, 'lock-timeout': { type: 'string' } },
+    help: [
+      '    --copy auto|template|dump  how production is copied: CREATE DATABASE … TEMPLATE (needs it idle) or',
+      '                               pg_dump | pg_restore; auto (default) takes the template when nobody is connected',
+      '    --keep                     keep the copy and the reference for inspection (their names are printed)',
+      '    --lock-timeout S           seconds to wait for another pgv on production (default 60)',
+      '  Exit 0: rehearsed and production upgraded (or nothing pending); 1: the upgraded copy differs from a fresh',
+      '  build (production untouched); 3: a script failed on the copy (production untouched) or another failure.',
+    ],
+    run: async (g, v, pos) => {
+      if (pos.length !== 1) throw usageError('pgv test-and-upgrade takes exactly one part', 'Usage: pgv test-and-upgrade PART');
+      const copy = typeof v.copy === 'string' ? v.copy : 'auto';
+      if (copy !== 'auto' && copy !== 'template' && copy !== 'dump') throw usageError(`--copy must be auto, template or dump, not "${copy}"`);
+      return (await import('./commands/test-and-upgrade.js')).testAndUpgradeCommand(g, { part: pos[0]!, copy, keep: v.keep === true, lockTimeoutMs: positiveInt(v['lock-timeout'], '--lock-timeout', 60, true) * 1000 });
+    },
+  },
   snapshot: {
     summary: 'commit, revert, log, tag and purge whole-database snapshots',
     usage: 'pgv snapshot init|commit|info|log|revert|tag|purge [PART | --db NAME] [options]',

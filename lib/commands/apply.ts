@@ -21,12 +21,15 @@ export interface ApplyArgs {
   readonly to?: string;
   /** Skip the `snapshot: before-apply` guard for this run. */
   readonly noSnapshot?: boolean;
+  /** `--test-first`: rehearse each part on a copy first (pgv test-and-upgrade). */
+  readonly testFirst?: boolean;
 }
 
 /** Run `pgv apply`. */
 export async function applyCommand(g: Globals, args: ApplyArgs): Promise<CommandResult> {
   const config = await loadProjectConfig(g);
   const parts = selectParts(config, args.parts);
+  if (args.testFirst) return testFirst(g, parts.map((p) => p.name), args);
   const accept = acceptedScripts(parts, args.acceptChanged ?? []);
   if (args.to !== undefined && !/^\d{1,9}(\.\d{1,9})*$/.test(args.to)) throw usageError(`--to must be a version (3, 1.2.0), not "${args.to}"`);
   const { plan, prepared } = await preparePlan(config, parts, g, { accept, ...(args.to !== undefined ? { to: args.to } : {}) });
@@ -65,4 +68,20 @@ function checkAccepted(plan: Plan, values: readonly string[]): void {
       );
     }
   }
+}
+
+/** `apply --test-first`: `pgv test-and-upgrade` for each part in turn; the worst outcome decides the exit code. */
+async function testFirst(g: Globals, parts: readonly string[], args: ApplyArgs): Promise<CommandResult> {
+  if (args.dryRun || args.to !== undefined || args.acceptChanged?.length) throw usageError('--test-first cannot be combined with --dry-run, --to or --accept-changed', 'Run `pgv test-and-upgrade PART` for one part, or plain `pgv apply` with those options.');
+  const { testAndUpgradeCommand } = await import('./test-and-upgrade.js');
+  const results: CommandResult[] = [];
+  for (const part of parts) results.push(await testAndUpgradeCommand(g, { part, copy: 'auto', keep: false, lockTimeoutMs: args.lockTimeoutMs }));
+  const rank = (code: number) => (code === 0 ? 0 : code === 1 ? 1 : code === 3 ? 2 : 3);
+  const exitCode = results.reduce((worst, r) => (rank(r.exitCode) > rank(worst) ? r.exitCode : worst), 0);
+  return {
+    exitCode,
+    text: results.map((r) => r.text ?? '').join('\n'),
+    json: { parts: results.map((r) => r.json) },
+    errors: results.flatMap((r) => r.errors ?? []),
+  };
 }

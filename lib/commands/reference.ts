@@ -10,7 +10,7 @@ import { connect, type Db } from '../db/client.js';
 import { withDatabase, type ConnectionSpec } from '../db/connection.js';
 import { quoteIdent } from '../db/ident.js';
 import { connectionFor } from './context.js';
-import { preparePlan, readScripts } from './pipeline.js';
+import { preparePlan, readScripts, type PrepareOptions } from './pipeline.js';
 import { displayQualified } from '../db/ident.js';
 import { planFoundation } from '../plan/ledger-state.js';
 import type { PartInput } from '../plan/plan.js';
@@ -81,30 +81,34 @@ async function referenceTarget(config: Config, part: Part, g: Globals): Promise<
 
 /** Create the reference database and run the part's scripts into it, with the apply engine. */
 async function populate(config: Config, reference: Reference, g: Globals): Promise<void> {
-  const name = reference.part.name;
-  const files = reference.part.recipe === 'deltas' && reference.part.reference.length > 0;
-  const { plan, prepared } = await preparePlan(config, [reference.part], g, files ? { scripts: referenceScripts, planner: planReferenceFiles } : {});
-  const [{ executePlan }, { PartJob }] = await Promise.all([import('../exec/executor.js'), import('../exec/part-job.js')]);
-  const progress = g.quiet || g.json ? 'none' : g.verbose ? 'lines' : g.interactive ? 'live' : 'none';
-  let result;
   try {
-    result = await executePlan(plan, () => new PartJob({ ...prepared.get(name)!, lockTimeoutMs: 60_000 }), { progress, concurrency: 1, stream: g.progressStream });
+    const files = reference.part.recipe === 'deltas' && reference.part.reference.length > 0;
+    await runPartCopy(config, reference.part, g, `building the reference of part ${reference.part.name}`, files ? { scripts: referenceScripts, planner: planReferenceFiles } : {});
   } catch (e) {
     await reference.drop().catch(() => undefined);
     throw e;
   }
+}
+
+/**
+ * Run a copy of a part (another dbname) through the apply engine, quietly unless verbose; a
+ * failed script is thrown as a PgvError prefixed with `what` ("building the reference of …").
+ */
+export async function runPartCopy(config: Config, copy: Part, g: Globals, what: string, options: PrepareOptions = {}): Promise<void> {
+  const { plan, prepared } = await preparePlan(config, [copy], g, options);
+  const [{ executePlan }, { PartJob }] = await Promise.all([import('../exec/executor.js'), import('../exec/part-job.js')]);
+  const progress = g.quiet || g.json ? 'none' : g.verbose ? 'lines' : g.interactive ? 'live' : 'none';
+  const result = await executePlan(plan, () => new PartJob({ ...prepared.get(copy.name)!, lockTimeoutMs: 60_000 }), { progress, concurrency: 1, stream: g.progressStream });
   const failed = result.parts.find((p) => p.status === 'failed');
-  if (failed) {
-    await reference.drop().catch(() => undefined);
-    const e = failed.error;
-    if (!isPgvError(e)) throw e;
-    throw new PgvError(e.code, `building the reference of part ${name} failed: ${e.message}`, {
-      ...(e.hint ? { hint: e.hint } : {}),
-      details: [...e.detailLines],
-      data: { ...e.data, part: name, reference: reference.spec.dbname },
-      cause: e,
-    });
-  }
+  if (!failed) return;
+  const e = failed.error;
+  if (!isPgvError(e)) throw e;
+  throw new PgvError(e.code, `${what} failed: ${e.message}`, {
+    ...(e.hint ? { hint: e.hint } : {}),
+    details: [...e.detailLines],
+    data: { ...e.data, part: copy.name, database: copy.dbname },
+    cause: e,
+  });
 }
 
 /**

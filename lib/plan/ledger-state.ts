@@ -37,7 +37,7 @@ export function recordedChecksum(observed: ObservedPart, script: Pick<Script, 'c
   return observed.ledger.style === 'pum' ? script.md5 : script.checksum;
 }
 
-/** Applied scripts whose files differ from what was applied (and was not accepted), or are gone. */
+/** Applied scripts whose files differ from what was applied (and was not accepted), or are gone; init.sql excepted. */
 export function changedScripts(observed: ObservedPart, scripts: ScriptSet): ChangedScript[] {
   const byName = new Map([...(scripts.init ? [scripts.init] : []), ...scripts.updates].map((s) => [s.name, s]));
   const accepted = new Map<string, string>();
@@ -45,7 +45,8 @@ export function changedScripts(observed: ObservedPart, scripts: ScriptSet): Chan
   const changed: ChangedScript[] = [];
   const seen = new Set<string>();
   for (const row of observed.ledger.rows) {
-    if (!row.success || row.checksum === null || !scriptKinds.has(row.kind) || seen.has(row.script)) continue;
+    // init.sql describes the current schema: it changes with every new generation, by design.
+    if (!row.success || row.checksum === null || !scriptKinds.has(row.kind) || row.kind === 'init' || seen.has(row.script)) continue;
     seen.add(row.script);
     const file = byName.get(row.script);
     const now = file ? recordedChecksum(observed, file) : undefined;

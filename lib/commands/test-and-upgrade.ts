@@ -1,0 +1,277 @@
+/**
+ * `pgv test-and-upgrade PART` (and `pgv apply --test-first`): rehearse an upgrade on a copy of
+ * production, compare the upgraded copy with a fresh build of the scripts, and only when nothing
+ * differs upgrade production. Production is untouched until the last phase; the throwaway
+ * databases are dropped in every case (also on Ctrl-C), unless --keep.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Config, Part } from '../config/types.js';
+import { ExitCode, PgvError, isPgvError } from '../errors.js';
+import { connect, type Db } from '../db/client.js';
+import { describeConnection, withDatabase, type ConnectionSpec } from '../db/connection.js';
+import { quoteIdent } from '../db/ident.js';
+import { compareDatabases } from '../check/check.js';
+import { parseKinds, selectKinds } from '../check/options.js';
+import { changedScriptsRefusal, isEmptyPlan } from '../plan/plan.js';
+import { renderCheckJson } from '../report/check-json.js';
+import { renderCheckText } from '../report/check-text.js';
+import { connectionFor, ensureServer, loadProjectConfig, selectParts } from './context.js';
+import { preparePlan, runPlan } from './pipeline.js';
+import { buildReference, runPartCopy } from './reference.js';
+import { renderError } from '../report/error-text.js';
+import type { CommandResult, Globals } from './types.js';
+
+/** How the rehearsal copy is made. */
+export type CopyMethod = 'auto' | 'template' | 'dump';
+
+/** Options of `pgv test-and-upgrade`. */
+export interface TestAndUpgradeArgs {
+  readonly part: string;
+  readonly copy: CopyMethod;
+  readonly keep: boolean;
+  readonly lockTimeoutMs: number;
+}
+
+/** One phase of the rehearsal, as reported. */
+interface Phase {
+  readonly name: string;
+  status: 'done' | 'failed' | 'skipped';
+  durationMs: number;
+  detail?: string;
+}
+
+/** Run `pgv test-and-upgrade PART`. */
+export async function testAndUpgradeCommand(g: Globals, args: TestAndUpgradeArgs): Promise<CommandResult> {
+  const config = await loadProjectConfig(g);
+  const [part] = selectParts(config, [args.part]);
+  return rehearse(config, part!, g, args);
+}
+
+async function rehearse(config: Config, part: Part, g: Globals, args: TestAndUpgradeArgs): Promise<CommandResult> {
+  const phases: Phase[] = [];
+  const say = (line: string) => {
+    if (!g.quiet) g.progressStream.write(`${line}\n`);
+  };
+  const phase = async <T>(name: string, fn: () => Promise<T>, detail?: (value: T) => string): Promise<T> => {
+    const p: Phase = { name, status: 'failed', durationMs: 0 };
+    phases.push(p);
+    const t0 = performance.now();
+    try {
+      const value = await fn();
+      p.status = 'done';
+      if (detail) p.detail = detail(value);
+      return value;
+    } finally {
+      p.durationMs = performance.now() - t0;
+      say(`${p.status === 'done' ? '✔' : '✖'} ${name}${p.detail ? `: ${p.detail}` : ''} (${seconds(p.durationMs)})`);
+    }
+  };
+
+  // What production needs: nothing pending means nothing to rehearse.
+  const { plan } = await phase('plan production', () => preparePlan(config, [part], g), (v) => describePending(v.plan.parts[0]!));
+  const refusal = changedScriptsRefusal(plan.parts);
+  if (refusal) throw refusal;
+  if (isEmptyPlan(plan)) {
+    return finish(ExitCode.ok, `${part.name} (${part.dbname}): up to date at version ${plan.parts[0]!.current ?? 'none'}; nothing to rehearse.`, {});
+  }
+  if (plan.parts[0]!.steps.some((s) => s.kind === 'create-database')) {
+    throw new PgvError('refused', `part ${part.name}: database "${part.dbname}" does not exist; there is no production to rehearse on`, {
+      hint: `Build it with \`pgv apply ${part.name}\`.`,
+    });
+  }
+  const production = await connectionFor(config, part, g);
+  const throwaways = new Throwaways(production, args.keep);
+  try {
+    const copyName = throwawayName(part.dbname, 'rehearsal');
+    const method = await phase(`copy production to ${copyName}`, () => copyProduction(production, copyName, args.copy, throwaways), (m) => `by ${m}`);
+    const copyPart: Part = Object.freeze({ ...part, dbname: copyName, connection: Object.freeze({ ...part.connection, dbname: copyName }), create: false, snapshot: false, after: Object.freeze([]) });
+    try {
+      await phase('apply the pending scripts to the copy', () => runPartCopy(config, copyPart, g, `the rehearsal on ${copyName}`));
+    } catch (e) {
+      if (!isPgvError(e)) throw e;
+      return finish(ExitCode.failed, `${part.name}: the upgrade failed on the copy; production is untouched.`, { method }, [e]);
+    }
+    const reference = await phase('build the reference', async () => {
+      const r = await buildReference(config, part, g);
+      throwaways.add(r.spec.dbname, () => r.drop());
+      return r;
+    });
+    const comparison = await phase(
+      'compare the upgraded copy with the reference',
+      () => compareDatabases(withDatabase(production, copyName), reference.spec, checkOptionsOf(part)),
+      (c) => (c.identical ? 'identical' : `${c.differences.length} difference${c.differences.length === 1 ? '' : 's'}`),
+    );
+    if (!comparison.identical) {
+      const databases = { db1: `${copyName} (production upgraded)`, db2: `${reference.spec.dbname} (fresh build)` };
+      return finish(ExitCode.differences, `${renderCheckText(comparison, { ...databases, verbose: g.verbose })}\n${part.name}: the upgraded copy differs from a fresh build; production is untouched.`, {
+        method,
+        check: renderCheckJson(comparison, databases),
+      });
+    }
+    await phase('drop the throwaway databases', () => throwaways.dropAll());
+    // Production: planned again under the lock by the engine, so a production that moved since
+    // the copy is noticed; guarded by a snapshot when the part asks for it.
+    const prepared = await preparePlan(config, [part], g);
+    const applied = await phase('upgrade production', () => runPlan(prepared.plan, prepared.prepared, g, { concurrency: 1, lockTimeoutMs: args.lockTimeoutMs, snapshots: true }));
+    return {
+      ...applied,
+      json: { ok: applied.exitCode === 0, part: part.name, copy: method, phases: phasesJson(), apply: applied.json },
+      text: `${applied.text ?? ''}\n${part.name}: rehearsed on a copy, identical to a fresh build, production upgraded.`,
+    };
+  } finally {
+    await throwaways.dropAll().catch((e) => say(`pgv: warning: ${(e as Error).message}`));
+    throwaways.release();
+    if (args.keep && throwaways.names.length) say(`pgv: kept for inspection: ${throwaways.names.join(', ')} (drop them with dropdb when done)`);
+  }
+
+  function finish(exitCode: number, text: string, extra: Record<string, unknown>, errors: PgvError[] = []): CommandResult {
+    return {
+      exitCode,
+      text,
+      json: { ok: exitCode === 0, part: part.name, phases: phasesJson(), ...extra, ...(errors.length ? { error: errors[0]!.toJSON() } : {}) },
+      ...(errors.length ? { errors: errors.flatMap((e) => renderError(e, g.verbose)) } : {}),
+    };
+  }
+  function phasesJson() {
+    return phases.map((p) => ({ name: p.name, status: p.status, duration_ms: Math.round(p.durationMs), ...(p.detail ? { detail: p.detail } : {}) }));
+  }
+}
+
+/** The check options of a part: its ignore list and exclusions, its ledger. */
+function checkOptionsOf(part: Part) {
+  return {
+    kinds: selectKinds(parseKinds(part.ignore, `part ${part.name}'s ignore option`), []),
+    exclusions: { schemas: [...part.excludeSchemas], columns: [...part.excludeColumns], ledgers: [part.upgradesTable, { schema: 'pgv', name: 'upgrades' }] },
+    compare: { columnOrder: false, ignoreGeneratedNames: false },
+  };
+}
+
+function describePending(p: { steps: readonly { kind: string }[]; current: string | null; target: string | null }): string {
+  const n = p.steps.filter((s) => s.kind === 'run-script').length;
+  return n ? `${n} script${n === 1 ? '' : 's'} pending, version ${p.current ?? 'none'} -> ${p.target ?? 'none'}` : 'up to date';
+}
+
+/** `<dbname>_pgv_<what>_<hex>`, within PostgreSQL's 63-byte names. */
+export function throwawayName(dbname: string, what: string, suffix = randomBytes(4).toString('hex')): string {
+  const tail = `_pgv_${what}_${suffix}`;
+  let head = dbname;
+  while (Buffer.byteLength(head + tail) > 63) head = head.slice(0, -1);
+  return head + tail;
+}
+
+/**
+ * Copy production: CREATE DATABASE … TEMPLATE when it is idle (fast, exact); otherwise, or with
+ * `--copy dump`, pg_dump | pg_restore (works while applications are connected).
+ */
+async function copyProduction(production: ConnectionSpec, target: string, method: CopyMethod, throwaways: Throwaways): Promise<'template' | 'dump'> {
+  const admin = await adminSession(production);
+  try {
+    const { rows } = await admin.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_catalog.pg_stat_activity WHERE datname = $1 AND pid <> pg_catalog.pg_backend_pid() AND backend_type IS DISTINCT FROM 'autovacuum worker'`,
+      [production.dbname],
+    );
+    const busy = rows[0]!.n > 0;
+    const use = method === 'auto' ? (busy ? 'dump' : 'template') : method;
+    if (use === 'template') {
+      if (busy) {
+        throw new PgvError('database_busy', `database "${production.dbname}" has ${rows[0]!.n} other session${rows[0]!.n === 1 ? '' : 's'}; --copy template needs it idle`, {
+          hint: 'Use --copy dump (the default for a busy database), or stop the applications for the copy.',
+        });
+      }
+      throwaways.add(target, () => dropByAdmin(production, target));
+      try {
+        await admin.query(`CREATE DATABASE ${quoteIdent(target)} TEMPLATE ${quoteIdent(production.dbname)}`);
+      } catch (e) {
+        if ((e as { code?: string })?.code === '55006' && method === 'auto') {
+          // Someone connected between the check and the copy: fall back to a dump.
+          await copyByDump(production, target, admin);
+          return 'dump';
+        }
+        throw e;
+      }
+      return 'template';
+    }
+    throwaways.add(target, () => dropByAdmin(production, target));
+    await copyByDump(production, target, admin);
+    return 'dump';
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Copy with pg_dump and pg_restore into a new database. */
+async function copyByDump(production: ConnectionSpec, target: string, admin: Db): Promise<void> {
+  void production;
+  void target;
+  void admin;
+  throw new PgvError('not_implemented', 'copying by pg_dump | pg_restore arrives with pgv dump/restore', { hint: 'Use --copy template on an idle database.' });
+}
+
+async function adminSession(spec: ConnectionSpec): Promise<Db> {
+  for (const maintenance of ['postgres', 'template1']) {
+    try {
+      return await connect(withDatabase(spec, maintenance));
+    } catch (e) {
+      if (!(isPgvError(e) && e.code === 'database_missing')) throw e;
+    }
+  }
+  throw new PgvError('database_missing', `no maintenance database (postgres, template1) on ${describeConnection(spec)}`);
+}
+
+async function dropByAdmin(spec: ConnectionSpec, name: string): Promise<void> {
+  const admin = await adminSession(spec);
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/**
+ * The throwaway databases of a rehearsal: dropped at the end (unless kept), and on SIGINT or
+ * SIGTERM before the signal is raised again.
+ */
+class Throwaways {
+  private readonly drops = new Map<string, () => Promise<void>>();
+  private readonly handler = (signal: NodeJS.Signals) => {
+    this.release();
+    void this.dropAll()
+      .catch(() => undefined)
+      .finally(() => process.kill(process.pid, signal));
+  };
+  constructor(
+    private readonly production: ConnectionSpec,
+    private readonly keep: boolean,
+  ) {
+    process.once('SIGINT', this.handler);
+    process.once('SIGTERM', this.handler);
+  }
+  get names(): string[] {
+    return [...this.drops.keys()];
+  }
+  add(name: string, drop: () => Promise<void>): void {
+    this.drops.set(name, drop);
+  }
+  async dropAll(): Promise<void> {
+    if (this.keep) return;
+    const failures: string[] = [];
+    for (const [name, drop] of [...this.drops]) {
+      try {
+        await drop();
+        this.drops.delete(name);
+      } catch (e) {
+        failures.push(`${name}: ${(e as Error)?.message ?? e}`);
+      }
+    }
+    if (failures.length) throw new Error(`could not drop the throwaway database(s) on ${describeConnection(this.production)}: ${failures.join('; ')}; drop them by hand`);
+  }
+  release(): void {
+    process.off('SIGINT', this.handler);
+    process.off('SIGTERM', this.handler);
+  }
+}
+
+function seconds(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
+}
+
