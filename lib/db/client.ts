@@ -3,9 +3,12 @@
  * connection failures to PgvErrors that never contain the password, and offers the scoped
  * scoped helper the rest of pgv uses (withClient).
  */
+import { restoreNavigator } from './pg-probe.js'; // must come before pg
 import pg from 'pg';
 import { PgvError } from '../errors.js';
 import { describeConnection, type ConnectionSpec } from './connection.js';
+
+restoreNavigator();
 
 /** A server-reported error, as plain data (SQLSTATE, position, detail, hint). */
 export interface ServerError {
