@@ -99,5 +99,16 @@ export async function runPlan(plan: Plan, prepared: ReadonlyMap<string, Prepared
   });
   const internal = result.parts.some((p) => p.status === 'failed' && p.error !== undefined && !isPgvError(p.error));
   const exitCode = result.ok ? ExitCode.ok : internal ? ExitCode.internal : ExitCode.failed;
-  return { exitCode, json: renderRunJson(result), text: renderRunText(result), errors: runErrors(result, g.verbose) };
+  const text = renderRunText(result);
+  const errors = runErrors(result, g.verbose);
+  // The JSON document lists every step: built only when asked for (--json), a thousand steps are not free.
+  let json: unknown;
+  return {
+    exitCode,
+    get json() {
+      return (json ??= renderRunJson(result));
+    },
+    text,
+    errors,
+  };
 }

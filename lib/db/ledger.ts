@@ -86,15 +86,24 @@ export async function ledgerFormatOf(db: Db, table: QualifiedName): Promise<{ ex
     [table.schema, table.name],
   );
   const row = rows[0];
-  if (!row) return { exists: false, format: null };
-  const m = /^pgv ledger format (\d+)$/.exec(row.comment ?? '');
-  return { exists: true, format: m ? Number(m[1]) : null };
+  return row ? { exists: true, format: ledgerFormatIn(row.comment) } : { exists: false, format: null };
+}
+
+/** The format a ledger table's comment names; null for a table pgv did not create. */
+export function ledgerFormatIn(comment: string | null): number | null {
+  const m = /^pgv ledger format (\d+)$/.exec(comment ?? '');
+  return m ? Number(m[1]) : null;
 }
 
 /** Every row of the ledger, oldest first. */
 export async function readLedger(db: Db, table: QualifiedName): Promise<LedgerRow[]> {
+  // Times come as the text of Date.toISOString() (UTC, milliseconds), formatted by the server:
+  // parsing a thousand timestamps into Dates is a noticeable part of a no-op run.
   const { rows } = await db.query<Record<string, unknown>>(
-    `SELECT id, version, script, kind, checksum, installed_by, installed_at, duration_ms, success, pgv_version FROM ${quoteQualified(table)} ORDER BY id`,
+    `SELECT id, version, script, kind, checksum, installed_by,
+            to_char(installed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS installed_at,
+            duration_ms, success, pgv_version
+       FROM ${quoteQualified(table)} ORDER BY id`,
   );
   return rows.map((r) => ({
     id: Number(r.id),
@@ -103,7 +112,7 @@ export async function readLedger(db: Db, table: QualifiedName): Promise<LedgerRo
     kind: String(r.kind),
     checksum: r.checksum === null ? null : String(r.checksum),
     installedBy: String(r.installed_by),
-    installedAt: r.installed_at instanceof Date ? r.installed_at.toISOString() : String(r.installed_at),
+    installedAt: String(r.installed_at),
     durationMs: r.duration_ms === null ? null : Number(r.duration_ms),
     success: r.success === true,
     pgvVersion: r.pgv_version === null ? null : String(r.pgv_version),

@@ -3,7 +3,7 @@ import type { QualifiedName } from '../config/types.js';
 import type { ObservedPart } from '../plan/types.js';
 import { connect, type Db } from './client.js';
 import type { ConnectionSpec } from './connection.js';
-import { ledgerFormatOf, readLedger } from './ledger.js';
+import { ledgerFormatIn, readLedger } from './ledger.js';
 import { isPgvError } from '../errors.js';
 
 /** Observe a part's database; a database that does not exist is a state, not an error. */
@@ -22,9 +22,9 @@ export async function observePart(spec: ConnectionSpec, ledger: QualifiedName): 
   }
 }
 
-/** Observe through an open session. */
+/** Observe through an open session: one query, then the ledger's rows when there is a ledger. */
 export async function observeWith(db: Db, ledger: QualifiedName): Promise<ObservedPart> {
-  const { rows } = await db.query<{ version: number; tables: number }>(
+  const { rows } = await db.query<{ version: number; tables: number; ledger_exists: boolean; ledger_comment: string | null }>(
     `SELECT current_setting('server_version_num')::int AS version,
             (SELECT count(*)::int FROM pg_catalog.pg_class c
                JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -33,15 +33,18 @@ export async function observeWith(db: Db, ledger: QualifiedName): Promise<Observ
                 AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'
                 AND NOT (n.nspname = $1 AND c.relname = $2)
                 AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
-                                 WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')) AS tables`,
+                                 WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')) AS tables,
+            l.oid IS NOT NULL AS ledger_exists,
+            obj_description(l.oid, 'pg_class') AS ledger_comment
+       FROM (SELECT (SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                      WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')) AS oid) l`,
     [ledger.schema, ledger.name],
   );
-  const format = await ledgerFormatOf(db, ledger);
-  const ledgerRows = format.exists ? await readLedger(db, ledger) : [];
+  const row = rows[0]!;
   return {
     exists: true,
-    serverVersion: rows[0]!.version,
-    ledger: { exists: format.exists, format: format.format, rows: ledgerRows },
-    userTables: rows[0]!.tables,
+    serverVersion: row.version,
+    ledger: { exists: row.ledger_exists, format: row.ledger_exists ? ledgerFormatIn(row.ledger_comment) : null, rows: row.ledger_exists ? await readLedger(db, ledger) : [] },
+    userTables: row.tables,
   };
 }
