@@ -1,7 +1,9 @@
 /**
  * Running one part's plan against its database: create it if needed, take the lock, look again
  * (another runner may have done the work meanwhile), plan again, run each step. One session per
- * part, held for the whole run so the advisory lock covers every step.
+ * part, held for the whole run so the advisory lock covers every step. Transactional scripts are
+ * pipelined: while one runs, the next ones already wait at the server (script-message.ts says
+ * why a failure still stops the run at the failing script).
  */
 import { pathToFileURL } from 'node:url';
 import type { Part } from '../config/types.js';

@@ -206,26 +206,29 @@ test('two applies at once on one database: every script runs once', async () => 
   }
 });
 
-test('independent parts run, and a part after a failed one is skipped', async () => {
-  const good = await createDatabase('good');
-  const bad = await createDatabase('bad');
-  const dir = makeProject();
-  writeFiles(dir, {
-    'ok/update1.sql': 'CREATE TABLE a (id int);\n',
-    'broken/update1.sql': 'CREATE TABLE;\n',
-    'pgv.config.yaml': schemaConfig(good, 'ok') + `  broken:\n    recipe: schema\n    dbname: ${bad}\n    schema: broken\n  later:\n    recipe: schema\n    dbname: ${good}\n    schema: ok\n    upgrades_table: pgv.later\n    after: broken\n`,
+for (const quiet of [false, true]) {
+  test(`independent parts run, and a part after a failed one is skipped${quiet ? ' (-q: no task list)' : ''}`, async () => {
+    const good = await createDatabase('good');
+    const bad = await createDatabase('bad');
+    const dir = makeProject();
+    writeFiles(dir, {
+      'ok/update1.sql': 'CREATE TABLE a (id int);\n',
+      'broken/update1.sql': 'CREATE TABLE;\n',
+      'pgv.config.yaml': schemaConfig(good, 'ok') + `  broken:\n    recipe: schema\n    dbname: ${bad}\n    schema: broken\n  later:\n    recipe: schema\n    dbname: ${good}\n    schema: ok\n    upgrades_table: pgv.later\n    after: broken\n`,
+    });
+    try {
+      const run = await runPgv(['apply', '--json', ...(quiet ? ['-q', '--concurrency', '1'] : [])], { cwd: dir });
+      assert.is(run.code, 3);
+      const doc = jsonOf(run);
+      assert.equal(doc.parts.map((p: { name: string; status: string }) => `${p.name}:${p.status}`), ['app:applied', 'broken:failed', 'later:skipped']);
+      assert.is(doc.parts[1].error.code, 'script_failed');
+      if (quiet) assert.is(run.stderr.split('\n')[0], 'pgv: error: ' + doc.parts[1].error.message, 'no progress before the error');
+    } finally {
+      await dropDatabase(good);
+      await dropDatabase(bad);
+    }
   });
-  try {
-    const run = await runPgv(['apply', '--json'], { cwd: dir });
-    assert.is(run.code, 3);
-    const doc = jsonOf(run);
-    assert.equal(doc.parts.map((p: { name: string; status: string }) => `${p.name}:${p.status}`), ['app:applied', 'broken:failed', 'later:skipped']);
-    assert.is(doc.parts[1].error.code, 'script_failed');
-  } finally {
-    await dropDatabase(good);
-    await dropDatabase(bad);
-  }
-});
+}
 
 test('--quiet prints no progress; --json keeps stdout one document and progress on stderr', async () => {
   const db = uniqueName('quiet');
