@@ -34,9 +34,12 @@ export interface PartJobInput {
 /**
  * Pipelining bounds: transactional scripts sent ahead of the one that runs, their size, and the
  * work they stand for as measured so far. Scripts already sent run even if pgv is killed, so what
- * waits in the queue stays small: a tenth of a second of work (none while scripts are slow).
+ * waits in the queue stays small: a tenth of a second of work (none while scripts are slow). The
+ * count is high enough that the server still has work queued when pgv's process is not scheduled
+ * for a few milliseconds (16 left it idle on a busy machine: 420 ms instead of 370 for 1000 tiny
+ * scripts).
  */
-const aheadScripts = 16;
+const aheadScripts = 64;
 const aheadBytes = 1 << 20;
 const aheadMs = 100;
 
