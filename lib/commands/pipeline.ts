@@ -108,9 +108,13 @@ export async function runPlan(plan: Plan, prepared: ReadonlyMap<string, Prepared
     });
   const commandResult = (result: RunResult, extra: { json?: Record<string, unknown>; lines?: string[]; notes?: string[] } = {}): CommandResult => {
     const internal = result.parts.some((p) => p.status === 'failed' && p.error !== undefined && !isPgvError(p.error));
+    // The JSON document lists every step: built only when asked for (--json), a thousand steps are not free.
+    let json: Record<string, unknown> | undefined;
     return {
       exitCode: result.ok ? ExitCode.ok : internal ? ExitCode.internal : ExitCode.failed,
-      json: { ...(renderRunJson(result) as Record<string, unknown>), ...extra.json },
+      get json() {
+        return (json ??= { ...(renderRunJson(result) as Record<string, unknown>), ...extra.json });
+      },
       text: [renderRunText(result), ...(extra.lines ?? [])].join('\n'),
       errors: [...(extra.notes ?? []), ...runErrors(result, g.verbose)],
     };

@@ -3,9 +3,12 @@
  * connection failures to PgvErrors that never contain the password, and offers the scoped
  * scoped helper the rest of pgv uses (withClient).
  */
+import { restoreNavigator } from './pg-probe.js'; // must come before pg
 import pg from 'pg';
 import { PgvError } from '../errors.js';
 import { describeConnection, type ConnectionSpec } from './connection.js';
+
+restoreNavigator();
 
 /** A server-reported error, as plain data (SQLSTATE, position, detail, hint). */
 export interface ServerError {
@@ -67,9 +70,19 @@ function sslOption(mode: string): pg.ClientConfig['ssl'] {
   }
 }
 
+/** How a session talks to the server. */
+export interface SessionOptions {
+  /**
+   * Send each query at once, without waiting for the answers to those before it (the server still
+   * runs them one after the other). Every query keeps its own answer and its own error.
+   */
+  readonly pipeline?: boolean;
+}
+
 /** Open a session; connection failures become PgvErrors (exit 3) naming the target, not the password. */
-export async function connect(spec: ConnectionSpec): Promise<Db> {
+export async function connect(spec: ConnectionSpec, options: SessionOptions = {}): Promise<Db> {
   const client = new pg.Client({
+    pipeline: options.pipeline === true,
     host: spec.host,
     port: spec.port,
     user: spec.user,
@@ -91,25 +104,38 @@ export async function connect(spec: ConnectionSpec): Promise<Db> {
     throw connectionError(spec, e);
   }
   const backendPid = (client as unknown as { processID: number }).processID;
-  // Count the statements the server completes in each query, to place errors without a position.
+  // Count the statements the server completes in each query (pipelined or not: the server answers
+  // in order), and mark a server error with the count, to place errors that carry no position.
+  const connection = (client as unknown as { connection: NodeJS.EventEmitter }).connection;
   let completed = 0;
-  (client as unknown as { connection: NodeJS.EventEmitter }).connection.on('commandComplete', () => completed++);
+  connection.on('commandComplete', () => completed++);
+  connection.on('readyForQuery', () => (completed = 0));
+  connection.on('errorMessage', (msg: object) => Object.defineProperty(msg, 'pgvCompleted', { value: completed, enumerable: false, configurable: true }));
+  // Pipelined: the queries sent in one tick leave in one write (one system call, one wake-up of the
+  // server) instead of one each.
+  const stream = options.pipeline ? (client as unknown as { connection: { stream: NodeJS.WritableStream & { cork(): void; uncork(): void } } }).connection.stream : undefined;
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    stream!.uncork();
+  };
   return {
     spec,
     backendPid,
     async query<Row>(sql: string, params?: readonly unknown[]) {
       if (lost) throw lostError(spec, lost);
-      completed = 0;
+      if (stream && !corked) {
+        corked = true;
+        stream.cork();
+        process.nextTick(uncork);
+      }
       try {
         const result = params ? await client.query(sql, params as unknown[]) : await client.query(sql);
         // A multi-statement string yields one result per statement; callers want the last.
         const last = Array.isArray(result) ? result[result.length - 1] : result;
         return { rows: (last?.rows ?? []) as Row[], rowCount: last?.rowCount ?? 0 };
       } catch (e) {
-        if (serverErrorOf(e)) {
-          if (e && typeof e === 'object') Object.defineProperty(e, 'pgvCompleted', { value: completed, enumerable: false });
-          throw e;
-        }
+        if (serverErrorOf(e)) throw e;
         throw lostError(spec, e);
       }
     },

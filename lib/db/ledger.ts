@@ -105,11 +105,22 @@ export async function ledgerFormatOf(db: Db, table: QualifiedName): Promise<{ ex
   );
   const row = rows[0];
   if (!row) return { exists: false, style: 'pgv', format: null };
-  const has = (names: string[]) => names.every((c) => row.columns.includes(c));
-  const m = /^pgv ledger format (\d+)$/.exec(row.comment ?? '');
-  if (m || has(pgvColumns)) return { exists: true, style: 'pgv', format: m ? Number(m[1]) : null };
-  if (has(pumColumns)) return { exists: true, style: 'pum', format: null };
-  return { exists: true, style: 'unknown', format: null };
+  return { exists: true, ...ledgerStyleOf(row.comment, row.columns) };
+}
+
+/** A ledger table's style from its comment and columns. Pure. */
+export function ledgerStyleOf(comment: string | null, columns: readonly string[]): { style: LedgerStyle | 'unknown'; format: number | null } {
+  const has = (names: string[]) => names.every((c) => columns.includes(c));
+  const format = ledgerFormatIn(comment);
+  if (format !== null || has(pgvColumns)) return { style: 'pgv', format };
+  if (has(pumColumns)) return { style: 'pum', format: null };
+  return { style: 'unknown', format: null };
+}
+
+/** The format a ledger table's comment names; null for a table pgv did not create. */
+export function ledgerFormatIn(comment: string | null): number | null {
+  const m = /^pgv ledger format (\d+)$/.exec(comment ?? '');
+  return m ? Number(m[1]) : null;
 }
 
 /** Every row of the ledger, oldest first, in pgv's terms whatever the style. */
@@ -131,30 +142,32 @@ export async function readLedger(db: Db, table: QualifiedName, style: LedgerStyl
         kind,
         checksum: baseline || !r.checksum ? null : String(r.checksum),
         installedBy: String(r.installed_by),
-        installedAt: timestampText(r.installed_on),
+        installedAt: r.installed_on instanceof Date ? r.installed_on.toISOString() : String(r.installed_on),
         durationMs: r.execution_time === null ? null : Number(r.execution_time),
         success: r.success === true,
         pgvVersion: null,
       };
     });
   }
-  const { rows } = await db.query<Record<string, unknown>>(
-    `SELECT id, version, script, kind, checksum, installed_by, installed_at, duration_ms, success, pgv_version FROM ${quoteQualified(table)} ORDER BY id`,
+  // One JSON document of row arrays, parsed in one call: pg's per-row, per-column parsing of a
+  // thousand rows is a noticeable part of a no-op run. installed_at is formatted by the server as
+  // Date.toISOString() would (UTC, milliseconds).
+  const { rows } = await db.query<{ rows: string }>(
+    `SELECT coalesce(json_agg(json_build_array(id, version, script, kind, checksum, installed_by,
+              to_char(installed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+              duration_ms, success, pgv_version) ORDER BY id), '[]')::text AS rows
+       FROM ${quoteQualified(table)}`,
   );
-  return rows.map((r) => ({
-    id: Number(r.id),
-    version: String(r.version),
-    script: String(r.script),
-    kind: String(r.kind),
-    checksum: r.checksum === null ? null : String(r.checksum),
-    installedBy: String(r.installed_by),
-    installedAt: timestampText(r.installed_at),
-    durationMs: r.duration_ms === null ? null : Number(r.duration_ms),
-    success: r.success === true,
-    pgvVersion: r.pgv_version === null ? null : String(r.pgv_version),
+  return (JSON.parse(rows[0]!.rows) as unknown[][]).map(([id, version, script, kind, checksum, installedBy, installedAt, durationMs, success, pgvVersion]) => ({
+    id: Number(id),
+    version: String(version),
+    script: String(script),
+    kind: String(kind),
+    checksum: checksum === null ? null : String(checksum),
+    installedBy: String(installedBy),
+    installedAt: String(installedAt),
+    durationMs: durationMs === null ? null : Number(durationMs),
+    success: success === true,
+    pgvVersion: pgvVersion === null ? null : String(pgvVersion),
   }));
-}
-
-function timestampText(v: unknown): string {
-  return v instanceof Date ? v.toISOString() : String(v);
 }

@@ -3,7 +3,7 @@ import type { QualifiedName } from '../config/types.js';
 import type { ObservedPart } from '../plan/types.js';
 import { connect, type Db } from './client.js';
 import type { ConnectionSpec } from './connection.js';
-import { ledgerFormatOf, readLedger } from './ledger.js';
+import { ledgerStyleOf, readLedger } from './ledger.js';
 import { PgvError, isPgvError } from '../errors.js';
 import { displayQualified } from './ident.js';
 
@@ -23,9 +23,9 @@ export async function observePart(spec: ConnectionSpec, ledger: QualifiedName): 
   }
 }
 
-/** Observe through an open session. */
+/** Observe through an open session: one query, then the ledger's rows when there is a ledger. */
 export async function observeWith(db: Db, ledger: QualifiedName): Promise<ObservedPart> {
-  const { rows } = await db.query<{ version: number; tables: number }>(
+  const { rows } = await db.query<{ version: number; tables: number; ledger_exists: boolean; ledger_comment: string | null; ledger_columns: string[] | null }>(
     `SELECT current_setting('server_version_num')::int AS version,
             (SELECT count(*)::int FROM pg_catalog.pg_class c
                JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -34,21 +34,26 @@ export async function observeWith(db: Db, ledger: QualifiedName): Promise<Observ
                 AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'
                 AND NOT (n.nspname = $1 AND c.relname = $2)
                 AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
-                                 WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')) AS tables`,
+                                 WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')) AS tables,
+            l.oid IS NOT NULL AS ledger_exists,
+            obj_description(l.oid, 'pg_class') AS ledger_comment,
+            ARRAY(SELECT attname::text FROM pg_catalog.pg_attribute WHERE attrelid = l.oid AND attnum > 0 AND NOT attisdropped) AS ledger_columns
+       FROM (SELECT (SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                      WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')) AS oid) l`,
     [ledger.schema, ledger.name],
   );
-  const format = await ledgerFormatOf(db, ledger);
-  if (format.style === 'unknown') {
+  const row = rows[0]!;
+  const { style, format } = row.ledger_exists ? ledgerStyleOf(row.ledger_comment, row.ledger_columns ?? []) : { style: 'pgv' as const, format: null };
+  if (style === 'unknown') {
     throw new PgvError('refused', `the upgrades table ${displayQualified(ledger)} in database "${db.spec.dbname}" is neither a pgv ledger nor a pum upgrades table`, {
       hint: 'Point upgrades_table at another table (pgv creates it), or rename this one.',
       data: { database: db.spec.dbname, table: displayQualified(ledger) },
     });
   }
-  const ledgerRows = format.exists ? await readLedger(db, ledger, format.style) : [];
   return {
     exists: true,
-    serverVersion: rows[0]!.version,
-    ledger: { exists: format.exists, style: format.style, format: format.format, rows: ledgerRows },
-    userTables: rows[0]!.tables,
+    serverVersion: row.version,
+    ledger: { exists: row.ledger_exists, style, format, rows: row.ledger_exists ? await readLedger(db, ledger, style) : [] },
+    userTables: row.tables,
   };
 }

@@ -58,8 +58,10 @@ export function readSchemaDirectory(directory: string, placeholders: Placeholder
   const files = classifySchemaFiles(listFiles(directory));
   const problems = [...files.problems];
   const latest = files.updates.length ? String(files.updates[files.updates.length - 1]!.n) : '0';
+  // path.join(directory, name) for names read from the directory, without normalizing each time.
+  const base = path.join(directory, path.sep);
   const load = (name: string, version: string, kind: Script['kind']): Script => {
-    const file = path.join(directory, name);
+    const file = base + name;
     const content = readScriptFile(file);
     const filled = fillPlaceholders(content.text, placeholders);
     for (const p of filled.problems) problems.push(`${name}:${p.line}: ${p.message}`);
@@ -71,7 +73,7 @@ export function readSchemaDirectory(directory: string, placeholders: Placeholder
   const updates = files.updates.map((u) => load(u.name, String(u.n), 'update'));
   const preconditions = new Map<string, Precondition>();
   for (const p of files.preconditions) {
-    const file = path.join(directory, p.name);
+    const file = base + p.name;
     preconditions.set(String(p.n), {
       name: p.name,
       path: file,

@@ -39,7 +39,10 @@ export interface Scan {
   readonly variables: readonly VariableRef[];
 }
 
-const identChar = /[A-Za-z0-9_\u0080-\uffff]/;
+/** A character of an identifier or keyword: A-Z a-z 0-9 _ or anything beyond ASCII. */
+function isIdentChar(code: number): boolean {
+  return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95 || code >= 0x80;
+}
 
 /** Split a script into top-level statements and meta-command lines. */
 export function scanSql(text: string): Scan {
@@ -141,7 +144,7 @@ export function scanSql(text: string): Scan {
       }
     }
     if (c === "'") {
-      const escapes = i > 0 && /[eE]/.test(text[i - 1]!) && (i < 2 || !identChar.test(text[i - 2]!));
+      const escapes = i > 0 && /[eE]/.test(text[i - 1]!) && (i < 2 || !isIdentChar(text.charCodeAt(i - 2)));
       let j = i + 1;
       while (j < n) {
         if (escapes && text[j] === '\\') j += 2;
@@ -162,7 +165,7 @@ export function scanSql(text: string): Scan {
       advanceTo(j + 1);
       continue;
     }
-    if (c === '$' && (i === 0 || !identChar.test(text[i - 1]!))) {
+    if (c === '$' && (i === 0 || !isIdentChar(text.charCodeAt(i - 1)))) {
       const m = /^\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/.exec(text.slice(i, i + 70));
       if (m) {
         const close = text.indexOf(m[0], i + m[0].length);
@@ -170,15 +173,19 @@ export function scanSql(text: string): Scan {
         continue;
       }
     }
-    if (identChar.test(c)) {
+    if (isIdentChar(c.charCodeAt(0))) {
       let j = i + 1;
-      while (j < n && (identChar.test(text[j]!) || text[j] === '$')) j++;
-      const word = text.slice(i, j).toLowerCase();
-      if (words.length < 4) words.push(word);
-      if (parenDepth === 0 && startsRoutine(words)) {
-        if (word === 'begin') blockDepth++;
-        else if (word === 'case' && blockDepth > 0) blockDepth++;
-        else if (word === 'end' && blockDepth > 0) blockDepth--;
+      for (let code = text.charCodeAt(j); j < n && (isIdentChar(code) || code === 36); code = text.charCodeAt(++j));
+      // Only the first words of a statement and the words of a routine body matter.
+      const routine = parenDepth === 0 && startsRoutine(words);
+      if (words.length < 4 || routine) {
+        const word = text.slice(i, j).toLowerCase();
+        if (words.length < 4) words.push(word);
+        if (routine || (parenDepth === 0 && startsRoutine(words))) {
+          if (word === 'begin') blockDepth++;
+          else if (word === 'case' && blockDepth > 0) blockDepth++;
+          else if (word === 'end' && blockDepth > 0) blockDepth--;
+        }
       }
       i = j;
       continue;

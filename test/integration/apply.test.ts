@@ -206,26 +206,29 @@ test('two applies at once on one database: every script runs once', async () => 
   }
 });
 
-test('independent parts run, and a part after a failed one is skipped', async () => {
-  const good = await createDatabase('good');
-  const bad = await createDatabase('bad');
-  const dir = makeProject();
-  writeFiles(dir, {
-    'ok/update1.sql': 'CREATE TABLE a (id int);\n',
-    'broken/update1.sql': 'CREATE TABLE;\n',
-    'pgv.config.yaml': schemaConfig(good, 'ok') + `  broken:\n    recipe: schema\n    dbname: ${bad}\n    schema: broken\n  later:\n    recipe: schema\n    dbname: ${good}\n    schema: ok\n    upgrades_table: pgv.later\n    after: broken\n`,
+for (const quiet of [false, true]) {
+  test(`independent parts run, and a part after a failed one is skipped${quiet ? ' (-q: no task list)' : ''}`, async () => {
+    const good = await createDatabase('good');
+    const bad = await createDatabase('bad');
+    const dir = makeProject();
+    writeFiles(dir, {
+      'ok/update1.sql': 'CREATE TABLE a (id int);\n',
+      'broken/update1.sql': 'CREATE TABLE;\n',
+      'pgv.config.yaml': schemaConfig(good, 'ok') + `  broken:\n    recipe: schema\n    dbname: ${bad}\n    schema: broken\n  later:\n    recipe: schema\n    dbname: ${good}\n    schema: ok\n    upgrades_table: pgv.later\n    after: broken\n`,
+    });
+    try {
+      const run = await runPgv(['apply', '--json', ...(quiet ? ['-q', '--concurrency', '1'] : [])], { cwd: dir });
+      assert.is(run.code, 3);
+      const doc = jsonOf(run);
+      assert.equal(doc.parts.map((p: { name: string; status: string }) => `${p.name}:${p.status}`), ['app:applied', 'broken:failed', 'later:skipped']);
+      assert.is(doc.parts[1].error.code, 'script_failed');
+      if (quiet) assert.is(run.stderr.split('\n')[0], 'pgv: error: ' + doc.parts[1].error.message, 'no progress before the error');
+    } finally {
+      await dropDatabase(good);
+      await dropDatabase(bad);
+    }
   });
-  try {
-    const run = await runPgv(['apply', '--json'], { cwd: dir });
-    assert.is(run.code, 3);
-    const doc = jsonOf(run);
-    assert.equal(doc.parts.map((p: { name: string; status: string }) => `${p.name}:${p.status}`), ['app:applied', 'broken:failed', 'later:skipped']);
-    assert.is(doc.parts[1].error.code, 'script_failed');
-  } finally {
-    await dropDatabase(good);
-    await dropDatabase(bad);
-  }
-});
+}
 
 test('--quiet prints no progress; --json keeps stdout one document and progress on stderr', async () => {
   const db = uniqueName('quiet');
@@ -287,6 +290,71 @@ test('a -- pgv:no-transaction script runs outside a transaction; an interrupted 
     assert.match(again.stderr, 'update3.sql started at');
     assert.match(again.stderr, 'never finished');
     assert.equal((await ledgerOf(db)).map((r) => `${r.script}:${r.success}`), ['update1.sql:true', 'update2.sql:true', 'update3.sql:false']);
+  } finally {
+    await dropDatabase(db);
+  }
+});
+
+/** update1.sql … updateN.sql, each creating table tN; `over` replaces some of them. */
+function manyUpdates(count: number, over: Record<number, string> = {}): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (let n = 1; n <= count; n++) files[`schema/update${n}.sql`] = over[n] ?? `CREATE TABLE t${n} (id int);\n`;
+  return files;
+}
+
+test('a failure in the middle of a long run: the scripts sent behind it do not run', async () => {
+  const db = await createDatabase('pipefail');
+  const dir = makeProject();
+  writeFiles(dir, { ...manyUpdates(40, { 12: 'CREATE TABLE t12 (id int);\nINSERT INTO t12 VALUES (1 / 0);\n' }), 'pgv.config.yaml': schemaConfig(db, 'schema') });
+  try {
+    const run = await runPgv(['apply'], { cwd: dir });
+    assert.is(run.code, 3, run.stderr);
+    assert.match(run.stderr, /update12\.sql(:\d+:\d+)?: division by zero/);
+    assert.match(run.stdout, 'FAILED at run update12.sql (12 steps applied before)');
+    assert.equal((await ledgerOf(db)).map((r) => r.script), Array.from({ length: 11 }, (_, k) => `update${k + 1}.sql`));
+    assert.equal(await tablesOf(db), ['pgv.upgrades', ...Array.from({ length: 11 }, (_, k) => `public.t${k + 1}`).sort()]);
+    const again = await runPgv(['apply'], { cwd: dir });
+    assert.is(again.code, 3, 'the same script fails again');
+    assert.equal((await ledgerOf(db)).length, 11);
+  } finally {
+    await dropDatabase(db);
+  }
+});
+
+test('a script that fails at COMMIT (a deferred constraint) stops the run there too', async () => {
+  const db = await createDatabase('pipecommit');
+  const dir = makeProject();
+  const deferred =
+    'CREATE TABLE parent (id int PRIMARY KEY);\n' +
+    'CREATE TABLE child (ref int REFERENCES parent DEFERRABLE INITIALLY DEFERRED);\n' +
+    'INSERT INTO child VALUES (42);\n';
+  writeFiles(dir, { ...manyUpdates(30, { 5: deferred }), 'pgv.config.yaml': schemaConfig(db, 'schema') });
+  try {
+    const run = await runPgv(['apply'], { cwd: dir });
+    assert.is(run.code, 3, run.stderr);
+    assert.match(run.stderr, /update5\.sql.*violates foreign key constraint "child_ref_fkey"/);
+    assert.match(run.stdout, 'FAILED at run update5.sql (5 steps applied before)');
+    assert.equal((await ledgerOf(db)).map((r) => r.script), ['update1.sql', 'update2.sql', 'update3.sql', 'update4.sql']);
+    assert.equal(await tablesOf(db), ['pgv.upgrades', 'public.t1', 'public.t2', 'public.t3', 'public.t4']);
+  } finally {
+    await dropDatabase(db);
+  }
+});
+
+test('a precondition between scripts sees what the scripts before it did', async () => {
+  const db = await createDatabase('pipepre');
+  const dir = makeProject();
+  writeFiles(dir, {
+    ...manyUpdates(20, { 9: 'CREATE TABLE t9 (id int);\nINSERT INTO t9 VALUES (9);\n' }),
+    'schema/precondition10.sql': 'SELECT count(*) = 1 FROM t9;\n',
+    'schema/precondition15.sql': "SELECT to_regclass('t14') IS NOT NULL AND to_regclass('t15') IS NULL;\n",
+    'pgv.config.yaml': schemaConfig(db, 'schema'),
+  });
+  try {
+    const run = await runPgv(['apply'], { cwd: dir });
+    assert.is(run.code, 0, run.stderr);
+    assert.match(run.stdout, 'now at version 20');
+    assert.is((await ledgerOf(db)).length, 20);
   } finally {
     await dropDatabase(db);
   }
