@@ -29,7 +29,11 @@ export type ErrorCode =
   | 'scripts_invalid'
   | 'refused'
   | 'not_implemented'
-  | 'lock_timeout';
+  | 'lock_timeout'
+  | 'tool_missing'
+  | 'tool_failed'
+  | 'file_not_found'
+  | 'not_a_dump';
 
 const exitCodeOf: Record<ErrorCode, ExitCode> = {
   usage: ExitCode.usage,
@@ -46,6 +50,10 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   script_failed: ExitCode.failed,
   refused: ExitCode.failed,
   lock_timeout: ExitCode.failed,
+  tool_missing: ExitCode.failed,
+  tool_failed: ExitCode.failed,
+  file_not_found: ExitCode.failed,
+  not_a_dump: ExitCode.failed,
 };
 
 /** Options of a PgvError besides its code and message. */
