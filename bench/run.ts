@@ -3,13 +3,15 @@
  * pgv against floors measured in the same run (ratios, medians of BENCH_REPS repetitions, default
  * 3), print a table and write bench/results/latest.json. Exits 0 when a goal is missed (a bench
  * reports, it does not judge); exits 1 when something fails (pgv or psql exits non-zero).
- * BENCH_RSS_VIA=self-report measures peak memory without GNU time (the fallback path).
+ * BENCH_RSS_VIA=self-report measures peak memory without GNU time (the fallback path);
+ * BENCH_ONLY=apply|dump runs one section.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runApplyBench } from './apply-bench.js';
+import { runApplyBench, type Measurement } from './apply-bench.js';
+import { runDumpBench } from './dump-bench.js';
 import { withBenchCluster } from './cluster.js';
 import { rssMethod } from './measure.js';
 import { renderTable, resultsJson, summarize } from './report.js';
@@ -31,9 +33,14 @@ async function main(): Promise<void> {
   const reps = repetitions();
   const t0 = performance.now();
   const log = (line: string) => console.error(line);
+  // BENCH_ONLY=apply or BENCH_ONLY=dump runs one section.
+  const only = process.env.BENCH_ONLY;
   const summaries = await withBenchCluster(async (cluster) => {
     log(`bench cluster ready (socket ${cluster.socketDir}); ${reps} repetition${reps === 1 ? "" : "s"} after one warm-up, ${scripts} scripts`);
-    return summarize(await runApplyBench(cluster, { scripts, reps, log }));
+    const measurements: Measurement[] = [];
+    if (!only || only === 'apply') measurements.push(...(await runApplyBench(cluster, { scripts, reps, log })));
+    if (!only || only === 'dump') measurements.push(...(await runDumpBench(cluster, { reps, log })));
+    return summarize(measurements);
   });
   console.log(renderTable(summaries));
   const context = {

@@ -13,7 +13,7 @@ import { formatForName, type DumpFormat } from './archive.js';
 import { dumpActivity } from './progress.js';
 import { runClient, toolFailure } from './run-tool.js';
 import { serverVersionNum } from './target.js';
-import { findClientTool, serverMajor, type ClientTool } from './tools.js';
+import { findClientToolFor, type ClientTool } from './tools.js';
 
 /** How to dump. */
 export interface DumpOptions {
@@ -57,12 +57,12 @@ export async function dumpDatabase(spec: ConnectionSpec, file: string, options: 
   const format = options.format ?? formatForName(target);
   checkDumpOptions(format, options);
   checkTarget(target, format);
-  const serverVersion = await withClient(spec, serverVersionNum).catch((e) => {
+  const version = withClient(spec, serverVersionNum).catch((e) => {
     throw isPgvError(e) && e.code === 'database_missing'
       ? new PgvError('database_missing', e.message, { hint: 'Check the database name (the part\'s dbname, or --db); `psql -l` lists the server\'s databases.', data: e.data })
       : e;
   });
-  const tool = await findClientTool('pg_dump', serverMajor(serverVersion), options.env);
+  const { tool, serverVersion } = await findClientToolFor('pg_dump', version, options.env);
   options.onStart?.({ tool, format });
   const partial = path.join(path.dirname(target), `.${path.basename(target)}.pgv-partial-${process.pid}`);
   const args = [

@@ -13,7 +13,7 @@ import { detectFormat, parseToc, type DumpFormat, type TableOfContents } from '.
 import { isDropStatement, restoredObject, restoreErrors } from './progress.js';
 import { runClient, toolFailure, type ClientRun } from './run-tool.js';
 import { connectIfExists, createEmptyDatabase, dropCreatedDatabase, serverVersionNum, userObjects, withMaintenance } from './target.js';
-import { findClientTool, serverMajor, type ClientTool } from './tools.js';
+import { findClientToolFor, type ClientTool } from './tools.js';
 
 /** How to restore. */
 export interface RestoreOptions {
@@ -72,12 +72,16 @@ export async function restoreDatabase(spec: ConnectionSpec, file: string, option
         data: { database: spec.dbname },
       });
     }
-    const version = existing ? await serverVersionNum(existing) : await withMaintenance(spec, serverVersionNum);
-    const major = serverMajor(version);
-    const tool = await findClientTool(format === 'plain' ? 'psql' : 'pg_restore', major, options.env);
-    // Read the table of contents before touching the target: a broken archive changes nothing.
-    const toc = format === 'plain' ? undefined : await readToc(tool, source, spec, options);
-    if (existing && !options.clean) await refuseNonEmpty(existing, spec);
+    const { tool } = await findClientToolFor(format === 'plain' ? 'psql' : 'pg_restore', existing ? serverVersionNum(existing) : withMaintenance(spec, serverVersionNum), options.env);
+    // Read the table of contents before touching the target (a broken archive changes nothing),
+    // while the target is inspected; a problem with the file is reported first.
+    const [contents, inspected] = await Promise.allSettled([
+      format === 'plain' ? Promise.resolve(undefined) : readToc(tool, source, spec, options),
+      existing && !options.clean ? refuseNonEmpty(existing, spec) : Promise.resolve(),
+    ]);
+    if (contents.status === 'rejected') throw contents.reason;
+    if (inspected.status === 'rejected') throw inspected.reason;
+    const toc = contents.value;
     if (!existing) {
       await createEmptyDatabase(spec);
       created = true;

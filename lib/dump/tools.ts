@@ -86,3 +86,17 @@ export async function findClientTool(program: ClientProgram, minMajor: number | 
     data: { program, ...(minMajor !== undefined ? { server_major: minMajor } : {}), too_old: tooOld.map((t) => t.version) },
   });
 }
+
+/**
+ * The tool for a server whose version is still being read: probes the first candidate while
+ * `serverVersion` settles (the usual case: it is new enough), and searches on only when it is
+ * too old. Chooses exactly what `findClientTool(program, major)` would; a failure to reach the
+ * server wins over a missing tool.
+ */
+export async function findClientToolFor(program: ClientProgram, serverVersion: Promise<number>, env: Readonly<Record<string, string | undefined>>): Promise<{ tool: ClientTool; serverVersion: number }> {
+  const [version, first] = await Promise.allSettled([serverVersion, findClientTool(program, undefined, env)]);
+  if (version.status === 'rejected') throw version.reason;
+  const major = serverMajor(version.value);
+  const tool = first.status === 'fulfilled' && first.value.major >= major ? first.value : await findClientTool(program, major, env);
+  return { tool, serverVersion: version.value };
+}
