@@ -87,7 +87,7 @@ export async function dumpDatabase(spec: ConnectionSpec, file: string, options: 
   try {
     const result = await runClient(run);
     if (result.exitCode !== 0 || result.canceled) {
-      throw toolFailure(run, result, `could not dump database "${spec.dbname}"`, `The messages above are pg_dump's own; ${existsSync(target) ? `${target} was left as it was` : `nothing was written to ${target}`}.`);
+      throw toolFailure(run, result, `could not dump database "${spec.dbname}"`, existsSync(target) ? `${target} was left as it was.` : `Nothing was written to ${target}.`);
     }
     if (format === 'directory' && existsSync(target)) rmSync(target, { recursive: true }); // an empty folder (checkTarget)
     renameSync(partial, target);

@@ -130,7 +130,7 @@ async function readToc(tool: ClientTool, source: string, spec: ConnectionSpec, o
   const run: ClientRun = { tool, args: ['--list', source], spec, env: options.env };
   const result = await runClient(run);
   if (result.exitCode !== 0) {
-    throw toolFailure(run, result, `could not read the table of contents of ${source}`, `Is it a complete dump, and was it written by a pg_dump not newer than ${tool.program} ${tool.version}?`);
+    throw toolFailure(run, result, `could not read the table of contents of ${source}`, `Nothing was changed. Is it a complete dump, written by a pg_dump not newer than ${tool.program} ${tool.version}?`);
   }
   return parseToc(result.stdout);
 }
@@ -175,7 +175,7 @@ async function runPgRestore(tool: ClientTool, source: string, format: DumpFormat
 /** The hint after a failed restore: what state it left, and the usual cause when it is recognizable. */
 function failureHint(state: string, stderr: string): string {
   const role = /role "([^"]+)" does not exist/.exec(stderr);
-  return role ? `${state} Create the role ${role[1]} on the target server first: objects in the dump belong to it.` : `${state} The messages above are the restore tool's own.`;
+  return role ? `${state} Create the role ${role[1]} on the target server first: objects in the dump belong to it.` : state;
 }
 
 /** A line of psql output that is a command tag (`CREATE TABLE`, `COPY 100`), not a query's result. */

@@ -43,15 +43,16 @@ export async function runClient(run: ClientRun): Promise<RunResult> {
 }
 
 /**
- * The error for a run that failed: `what` ("pg_dump failed dumping app") with the program's
- * error lines as details (password scrubbed, in case a server message echoed it).
+ * The error for a run that failed: `what` ("could not dump database app"), the program's error
+ * lines as details (password scrubbed, in case a server message echoed it), and a hint: `state`
+ * (what the failure left behind), plus a word on where the lines come from.
  */
-export function toolFailure(run: ClientRun, result: RunResult, what: string, hint: string, lines?: readonly string[]): PgvError {
+export function toolFailure(run: ClientRun, result: RunResult, what: string, state: string, lines?: readonly string[]): PgvError {
   const scrub = (l: string) => (run.spec.password ? l.split(run.spec.password).join('***') : l);
   const details = (lines ?? failureLines(run.tool.program, result.stderr)).map(scrub);
   const how = result.canceled ? 'was interrupted' : `exited with ${result.exitCode}`;
   return new PgvError('tool_failed', `${what}: ${run.tool.program} ${how} (${describeConnection(run.spec)})`, {
-    hint,
+    hint: details.length ? `${state} The lines above are ${run.tool.program}'s own messages.` : state,
     details,
     data: { program: run.tool.program, version: run.tool.version, exit_code: result.exitCode, ...(result.canceled ? { canceled: true } : {}) },
   });

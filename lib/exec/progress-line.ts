@@ -42,7 +42,7 @@ export function progressLine(options: ProgressLineOptions): ProgressLine {
   let shown = false;
   let timer: NodeJS.Timeout | undefined;
   const draw = (text: string) => {
-    const width = Math.max((stream.columns ?? 80) - 1, 20);
+    const width = Math.max((stream.columns || 80) - 1, 20);
     stream.write(`\r\u001b[2K${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
     shown = true;
     last = Date.now();
