@@ -165,9 +165,20 @@ async function runPgRestore(tool: ClientTool, source: string, format: DumpFormat
   const result = await runClient(run);
   if (result.exitCode === 0 && !result.canceled) return [];
   const errors = restoreErrors(result.stderr);
-  const hint = failureHint(atomic ? 'Nothing was restored: the restore ran in one transaction.' : 'The restore stopped part-way (--jobs and --clean do not run in one transaction).', result.stderr);
-  if (options.clean && !result.canceled && errors.length > 0 && errors.every((e) => isDropStatement(e.command))) {
-    return errors.map((e) => `ignored while dropping: ${e.message.split('\n')[0]} (${e.command.split('\n')[0]})`);
+  const state = atomic
+    ? 'Nothing was restored: the restore ran in one transaction.'
+    : options.clean
+      ? 'pg_restore carried on past these errors (--clean cannot stop at the first one): the target may be partly restored.'
+      : 'The restore stopped part-way (--jobs does not run in one transaction).';
+  const hint = failureHint(state, result.stderr);
+  const brief = (e: { message: string; command: string }) => `${e.message.split('\n')[0]}${e.command ? ` (${e.command.split('\n')[0]})` : ''}`;
+  if (options.clean && !result.canceled && errors.length > 0) {
+    const real = errors.filter((e) => !isDropStatement(e.command));
+    if (real.length === 0) return errors.map((e) => `ignored while dropping: ${brief(e)}`);
+    // pg_restore went on past every error: the first ones (a failed DROP among them) are the
+    // cause, the rest follow from them.
+    const lines = [...errors.slice(0, 12).map((e) => `pg_restore: error: ${brief(e)}`), ...(errors.length > 12 ? [`… and ${errors.length - 12} more`] : [])];
+    throw toolFailure(run, result, `could not restore ${source} into "${spec.dbname}"`, hint, lines);
   }
   throw toolFailure(run, result, `could not restore ${source} into "${spec.dbname}"`, hint);
 }

@@ -159,6 +159,16 @@ test('a target with user objects is refused (exit 3, naming them); --clean then 
     assert.is(data['public.extra'], '0 rows, md5 d41d8cd98f00b204e9800998ecf8427e', 'objects that are not in the dump stay');
     delete data['public.extra'];
     assert.equal(data, await dataOf(source));
+
+    // A conflict that dropping cannot resolve (a view where the dump has a table) fails the restore.
+    await dropDatabase(target);
+    await withDb('postgres', (db) => db.query(`CREATE DATABASE ${quoteIdent(target)}`));
+    await withDb(target, (db) => db.query('CREATE SCHEMA audit; CREATE VIEW audit.event AS SELECT 1 AS x'));
+    const conflict = await runPgv(['restore', '--db', target, '-f', file, '--clean'], { cwd: dir });
+    assert.is(conflict.code, 3, conflict.stderr);
+    assert.match(conflict.stderr, `could not restore ${file} into "${target}": pg_restore exited with 1`);
+    assert.match(conflict.stderr, 'pg_restore: error: ALTER action DROP CONSTRAINT cannot be performed on relation "event"');
+    assert.match(conflict.stderr, 'the target may be partly restored');
   } finally {
     await dropDatabase(source);
     await dropDatabase(target);
