@@ -3,7 +3,7 @@ import { dumpFormats, type DumpFormat } from '../dump/archive.js';
 import { dumpDatabase } from '../dump/dump.js';
 import { usageError } from '../errors.js';
 import { progressLine } from '../exec/progress-line.js';
-import { dumpProgressText, renderDumpJson, renderDumpText } from '../report/dump.js';
+import { dumpProgressText, dumpStartText, renderDumpJson, renderDumpText } from '../report/dump.js';
 import { closest } from '../util/suggest.js';
 import { dumpTarget } from './dump-target.js';
 import { lineStyle, withInterrupt } from './interrupt.js';
@@ -36,11 +36,10 @@ export async function dumpCommand(g: Globals, args: DumpArgs): Promise<CommandRe
         excludeSchemas: args.excludeSchemas.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean),
         env: g.env,
         signal,
-        onStart: ({ tool, format: f }) => line.update(`dumping ${spec.dbname} with ${tool.program} ${tool.version} (${f} format)`, true),
+        onStart: ({ tool, format: f }) => line.update(dumpStartText(spec.dbname, tool, f), true),
         onProgress: (activity) => line.update(dumpProgressText(spec.dbname, activity)),
       }),
     );
-    line.done();
     return { exitCode: 0, text: renderDumpText(result), json: renderDumpJson(result) };
   } finally {
     line.done();

@@ -2,7 +2,7 @@
 import { restoreDatabase } from '../dump/restore.js';
 import { usageError } from '../errors.js';
 import { progressLine } from '../exec/progress-line.js';
-import { renderRestoreJson, renderRestoreText, restoreProgressText } from '../report/dump.js';
+import { renderRestoreJson, renderRestoreText, restoreProgressText, restoreStartText } from '../report/dump.js';
 import { dumpTarget } from './dump-target.js';
 import { lineStyle, withInterrupt } from './interrupt.js';
 import type { CommandResult, Globals } from './types.js';
@@ -33,13 +33,11 @@ export async function restoreCommand(g: Globals, args: RestoreArgs): Promise<Com
         signal,
         onStart: (info) => {
           total = info.total;
-          const what = info.total === undefined ? info.format : `${info.format}, ${info.total} objects`;
-          line.update(`restoring ${args.file} (${what}) into ${info.created ? 'new database ' : ''}${spec.dbname} with ${info.tool.program} ${info.tool.version}`, true);
+          line.update(restoreStartText(args.file!, spec.dbname, info), true);
         },
         onProgress: (done, object) => line.update(restoreProgressText(spec.dbname, done, total, object)),
       }),
     );
-    line.done();
     return {
       exitCode: 0,
       text: renderRestoreText(result),

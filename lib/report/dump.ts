@@ -1,5 +1,7 @@
 /** `pgv dump` and `pgv restore` results as text and as the documented JSON; progress lines. Pure. */
+import type { DumpFormat } from '../dump/archive.js';
 import type { DumpResult } from '../dump/dump.js';
+import type { ClientTool } from '../dump/tools.js';
 import type { RestoreResult } from '../dump/restore.js';
 
 /** `--json` of `pgv dump`: {"database","file","format","duration_ms","bytes"}. */
@@ -29,6 +31,17 @@ export function renderDumpText(r: DumpResult): string {
 export function renderRestoreText(r: RestoreResult): string {
   const objects = r.objects === undefined ? '' : `, ${r.objects} object${r.objects === 1 ? '' : 's'}`;
   return `restored ${r.file} (${r.format}${objects}) into ${r.created ? 'new database ' : ''}${r.database} in ${formatDuration(r.durationMs)} with ${r.tool.program} ${r.tool.version}`;
+}
+
+/** The first progress line of a dump: `dumping app with pg_dump 15.18 (custom format)`. */
+export function dumpStartText(database: string, tool: ClientTool, format: DumpFormat): string {
+  return `dumping ${database} with ${tool.program} ${tool.version} (${format} format)`;
+}
+
+/** The first progress line of a restore: `restoring app.dump (custom, 58 objects) into copy with pg_restore 15.18`. */
+export function restoreStartText(file: string, database: string, info: { format: DumpFormat; tool: ClientTool; total?: number; created: boolean }): string {
+  const what = info.total === undefined ? info.format : `${info.format}, ${info.total} objects`;
+  return `restoring ${file} (${what}) into ${info.created ? 'new database ' : ''}${database} with ${info.tool.program} ${info.tool.version}`;
 }
 
 /** The live line while restoring: `restoring app_test: 120/356 objects (34%) TABLE DATA public.orders`. */
