@@ -4,7 +4,7 @@
  * 3), print a table and write bench/results/latest.json. Exits 0 when a goal is missed (a bench
  * reports, it does not judge); exits 1 when something fails (pgv or psql exits non-zero).
  * BENCH_RSS_VIA=self-report measures peak memory without GNU time (the fallback path);
- * BENCH_ONLY=apply|snapshot|check runs one section.
+ * BENCH_ONLY=apply|snapshot|check|dump runs one section.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { runApplyBench, type Measurement } from './apply-bench.js';
 import { runSnapshotBench } from './snapshot-bench.js';
 import { runCheckBench } from './check-bench.js';
+import { runDumpBench } from './dump-bench.js';
 import { withBenchCluster } from './cluster.js';
 import { rssMethod } from './measure.js';
 import { renderTable, resultsJson, summarize } from './report.js';
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
   const reps = repetitions();
   const t0 = performance.now();
   const log = (line: string) => console.error(line);
-  // BENCH_ONLY=apply, snapshot or check runs one section.
+  // BENCH_ONLY=apply, snapshot, check or dump runs one section.
   const only = process.env.BENCH_ONLY;
   const summaries = await withBenchCluster(async (cluster) => {
     log(`bench cluster ready (socket ${cluster.socketDir}); ${reps} repetition${reps === 1 ? "" : "s"} after one warm-up, ${scripts} scripts`);
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
     if (!only || only === 'apply') measurements.push(...(await runApplyBench(cluster, { scripts, reps, log })));
     if (!only || only === 'snapshot') measurements.push(...(await runSnapshotBench(cluster, { reps, log })));
     if (!only || only === 'check') measurements.push(...(await runCheckBench(cluster, { objects: checkObjects, reps, log })));
+    if (!only || only === 'dump') measurements.push(...(await runDumpBench(cluster, { reps, log })));
     return summarize(measurements);
   });
   console.log(renderTable(summaries));

@@ -41,11 +41,6 @@ const globalHelp = [
   '-V, --version       print the version',
 ];
 
-const notYet = (name: string) => async (): Promise<CommandResult> => {
-  throw new PgvError('not_implemented', `pgv ${name} is not implemented yet`, {
-    hint: 'It is part of the documented command set and arrives in a later release; see `pgv --help`.',
-  });
-};
 
 const commands: Record<string, CommandSpec> = {
   validate: {
@@ -159,8 +154,58 @@ const commands: Record<string, CommandSpec> = {
       });
     },
   },
-  dump: { summary: 'dump a database with pg_dump', usage: 'pgv dump PART | --db CONN -f FILE [--format custom|directory|plain|tar] [--jobs N]', options: { db: { type: 'string' }, file: { type: 'string', short: 'f' }, format: { type: 'string' }, jobs: { type: 'string' } }, help: [], run: notYet('dump') },
-  restore: { summary: 'restore a dump with pg_restore', usage: 'pgv restore PART | --db CONN -f FILE [--jobs N]', options: { db: { type: 'string' }, file: { type: 'string', short: 'f' }, jobs: { type: 'string' } }, help: [], run: notYet('restore') },
+  dump: {
+    summary: 'dump a database with pg_dump',
+    usage: 'pgv dump PART | --db CONN -f FILE [--format custom|directory|plain|tar] [--jobs N] [--schema-only] [--exclude-schema S]',
+    options: { db: { type: 'string' }, file: { type: 'string', short: 'f' }, format: { type: 'string' }, jobs: { type: 'string' }, 'schema-only': { type: 'boolean' }, 'exclude-schema': { type: 'string', multiple: true } },
+    help: [
+      '    --db CONN             the database: a name (on the config\'s server, if there is a config), a postgres:// URL',
+      '                          or a libpq keyword string; instead of PART',
+      '-f, --file FILE           the dump to write (a folder for --format directory); replaced only when pg_dump succeeds',
+      '    --format F            custom (default), directory, plain or tar; a FILE ending in .sql means plain, .tar tar',
+      '    --jobs N              parallel pg_dump workers (directory format only)',
+      '    --schema-only         no table data',
+      '    --exclude-schema S    leave out schemas matching S (a pg_dump pattern; repeatable, or S1,S2)',
+      '  Runs the first pg_dump (PGV_PG_BINDIR, PATH, pg_config --bindir, /usr/lib/postgresql/*/bin …) whose major',
+      '  version is the server\'s or newer; the password goes through the environment, never the arguments.',
+      '  --json: {"database","file","format","duration_ms","bytes"}',
+    ],
+    run: async (g, v, parts) =>
+      (await import('./commands/dump.js')).dumpCommand(g, {
+        parts,
+        ...(typeof v.db === 'string' ? { db: v.db } : {}),
+        ...(typeof v.file === 'string' ? { file: v.file } : {}),
+        ...(typeof v.format === 'string' ? { format: v.format } : {}),
+        ...(v.jobs !== undefined ? { jobs: positiveInt(v.jobs, '--jobs', 1) } : {}),
+        schemaOnly: v['schema-only'] === true,
+        excludeSchemas: (v['exclude-schema'] as string[] | undefined) ?? [],
+      }),
+  },
+  restore: {
+    summary: 'restore a dump with pg_restore (or psql, for plain SQL)',
+    usage: 'pgv restore PART | --db CONN -f FILE [--jobs N] [--create] [--clean]',
+    options: { db: { type: 'string' }, file: { type: 'string', short: 'f' }, jobs: { type: 'string' }, create: { type: 'boolean' }, clean: { type: 'boolean' } },
+    help: [
+      '    --db CONN         the target database: a name (on the config\'s server, if there is a config), a URL or a',
+      '                      keyword string; instead of PART',
+      '-f, --file FILE       the dump: custom, directory, tar (pg_restore) or plain SQL (psql), recognized by its content',
+      '    --jobs N          parallel pg_restore workers (custom and directory dumps)',
+      '    --create          create the database (from template0) when it does not exist',
+      '    --clean           allow a target with objects: drop the dump\'s objects first (pg_restore --clean --if-exists)',
+      '  A target that already holds tables, views, sequences, functions, types or schemas is refused (exit 3)',
+      '  unless --clean. Without --jobs and --clean the restore runs in one transaction.',
+      '  --json: {"database","file","format","duration_ms","objects","created","warnings"}',
+    ],
+    run: async (g, v, parts) =>
+      (await import('./commands/restore.js')).restoreCommand(g, {
+        parts,
+        ...(typeof v.db === 'string' ? { db: v.db } : {}),
+        ...(typeof v.file === 'string' ? { file: v.file } : {}),
+        ...(v.jobs !== undefined ? { jobs: positiveInt(v.jobs, '--jobs', 1) } : {}),
+        create: v.create === true,
+        clean: v.clean === true,
+      }),
+  },
   'test-and-upgrade': {
     summary: 'rehearse an upgrade on a copy, compare with a fresh build, then upgrade',
     usage: 'pgv test-and-upgrade PART [--copy auto|template|dump] [--keep] [--lock-timeout SECONDS]',

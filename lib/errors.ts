@@ -34,7 +34,11 @@ export type ErrorCode =
   | 'not_versioned'
   | 'snapshot_missing'
   | 'snapshot_failed'
-  | 'inspect_failed';
+  | 'inspect_failed'
+  | 'tool_missing'
+  | 'tool_failed'
+  | 'file_not_found'
+  | 'not_a_dump';
 
 const exitCodeOf: Record<ErrorCode, ExitCode> = {
   usage: ExitCode.usage,
@@ -56,6 +60,10 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   snapshot_missing: ExitCode.failed,
   snapshot_failed: ExitCode.failed,
   inspect_failed: ExitCode.failed,
+  tool_missing: ExitCode.failed,
+  tool_failed: ExitCode.failed,
+  file_not_found: ExitCode.failed,
+  not_a_dump: ExitCode.failed,
 };
 
 /** Options of a PgvError besides its code and message. */

@@ -1,6 +1,8 @@
 /**
- * Finding PostgreSQL's server programs (initdb, pg_ctl, postgres): an explicit PGV_PG_BINDIR,
- * PATH, `pg_config --bindir`, then the folders that common packages install into.
+ * Finding PostgreSQL's programs: an explicit PGV_PG_BINDIR, PATH, `pg_config --bindir`, then the
+ * folders that common packages install into. The server programs (initdb, pg_ctl, postgres) must
+ * sit together; client programs (pg_dump, pg_restore, psql) are listed one by one, with their
+ * version chosen by the caller (lib/dump/tools.ts).
  */
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
@@ -39,6 +41,47 @@ function versionOf(name: string): number {
 
 function hasServer(dir: string): boolean {
   return required.every((p) => existsSync(path.join(dir, p)));
+}
+
+/**
+ * Every copy of a client program in search order, each once (by real path): PGV_PG_BINDIR, PATH,
+ * `pg_config --bindir`, the install folders, and last the launchers found on PATH that are not
+ * the program itself (Debian's pg_wrapper: a Perl script that picks a version and costs ~45 ms
+ * per start). Lazy: `pg_config` runs only when the earlier places did not satisfy the caller.
+ */
+export async function* programCandidates(program: string, env: Readonly<Record<string, string | undefined>>): AsyncGenerator<string> {
+  const seen = new Set<string>();
+  const fresh = (file: string): string | undefined => {
+    let real: string;
+    try {
+      real = realpathSync(file);
+    } catch {
+      return undefined;
+    }
+    if (seen.has(real)) return undefined;
+    seen.add(real);
+    return real;
+  };
+  if (env.PGV_PG_BINDIR) {
+    const file = fresh(path.join(env.PGV_PG_BINDIR, program));
+    if (file) yield file;
+  }
+  const launchers: string[] = [];
+  for (const dir of (env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+    const file = path.join(dir, program);
+    if (!existsSync(file)) continue;
+    const real = fresh(file);
+    if (!real) continue;
+    if (path.basename(real) === program) yield real;
+    else launchers.push(file); // kept under its own name: the launcher looks at argv[0]
+  }
+  const pgConfig = await runProgram('pg_config', ['--bindir'], { env }).catch(() => undefined);
+  const configured = pgConfig && pgConfig.exitCode === 0 ? pgConfig.stdout.trim() : '';
+  for (const dir of [...(configured ? [configured] : []), ...installFolders()]) {
+    const file = fresh(path.join(dir, program));
+    if (file) yield file;
+  }
+  yield* launchers;
 }
 
 /** The folder holding initdb, pg_ctl and postgres; throws a PgvError saying what to install. */

@@ -7,7 +7,10 @@ import { execa } from 'execa';
 /** How to run a program. */
 export interface RunOptions {
   readonly cwd?: string;
-  /** Variables added to the inherited environment (or replacing it, with `extendEnv: false`). */
+  /**
+   * Variables added to the inherited environment (or replacing it, with `extendEnv: false`).
+   * A variable set to `undefined` is removed from what the program sees.
+   */
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly extendEnv?: boolean;
   /** Run as another OS account (when pgv runs as root). */
@@ -16,6 +19,17 @@ export interface RunOptions {
   readonly input?: string;
   /** Milliseconds before the program is killed. */
   readonly timeoutMs?: number;
+  /** Called with the child's process id as soon as it is started. */
+  readonly onSpawn?: (pid: number) => void;
+  /** Called with each line the program writes to stderr, as it writes it (stderr is still kept). */
+  readonly onStderrLine?: (line: string) => void;
+  /**
+   * Called with each line the program writes to stdout. Such lines are not kept in `stdout`
+   * (a restore's command tags can run to millions of lines).
+   */
+  readonly onStdoutLine?: (line: string) => void;
+  /** Aborting it stops the program (SIGTERM). */
+  readonly signal?: AbortSignal;
 }
 
 /** What a finished program left behind. */
@@ -26,14 +40,17 @@ export interface RunResult {
   readonly stderr: string;
   /** Set when the program could not be started at all (ENOENT, EACCES). */
   readonly startError?: string;
+  /** Set when the program was stopped by `signal`. */
+  readonly canceled?: boolean;
 }
 
 /** Run a program to completion; never throws for a non-zero exit (look at `exitCode`). */
 export async function runProgram(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
-  const result = await execa(file, args, {
+  const { onStderrLine, onStdoutLine } = options;
+  const subprocess = execa(file, args, {
     cwd: options.cwd,
-    env: options.env as Record<string, string> | undefined,
-    extendEnv: options.extendEnv ?? true,
+    env: environment(options),
+    extendEnv: false,
     uid: options.uid,
     gid: options.gid,
     input: options.input,
@@ -41,13 +58,26 @@ export async function runProgram(file: string, args: readonly string[], options:
     reject: false,
     stripFinalNewline: true,
     windowsHide: true,
+    // Generator transforms receive the output line by line (without the newline).
+    ...(onStderrLine ? { stderr: [function* (line: unknown) { onStderrLine(String(line)); yield line; }] } : {}),
+    ...(onStdoutLine ? { stdout: [function* (line: unknown) { onStdoutLine(String(line)); }] } : {}),
+    ...(options.signal ? { cancelSignal: options.signal } : {}),
   });
-  const startError = result.exitCode === undefined && result.failed ? (result.originalMessage || result.shortMessage) : undefined;
+  if (options.onSpawn && subprocess.pid !== undefined) options.onSpawn(subprocess.pid);
+  const result = await subprocess;
+  const startError = result.exitCode === undefined && result.failed && !result.isCanceled ? (result.originalMessage || result.shortMessage) : undefined;
   return {
     command: [file, ...args].join(' '),
     exitCode: result.exitCode ?? (result.failed ? -1 : 0),
     stdout: String(result.stdout ?? ''),
     stderr: String(result.stderr ?? ''),
     ...(startError ? { startError } : {}),
+    ...(result.isCanceled ? { canceled: true } : {}),
   };
+}
+
+/** The program's whole environment: inherited (unless `extendEnv: false`) plus `env`, minus unset names. */
+function environment(options: RunOptions): Record<string, string> {
+  const merged = { ...(options.extendEnv === false ? {} : process.env), ...(options.env ?? {}) };
+  return Object.fromEntries(Object.entries(merged).filter((e): e is [string, string] => e[1] !== undefined));
 }

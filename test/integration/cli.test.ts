@@ -42,14 +42,6 @@ test('an unknown command or option says what exists, exit 2', async () => {
   assert.match(bad.stderr, '--concurrency must be a positive integer');
 });
 
-test('commands of later releases answer "not implemented yet" with exit 2', async () => {
-  for (const c of ['dump', 'restore']) {
-    const run = await runPgv([c]);
-    assert.is(run.code, 2, c);
-    assert.match(run.stderr, `pgv ${c} is not implemented yet`);
-  }
-});
-
 test('plan --json follows schemas/pgv.plan.schema.json, before and after apply', async () => {
   const db = uniqueName('planschema');
   const dir = makeProject();

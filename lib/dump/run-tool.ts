@@ -1,0 +1,59 @@
+/**
+ * Running pg_dump, pg_restore or psql against one resolved connection: credentials in the
+ * environment only, stderr read line by line for progress, and a failure turned into a PgvError
+ * that carries the program's own error lines (never pgv's stack).
+ */
+import type { ConnectionSpec } from '../db/connection.js';
+import { describeConnection } from '../db/connection.js';
+import { PgvError } from '../errors.js';
+import { runProgram, type RunResult } from '../tools/run.js';
+import { clientEnvironment } from './env.js';
+import { failureLines } from './progress.js';
+import type { ClientTool } from './tools.js';
+
+/** How to run one client program. */
+export interface ClientRun {
+  readonly tool: ClientTool;
+  readonly args: readonly string[];
+  readonly spec: ConnectionSpec;
+  /** The environment pgv runs in (PATH, HOME, locale…); libpq's connection variables are replaced. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly onStderrLine?: (line: string) => void;
+  readonly onStdoutLine?: (line: string) => void;
+  readonly onSpawn?: (pid: number, tool: ClientTool) => void;
+  readonly signal?: AbortSignal;
+}
+
+/** Run the program; returns its result whatever its exit code (see `toolFailure`). */
+export async function runClient(run: ClientRun): Promise<RunResult> {
+  const result = await runProgram(run.tool.path, run.args, {
+    env: clientEnvironment(run.env, run.spec),
+    extendEnv: false,
+    ...(run.onStderrLine ? { onStderrLine: run.onStderrLine } : {}),
+    ...(run.onStdoutLine ? { onStdoutLine: run.onStdoutLine } : {}),
+    ...(run.onSpawn ? { onSpawn: (pid: number) => run.onSpawn!(pid, run.tool) } : {}),
+    ...(run.signal ? { signal: run.signal } : {}),
+  });
+  if (result.startError) {
+    throw new PgvError('tool_missing', `could not start ${run.tool.path}: ${result.startError}`, {
+      hint: 'Check that the file is executable, or set PGV_PG_BINDIR to a folder with working PostgreSQL client programs.',
+    });
+  }
+  return result;
+}
+
+/**
+ * The error for a run that failed: `what` ("could not dump database app"), the program's error
+ * lines as details (password scrubbed, in case a server message echoed it), and a hint: `state`
+ * (what the failure left behind), plus a word on where the lines come from.
+ */
+export function toolFailure(run: ClientRun, result: RunResult, what: string, state: string, lines?: readonly string[]): PgvError {
+  const scrub = (l: string) => (run.spec.password ? l.split(run.spec.password).join('***') : l);
+  const details = (lines ?? failureLines(run.tool.program, result.stderr)).map(scrub);
+  const how = result.canceled ? 'was interrupted' : `exited with ${result.exitCode}`;
+  return new PgvError('tool_failed', `${what}: ${run.tool.program} ${how} (${describeConnection(run.spec)})`, {
+    hint: details.length ? `${state} The lines above are ${run.tool.program}'s own messages.` : state,
+    details,
+    data: { program: run.tool.program, version: run.tool.version, exit_code: result.exitCode, ...(result.canceled ? { canceled: true } : {}) },
+  });
+}
