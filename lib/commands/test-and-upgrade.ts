@@ -5,6 +5,9 @@
  * databases are dropped in every case (also on Ctrl-C), unless --keep.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Config, Part } from '../config/types.js';
 import { ExitCode, PgvError, isPgvError } from '../errors.js';
 import { connect, type Db } from '../db/client.js';
@@ -83,7 +86,7 @@ async function rehearse(config: Config, part: Part, g: Globals, args: TestAndUpg
   const throwaways = new Throwaways(production, args.keep);
   try {
     const copyName = throwawayName(part.dbname, 'rehearsal');
-    const method = await phase(`copy production to ${copyName}`, () => copyProduction(production, copyName, args.copy, throwaways), (m) => `by ${m}`);
+    const method = await phase(`copy production to ${copyName}`, () => copyProduction(production, copyName, args.copy, throwaways, g.env), (m) => `by ${m}`);
     const copyPart: Part = Object.freeze({ ...part, dbname: copyName, connection: Object.freeze({ ...part.connection, dbname: copyName }), create: false, snapshot: false, after: Object.freeze([]) });
     try {
       await phase('apply the pending scripts to the copy', () => runPartCopy(config, copyPart, g, `the rehearsal on ${copyName}`));
@@ -163,7 +166,7 @@ export function throwawayName(dbname: string, what: string, suffix = randomBytes
  * Copy production: CREATE DATABASE … TEMPLATE when it is idle (fast, exact); otherwise, or with
  * `--copy dump`, pg_dump | pg_restore (works while applications are connected).
  */
-async function copyProduction(production: ConnectionSpec, target: string, method: CopyMethod, throwaways: Throwaways): Promise<'template' | 'dump'> {
+async function copyProduction(production: ConnectionSpec, target: string, method: CopyMethod, throwaways: Throwaways, env: Readonly<Record<string, string | undefined>>): Promise<'template' | 'dump'> {
   const admin = await adminSession(production);
   try {
     const { rows } = await admin.query<{ n: number }>(
@@ -184,7 +187,7 @@ async function copyProduction(production: ConnectionSpec, target: string, method
       } catch (e) {
         if ((e as { code?: string })?.code === '55006' && method === 'auto') {
           // Someone connected between the check and the copy: fall back to a dump.
-          await copyByDump(production, target, admin);
+          await copyByDump(production, target, env);
           return 'dump';
         }
         throw e;
@@ -192,19 +195,24 @@ async function copyProduction(production: ConnectionSpec, target: string, method
       return 'template';
     }
     throwaways.add(target, () => dropByAdmin(production, target));
-    await copyByDump(production, target, admin);
+    await copyByDump(production, target, env);
     return 'dump';
   } finally {
     await admin.end();
   }
 }
 
-/** Copy with pg_dump and pg_restore into a new database. */
-async function copyByDump(production: ConnectionSpec, target: string, admin: Db): Promise<void> {
-  void production;
-  void target;
-  void admin;
-  throw new PgvError('not_implemented', 'copying by pg_dump | pg_restore arrives with pgv dump/restore', { hint: 'Use --copy template on an idle database.' });
+/** Copy with pg_dump and pg_restore (custom format, through a private temporary file) into a new database. */
+async function copyByDump(production: ConnectionSpec, target: string, env: Readonly<Record<string, string | undefined>>): Promise<void> {
+  const { dumpDatabase, restoreDatabase } = await import('../dump/index.js');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pgv-rehearsal-'));
+  try {
+    const file = path.join(dir, 'production.dump');
+    await dumpDatabase(production, file, { format: 'custom', env });
+    await restoreDatabase(withDatabase(production, target), file, { create: true, env });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function adminSession(spec: ConnectionSpec): Promise<Db> {

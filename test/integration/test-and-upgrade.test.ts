@@ -5,7 +5,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { findServerBinDir } from '../../lib/server/binaries.js';
 import { jsonOf, makeProject, runPgv, spawnPgv, testConnectionYaml, writeFiles } from '../helpers/cli.js';
-import { cluster, dropDatabase, uniqueName, withDb } from '../helpers/db.js';
+import { connect } from '../../lib/db/client.js';
+import { cluster, dropDatabase, specFor, uniqueName, withDb } from '../helpers/db.js';
 
 /** Databases whose name starts with `prefix` (the production and any throwaway left behind). */
 async function databasesLike(prefix: string): Promise<string[]> {
@@ -84,6 +85,40 @@ test('a good release upgrades production, which then equals the reference; nothi
     const again = await runPgv(['test-and-upgrade', 'app'], { cwd: dir });
     assert.is(again.code, 0);
     assert.match(again.stdout, 'nothing to rehearse');
+  } finally {
+    await dropDatabase(db);
+  }
+});
+
+test('a busy production is copied with pg_dump | pg_restore (auto), --copy template refuses it, --copy dump works when idle', async () => {
+  const db = uniqueName('tau_busy');
+  const dir = deltasProject(db);
+  try {
+    assert.is((await runPgv(['apply'], { cwd: dir })).code, 0);
+    writeFiles(dir, {
+      'deltas/delta_1.1.0_price.sql': 'ALTER TABLE item ADD COLUMN price numeric(10,2);\n',
+      'reference.sql': 'CREATE TABLE item (id int PRIMARY KEY, name text NOT NULL, price numeric(10,2));\n',
+    });
+    const app = await connect(specFor(db));
+    try {
+      const template = await runPgv(['test-and-upgrade', 'app', '--copy', 'template'], { cwd: dir });
+      assert.is(template.code, 3);
+      assert.match(template.stderr, '--copy template needs it idle');
+      const busy = await runPgv(['test-and-upgrade', 'app', '--json'], { cwd: dir });
+      assert.is(busy.code, 0, busy.stderr);
+      assert.equal(jsonOf(busy).phases[1].detail, 'by dump');
+      assert.equal((await app.query<{ n: number }>('SELECT count(*)::int AS n FROM item')).rows[0]!.n, 1, 'the data is still there');
+    } finally {
+      await app.end();
+    }
+    writeFiles(dir, {
+      'deltas/delta_1.2.0_note.sql': 'ALTER TABLE item ADD COLUMN note text;\n',
+      'reference.sql': 'CREATE TABLE item (id int PRIMARY KEY, name text NOT NULL, price numeric(10,2), note text);\n',
+    });
+    const dump = await runPgv(['test-and-upgrade', 'app', '--copy', 'dump'], { cwd: dir });
+    assert.is(dump.code, 0, dump.stderr);
+    assert.match(dump.stderr, 'by dump');
+    assert.equal(await databasesLike(db), [db]);
   } finally {
     await dropDatabase(db);
   }
