@@ -2,7 +2,7 @@
  * `pgv check PART | --db1 CONN --db2 CONN`: compare two databases' schemas by object kind. With a
  * PART, db1 is the part's database and db2 a fresh build of its scripts (dropped afterwards).
  */
-import type { Config, Part, QualifiedName } from '../config/types.js';
+import type { Part, QualifiedName } from '../config/types.js';
 import { ExitCode, PgvError, isPgvError, usageError } from '../errors.js';
 import { withClient } from '../db/client.js';
 import { describeConnection, type ConnectionSpec } from '../db/connection.js';
@@ -12,7 +12,7 @@ import { parseKinds, selectKinds, splitList, type CheckOptions } from '../check/
 import { renderCheckJson } from '../report/check-json.js';
 import { renderCheckText } from '../report/check-text.js';
 import { connectionForArgument } from './conn-arg.js';
-import { connectionFor, ensureServer, loadProjectConfig, selectParts } from './context.js';
+import { connectionFor, ensureServer, loadProjectConfig, selectParts, loadOptionalConfig } from './context.js';
 import type { CommandResult, Globals } from './types.js';
 
 /** Options of `pgv check`, as given on the command line (lists possibly comma-separated). */
@@ -45,7 +45,7 @@ export async function checkCommand(g: Globals, args: CheckArgs): Promise<Command
 }
 
 async function checkDatabases(g: Globals, args: CheckArgs, ignore: CheckOptions['kinds'], include: CheckOptions['kinds']): Promise<CommandResult> {
-  const config = await optionalConfig(g);
+  const config = await loadOptionalConfig(g);
   const options = checkOptions(args, ignore, include, config ? ledgersOf(config.parts) : [defaultLedger]);
   const db1 = await connectionForArgument(config, args.db1!, g);
   const db2 = await connectionForArgument(config, args.db2!, g);
@@ -98,16 +98,6 @@ function ledgersOf(parts: readonly Part[]): QualifiedName[] {
   const out: QualifiedName[] = [defaultLedger];
   for (const p of parts) if (!out.some((l) => l.schema === p.upgradesTable.schema && l.name === p.upgradesTable.name)) out.push(p.upgradesTable);
   return out;
-}
-
-/** The project's config when there is one; --db1/--db2 work without. A config given with -c must load. */
-async function optionalConfig(g: Globals): Promise<Config | null> {
-  try {
-    return await loadProjectConfig(g);
-  } catch (e) {
-    if (!g.config && isPgvError(e) && e.code === 'config_not_found') return null;
-    throw e;
-  }
 }
 
 /** Fail before building a reference when the part's own database is not there. */

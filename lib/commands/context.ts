@@ -1,7 +1,7 @@
 /** Shared plumbing of the commands that work on parts: config, connections, the embedded server. */
 import { loadConfig } from '../config/resolve.js';
 import type { Config, Part } from '../config/types.js';
-import { PgvError } from '../errors.js';
+import { PgvError, isPgvError } from '../errors.js';
 import { resolveConnection, type ConnectionSpec } from '../db/connection.js';
 import { readConnectionSources } from '../db/sources.js';
 import { closest } from '../util/suggest.js';
@@ -10,6 +10,16 @@ import type { Globals } from './types.js';
 /** Load the config named by -c, or found from the working directory. */
 export function loadProjectConfig(g: Globals): Promise<Config> {
   return loadConfig({ ...(g.config ? { file: g.config } : {}), cwd: g.cwd, env: g.env });
+}
+
+/** The project's config when there is one (commands that also take --db work without); a config given with -c must load. */
+export async function loadOptionalConfig(g: Globals): Promise<Config | null> {
+  try {
+    return await loadProjectConfig(g);
+  } catch (e) {
+    if (!g.config && isPgvError(e) && e.code === 'config_not_found') return null;
+    throw e;
+  }
 }
 
 /** The parts named on the command line (all when none), by name; unknown names are usage errors. */

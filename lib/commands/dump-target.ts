@@ -1,9 +1,8 @@
 /** The database `pgv dump` and `pgv restore` work on: a part's, or the one `--db CONN` names. */
-import type { Config } from '../config/types.js';
 import type { ConnectionSpec } from '../db/connection.js';
-import { isPgvError, usageError } from '../errors.js';
+import { usageError } from '../errors.js';
 import { connectionForArgument } from './conn-arg.js';
-import { connectionFor, ensureServer, loadProjectConfig, selectParts } from './context.js';
+import { connectionFor, ensureServer, loadProjectConfig, selectParts, loadOptionalConfig } from './context.js';
 import type { Globals } from './types.js';
 
 /** `pgv dump` or `pgv restore` with its PART positionals and `--db`. */
@@ -11,7 +10,7 @@ export async function dumpTarget(g: Globals, command: 'dump' | 'restore', parts:
   const usage = `Usage: pgv ${command} PART -f FILE, or pgv ${command} --db CONN -f FILE (CONN: a database name, a postgres:// URL or "host=… dbname=…").`;
   if (parts.length > 0 && db !== undefined) throw usageError(`pgv ${command} takes either PART or --db, not both`, usage);
   if (parts.length > 1) throw usageError(`pgv ${command} takes one part, not ${parts.length} (${parts.join(', ')})`, usage);
-  if (db !== undefined) return connectionForArgument(await optionalConfig(g), db, g);
+  if (db !== undefined) return connectionForArgument(await loadOptionalConfig(g), db, g);
   if (parts.length === 0) throw usageError(`pgv ${command} needs a PART or --db CONN`, usage);
   const config = await loadProjectConfig(g);
   const [part] = selectParts(config, parts);
@@ -19,12 +18,3 @@ export async function dumpTarget(g: Globals, command: 'dump' | 'restore', parts:
   return connectionFor(config, part!, g);
 }
 
-/** The project's config when there is one; --db works without. A config given with -c must load. */
-async function optionalConfig(g: Globals): Promise<Config | null> {
-  try {
-    return await loadProjectConfig(g);
-  } catch (e) {
-    if (!g.config && isPgvError(e) && e.code === 'config_not_found') return null;
-    throw e;
-  }
-}

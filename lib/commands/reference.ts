@@ -6,9 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Config, Part } from '../config/types.js';
 import { PgvError, isPgvError } from '../errors.js';
-import { connect, type Db } from '../db/client.js';
-import { withDatabase, type ConnectionSpec } from '../db/connection.js';
-import { quoteIdent } from '../db/ident.js';
+import type { ConnectionSpec } from '../db/connection.js';
+import { dropDatabaseForce } from '../db/maintenance.js';
 import { connectionFor } from './context.js';
 import { preparePlan, readScripts, type PrepareOptions } from './pipeline.js';
 import { displayQualified } from '../db/ident.js';
@@ -157,22 +156,8 @@ function dropOnSignal(reference: Reference): () => void {
 }
 
 /** DROP DATABASE … WITH (FORCE) from a maintenance database. */
-async function dropDatabase(spec: ConnectionSpec): Promise<void> {
-  let admin: Db | undefined;
-  for (const maintenance of ['postgres', 'template1']) {
-    try {
-      admin = await connect(withDatabase(spec, maintenance));
-      break;
-    } catch (e) {
-      if (!(isPgvError(e) && e.code === 'database_missing')) throw e;
-    }
-  }
-  if (!admin) throw new PgvError('database_missing', `cannot drop ${spec.dbname}: no maintenance database (postgres, template1) to connect to`);
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(spec.dbname)} WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
+function dropDatabase(spec: ConnectionSpec): Promise<void> {
+  return dropDatabaseForce(spec, spec.dbname);
 }
 
 function once(fn: () => Promise<void>): () => Promise<void> {

@@ -3,7 +3,6 @@
  * as odb (seeds/000_…) does them. Every action first finishes or undoes what an interrupted one
  * left (journal.ts), under the snapshot lock of the working database.
  */
-import type { Config } from '../config/types.js';
 import { parseDurationMs } from '../config/values.js';
 import { ExitCode, PgvError, isPgvError, usageError } from '../errors.js';
 import { parseConnectionString, resolveConnection, type ConnectionSpec } from '../db/connection.js';
@@ -17,7 +16,7 @@ import { readHistory } from '../snapshot/metadata.js';
 import { pauseHookFrom } from '../snapshot/pause.js';
 import type { PurgeFilter, Target } from '../snapshot/revisions.js';
 import { closest } from '../util/suggest.js';
-import { connectionFor, ensureServer, loadProjectConfig, selectParts } from './context.js';
+import { connectionFor, ensureServer, loadProjectConfig, selectParts, loadOptionalConfig } from './context.js';
 import type { CommandResult, Globals } from './types.js';
 
 /** The actions of `pgv snapshot`. */
@@ -92,7 +91,7 @@ function parseAction(word: string | undefined): Action {
 async function target(g: Globals, action: Action, values: SnapshotValues, rest: readonly string[]): Promise<{ spec: ConnectionSpec; operands: string[] }> {
   const db = typeof values.db === 'string' ? values.db : undefined;
   if (db !== undefined) {
-    const config = await optionalConfig(g);
+    const config = await loadOptionalConfig(g);
     const options = parseConnectionString(db);
     if (!config) return { spec: resolveConnection([options], readConnectionSources(g.env)), operands: [...rest] };
     await ensureServer(config, g);
@@ -113,16 +112,6 @@ async function target(g: Globals, action: Action, values: SnapshotValues, rest: 
   const [part] = selectParts(config, [partName]);
   await ensureServer(config, g);
   return { spec: await connectionFor(config, part!, g), operands };
-}
-
-/** The config when there is one; --db works without. An explicit -c must exist. */
-async function optionalConfig(g: Globals): Promise<Config | null> {
-  try {
-    return await loadProjectConfig(g);
-  } catch (e) {
-    if (!g.config && isPgvError(e) && e.code === 'config_not_found') return null;
-    throw e;
-  }
 }
 
 function actionRunner(action: Action, values: SnapshotValues, operands: readonly string[]): (s: SnapshotSession) => Promise<CommandResult> {

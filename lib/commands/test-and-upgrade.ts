@@ -10,15 +10,15 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Config, Part } from '../config/types.js';
 import { ExitCode, PgvError, isPgvError } from '../errors.js';
-import { connect, type Db } from '../db/client.js';
 import { describeConnection, withDatabase, type ConnectionSpec } from '../db/connection.js';
 import { quoteIdent } from '../db/ident.js';
+import { connectMaintenance, dropDatabaseForce } from '../db/maintenance.js';
 import { compareDatabases } from '../check/check.js';
 import { parseKinds, selectKinds } from '../check/options.js';
 import { changedScriptsRefusal, isEmptyPlan } from '../plan/plan.js';
 import { renderCheckJson } from '../report/check-json.js';
 import { renderCheckText } from '../report/check-text.js';
-import { connectionFor, ensureServer, loadProjectConfig, selectParts } from './context.js';
+import { connectionFor, loadProjectConfig, selectParts } from './context.js';
 import { preparePlan, runPlan } from './pipeline.js';
 import { buildReference, runPartCopy } from './reference.js';
 import { renderError } from '../report/error-text.js';
@@ -167,7 +167,7 @@ export function throwawayName(dbname: string, what: string, suffix = randomBytes
  * `--copy dump`, pg_dump | pg_restore (works while applications are connected).
  */
 async function copyProduction(production: ConnectionSpec, target: string, method: CopyMethod, throwaways: Throwaways, env: Readonly<Record<string, string | undefined>>): Promise<'template' | 'dump'> {
-  const admin = await adminSession(production);
+  const admin = await connectMaintenance(production);
   try {
     const { rows } = await admin.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM pg_catalog.pg_stat_activity WHERE datname = $1 AND pid <> pg_catalog.pg_backend_pid() AND backend_type IS DISTINCT FROM 'autovacuum worker'`,
@@ -181,7 +181,7 @@ async function copyProduction(production: ConnectionSpec, target: string, method
           hint: 'Use --copy dump (the default for a busy database), or stop the applications for the copy.',
         });
       }
-      throwaways.add(target, () => dropByAdmin(production, target));
+      throwaways.add(target, () => dropDatabaseForce(production, target));
       try {
         await admin.query(`CREATE DATABASE ${quoteIdent(target)} TEMPLATE ${quoteIdent(production.dbname)}`);
       } catch (e) {
@@ -194,7 +194,7 @@ async function copyProduction(production: ConnectionSpec, target: string, method
       }
       return 'template';
     }
-    throwaways.add(target, () => dropByAdmin(production, target));
+    throwaways.add(target, () => dropDatabaseForce(production, target));
     await copyByDump(production, target, env);
     return 'dump';
   } finally {
@@ -212,26 +212,6 @@ async function copyByDump(production: ConnectionSpec, target: string, env: Reado
     await restoreDatabase(withDatabase(production, target), file, { create: true, env });
   } finally {
     rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-async function adminSession(spec: ConnectionSpec): Promise<Db> {
-  for (const maintenance of ['postgres', 'template1']) {
-    try {
-      return await connect(withDatabase(spec, maintenance));
-    } catch (e) {
-      if (!(isPgvError(e) && e.code === 'database_missing')) throw e;
-    }
-  }
-  throw new PgvError('database_missing', `no maintenance database (postgres, template1) on ${describeConnection(spec)}`);
-}
-
-async function dropByAdmin(spec: ConnectionSpec, name: string): Promise<void> {
-  const admin = await adminSession(spec);
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
-  } finally {
-    await admin.end();
   }
 }
 

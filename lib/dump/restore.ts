@@ -12,7 +12,8 @@ import { PgvError, isPgvError, usageError } from '../errors.js';
 import { detectFormat, parseToc, type DumpFormat, type TableOfContents } from './archive.js';
 import { isDropStatement, restoredObject, restoreErrors } from './progress.js';
 import { runClient, toolFailure, type ClientRun } from './run-tool.js';
-import { connectIfExists, createEmptyDatabase, dropCreatedDatabase, serverVersionNum, userObjects, withMaintenance } from './target.js';
+import { withMaintenance } from '../db/maintenance.js';
+import { connectIfExists, createEmptyDatabase, dropCreatedDatabase, serverVersionNum, userObjects } from './target.js';
 import { findClientToolFor, type ClientTool } from './tools.js';
 
 /** How to restore. */

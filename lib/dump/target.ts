@@ -3,8 +3,9 @@
  * the database exists and already holds user objects, creating it (and dropping it again when a
  * restore into a database pgv created fails).
  */
+import { withMaintenance } from '../db/maintenance.js';
 import { connect, type Db } from '../db/client.js';
-import { withDatabase, type ConnectionSpec } from '../db/connection.js';
+import type { ConnectionSpec } from '../db/connection.js';
 import { quoteIdent } from '../db/ident.js';
 import { isPgvError } from '../errors.js';
 
@@ -83,18 +84,6 @@ export async function connectIfExists(spec: ConnectionSpec): Promise<Db | undefi
   }
 }
 
-/**
- * Run `fn` on the server's maintenance database (postgres, or template1 where postgres was
- * dropped): for the server version and CREATE/DROP DATABASE.
- */
-export async function withMaintenance<T>(spec: ConnectionSpec, fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = (await connectIfExists(withDatabase(spec, 'postgres'))) ?? (await connect(withDatabase(spec, 'template1')));
-  try {
-    return await fn(db);
-  } finally {
-    await db.end();
-  }
-}
 
 /**
  * Create `spec.dbname` from template0: a restore starts from a pristine database, not from

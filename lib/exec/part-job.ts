@@ -9,7 +9,8 @@ import { pathToFileURL } from 'node:url';
 import type { Part } from '../config/types.js';
 import { PgvError, isPgvError } from '../errors.js';
 import { connect, serverErrorOf, type Db } from '../db/client.js';
-import { withDatabase, type ConnectionSpec } from '../db/connection.js';
+import type { ConnectionSpec } from '../db/connection.js';
+import { connectMaintenance } from '../db/maintenance.js';
 import { quoteIdent } from '../db/ident.js';
 import { createLedgerSql, finishLedgerRowSql, insertLedgerRowSql, statementDurationSql, type LedgerEntry, type LedgerStyle } from '../db/ledger.js';
 import { acquireLock } from '../db/lock.js';
@@ -171,16 +172,7 @@ export class PartJob {
 
   private async createDatabase(): Promise<void> {
     const { spec, part } = this.input;
-    let admin: Db | undefined;
-    for (const maintenance of ['postgres', 'template1']) {
-      try {
-        admin = await connect(withDatabase(spec, maintenance));
-        break;
-      } catch (e) {
-        if (!(isPgvError(e) && e.code === 'database_missing')) throw e;
-      }
-    }
-    if (!admin) throw new PgvError('database_missing', `cannot create ${part.dbname}: no maintenance database (postgres, template1) to connect to`);
+    const admin = await connectMaintenance(spec);
     try {
       await admin.query(`CREATE DATABASE ${quoteIdent(part.dbname)}`);
     } catch (e) {

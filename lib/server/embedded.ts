@@ -11,7 +11,7 @@ import { PgvError } from '../errors.js';
 import { runProgram, type RunResult } from '../tools/run.js';
 import { findServerBinDir } from './binaries.js';
 import { serverAccount, type ServerAccount } from './account.js';
-import { clusterLayout, serverStatus, superuser, type ClusterLayout, type ServerStatus } from './cluster.js';
+import { serverStatus, superuser, type ClusterLayout, type ServerStatus } from './cluster.js';
 
 export { clusterLayout, embeddedConnection, embeddedUrl, serverStatus, superuser, type ClusterLayout, type ServerStatus } from './cluster.js';
 

@@ -5,9 +5,10 @@
  * middle of CREATE DATABASE, the server finishes the statement before it notices, and only then
  * releases the lock: the next pgv waits for it and then cleans up (journal.ts).
  */
+import { connectMaintenance } from '../db/maintenance.js';
 import { isPgvError, PgvError } from '../errors.js';
-import { connect, serverErrorOf, type Db } from '../db/client.js';
-import { withDatabase, type ConnectionSpec } from '../db/connection.js';
+import { serverErrorOf, type Db } from '../db/client.js';
+import type { ConnectionSpec } from '../db/connection.js';
 import { acquireLock } from '../db/lock.js';
 
 /** A test hook: called at named points of commit and revert (see pause.ts). */
@@ -35,7 +36,7 @@ export interface SessionOptions {
 /** Open the session for `spec.dbname`, lock it, run `fn`, close (which releases the lock). */
 export async function withSnapshotSession<T>(spec: ConnectionSpec, options: SessionOptions, fn: (s: SnapshotSession) => Promise<T>): Promise<T> {
   const working = spec.dbname;
-  const db = await connectMaintenance(spec);
+  const db = await connectMaintenance(spec, { avoid: spec.dbname, applicationName: 'pgv snapshot' });
   try {
     await acquireLock(db, options.lockTimeoutMs, { key: lockKey(working), subject: `the snapshots of database "${working}"` });
     const { rows } = await db.query<{ v: number }>(`SELECT current_setting('server_version_num')::int AS v`);
@@ -63,19 +64,6 @@ function asPgvError(e: unknown, what: string): unknown {
     data: { sqlstate: server.sqlstate },
     cause: e,
   });
-}
-
-/** Connect to `postgres` (or `template1` when there is none, or when `postgres` itself is versioned). */
-async function connectMaintenance(spec: ConnectionSpec): Promise<Db> {
-  const candidates = ['postgres', 'template1'].filter((d) => d !== spec.dbname);
-  for (const [i, name] of candidates.entries()) {
-    try {
-      return await connect({ ...withDatabase(spec, name), application_name: 'pgv snapshot' });
-    } catch (e) {
-      if (!(isPgvError(e) && e.code === 'database_missing') || i === candidates.length - 1) throw e;
-    }
-  }
-  throw new PgvError('database_missing', 'no maintenance database (postgres, template1) to connect to');
 }
 
 /** The lock's second key: a 32-bit FNV-1a hash of the working name (a collision only serializes two commands). */

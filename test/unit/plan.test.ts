@@ -1,7 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Part } from '../../lib/config/types.js';
-import { PgvError } from '../../lib/errors.js';
 import { buildPlan, isEmptyPlan, orderParts } from '../../lib/plan/plan.js';
 import type { ObservedPart } from '../../lib/plan/types.js';
 import type { ScriptSet } from '../../lib/recipes/types.js';
