@@ -149,9 +149,13 @@ export class PartJob {
     return insertLedgerRowSql(this.input.part.upgradesTable, this.style, entry, durationSql);
   }
 
-  /** The ledger row of a script; none for a delta directory's pre-all/post-all, which run around every upgrade. */
+  /**
+   * The ledger row of a script. A delta directory's pre-all.sql runs around every upgrade and is
+   * not recorded; post-all.sql is recorded in pgv's ledger (not in a pum table, which has no place
+   * for it) so that an upgrade whose post-all failed is finished by the next apply.
+   */
   private entry(script: Script, kind: string, success: boolean): LedgerEntry | null {
-    if (kind === 'pre-all' || kind === 'post-all') return null;
+    if (kind === 'pre-all' || (kind === 'post-all' && this.style !== 'pgv')) return null;
     return {
       version: script.version,
       script: script.name,
@@ -284,9 +288,11 @@ export class PartJob {
       const index = server.position === undefined && server.completedStatements !== undefined ? server.completedStatements - sent.prefixStatements : -1;
       const failure = scriptFailure(script.path, script.prepared.sql, server, 0, sent.prefix, script.prepared.statements[index]);
       if (sent.kind !== 'post-all') throw failure;
-      // The deltas before it stay applied, so no later apply has a reason to run post-all again.
       throw new PgvError('script_failed', failure.message, {
-        hint: `The deltas of this upgrade are applied and recorded; ${script.name} is not. Fix it, then run it by hand once (psql -1 -f ${script.name}).`,
+        hint:
+          this.style === 'pgv'
+            ? `The deltas of this upgrade are applied and recorded; ${script.name} is not. Fix it and run apply again: it runs pre-all.sql and ${script.name} again.`
+            : `The deltas of this upgrade are applied and recorded; ${script.name} is not. Fix it, then run it by hand once (psql -1 -f ${script.name}): a pum ledger has no row for it.`,
         details: [...failure.detailLines],
         data: failure.data as Record<string, unknown>,
       });

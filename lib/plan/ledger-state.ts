@@ -21,7 +21,7 @@ const scriptKinds = new Set(['init', 'update', 'delta', 'pre', 'post']);
 export function currentVersion(observed: ObservedPart): string | null {
   let best: string | null = null;
   for (const row of observed.ledger.rows) {
-    if (!row.success || row.kind === 'pre' || row.kind === 'post' || row.kind === 'accept') continue;
+    if (!row.success || row.kind === 'pre' || row.kind === 'post' || row.kind === 'accept' || row.kind === 'post-all') continue;
     if (best === null || compareVersions(row.version, best) > 0) best = row.version;
   }
   return best;

@@ -24,6 +24,17 @@ export function deltaStatus(observed: ObservedPart, scripts: ScriptSet, current:
   return { pending, skipped };
 }
 
+/**
+ * Did the last upgrade end without its post-all.sql? (pgv's ledger records post-all.sql after every
+ * upgrade; a delta recorded after the last such row means it failed or never ran.)
+ */
+export function postAllOwed(observed: ObservedPart): boolean {
+  if (observed.ledger.style !== 'pgv') return false;
+  const rows = observed.ledger.rows;
+  const last = (test: (r: (typeof rows)[number]) => boolean) => rows.reduce((at, r, i) => (r.success && test(r) ? i : at), -1);
+  return last((r) => r.kind === 'pre' || r.kind === 'delta' || r.kind === 'post') > last((r) => r.kind === 'post-all');
+}
+
 /** Recorded by pgv (by file name), or by pum (same version, phase and checksum, whatever the name). */
 function recorded(observed: ObservedPart, s: Script): boolean {
   if (isRecorded(observed, s)) return true;
@@ -36,7 +47,14 @@ export function planDeltasPart(part: Part, observed: ObservedPart, scripts: Scri
   const accepted = acceptSteps(part, observed, scripts, options.accept ?? new Set());
   steps.push(...accepted.steps);
   const pending = deltaStatus(observed, scripts, current).pending.filter((s) => options.to === undefined || compareVersions(s.version, options.to) <= 0);
-  if (pending.length === 0) return done(part, current, current, steps, accepted.changed);
+  if (pending.length === 0) {
+    if (scripts.postAll && postAllOwed(observed)) {
+      const reason = 'post-all.sql of the last upgrade did not finish';
+      if (scripts.preAll) steps.push({ ...runStep(part, scripts.preAll, `${reason}: runs again, with pre-all.sql`), version: current ?? scripts.preAll.version });
+      steps.push({ ...runStep(part, scripts.postAll, `${reason}: runs again`), version: current ?? scripts.postAll.version });
+    }
+    return done(part, current, current, steps, accepted.changed);
+  }
   const mains = pending.filter((s) => s.kind === 'delta');
   const target = mains.length ? mains[mains.length - 1]!.version : current;
   const around = (script: Script, reason: string): Step => ({ ...runStep(part, script, reason), version: target ?? script.version });

@@ -68,7 +68,7 @@ test('a 36-delta history applied by pgv gives the same catalog as psql -1 -f of 
     const run = await runPgv(['apply'], { cwd: dir });
     assert.is(run.code, 0, run.stderr);
     assert.match(run.stdout, 'now at version 10.0.0');
-    assert.equal(await ledgerScripts(byPgv), order, 'every delta recorded once, in version order (pre-all/post-all are not recorded)');
+    assert.equal(await ledgerScripts(byPgv), [...order, 'post-all.sql'], 'every delta recorded once, in version order; post-all.sql recorded as the upgrade\'s end');
     await psqlFiles(byPsql, history, ['pre-all.sql', ...order, 'post-all.sql']);
     assert.fixture(await schemaOf(byPgv), await schemaOf(byPsql));
     const again = await runPgv(['apply'], { cwd: dir });
@@ -107,7 +107,7 @@ test('baseline then apply runs exactly the deltas above the baseline; a second a
     assert.equal(info.pending.map((p: { script: string }) => p.script), ['pre-all.sql', ...above, 'post-all.sql']);
     const run = await runPgv(['apply'], { cwd: dir });
     assert.is(run.code, 0, run.stderr);
-    assert.equal(await ledgerScripts(db), ['baseline', ...above]);
+    assert.equal(await ledgerScripts(db), ['baseline', ...above, 'post-all.sql']);
     assert.fixture(await schemaOf(db), await schemaOf(reference));
     const again = await runPgv(['apply', 'ww'], { cwd: dir });
     assert.match(again.stdout, 'up to date');
@@ -150,6 +150,33 @@ test('pre/main/post order, pre-all and post-all once per upgrade, and a failing 
     const noop = await runPgv(['apply'], { cwd: dir });
     assert.is(noop.code, 0);
     assert.equal((await logged()).length, 7, 'nothing pending: pre-all and post-all do not run');
+  } finally {
+    await dropDatabase(db);
+  }
+});
+
+test('a post-all.sql that fails after the deltas committed runs again (after pre-all.sql) on the next apply', async () => {
+  const db = await createDatabase('ww_postall');
+  const dir = makeProject();
+  writeFiles(dir, {
+    'deltas/pre-all.sql': 'DROP VIEW IF EXISTS v;\n',
+    'deltas/post-all.sql': 'CREATE VIEW v AS SELECT id, nme FROM t;\n',
+    'deltas/delta_1.0.0.sql': 'CREATE TABLE t (id int, name text);\n',
+    'pgv.config.yaml': `${testConnectionYaml()}parts:\n  d:\n    recipe: deltas\n    dbname: ${db}\n    deltas: deltas\n`,
+  });
+  try {
+    const failed = await runPgv(['apply'], { cwd: dir });
+    assert.is(failed.code, 3);
+    assert.match(failed.stderr, 'post-all.sql:1:');
+    assert.match(failed.stderr, 'run apply again');
+    const plan = await runPgv(['plan'], { cwd: dir });
+    assert.match(plan.stdout, 'post-all.sql of the last upgrade did not finish');
+    writeFiles(dir, { 'deltas/post-all.sql': 'CREATE VIEW v AS SELECT id, name FROM t;\n' });
+    const fixed = await runPgv(['apply'], { cwd: dir });
+    assert.is(fixed.code, 0, fixed.stderr);
+    assert.ok(await withDb(db, async (c) => (await c.query("SELECT to_regclass('public.v') AS v")).rows[0]!.v), 'the view exists');
+    assert.equal(await ledgerScripts(db), ['delta_1.0.0.sql', 'post-all.sql']);
+    assert.match((await runPgv(['apply'], { cwd: dir })).stdout, 'up to date');
   } finally {
     await dropDatabase(db);
   }

@@ -99,7 +99,10 @@ test('a failed post script after its main delta is still due; a pre that ran bef
 
 test('pre-all/post-all only around an upgrade that runs deltas; --to stops at a version', () => {
   const all = ['delta_1.0.0.sql', 'delta_1.1.0.pre.sql', 'delta_1.1.0.sql', 'delta_1.1.0.post.sql', 'delta_2.0.0.sql'].map((n, k) => row(n, ['1.0.0', '1.1.0', '1.1.0', '1.1.0', '2.0.0'][k]!, n.includes('pre') ? 'pre' : n.includes('post') ? 'post' : 'delta'));
-  assert.equal(planDeltasPart(part, observed(all), set, 'pgv.upgrades').steps, []);
+  assert.equal(planDeltasPart(part, observed([...all, row('post-all.sql', '2.0.0', 'post-all')]), set, 'pgv.upgrades').steps, []);
+  // Without a post-all row after the last delta, the last upgrade did not finish: pre-all and post-all run again.
+  assert.equal(planDeltasPart(part, observed(all), set, 'pgv.upgrades').steps.map((s) => s.title), ['run pre-all.sql', 'run post-all.sql']);
+  assert.equal(planDeltasPart(part, observed(all, 'pum'), set, 'pgv.upgrades').steps, [], 'a pum ledger has no post-all rows');
   const to = planDeltasPart(part, { ...observed([]), userTables: 0 }, set, 'pgv.upgrades', { to: '1.1.0' });
   assert.equal(to.steps.map((s) => s.title), ['run pre-all.sql', 'run delta_1.0.0.sql', 'run delta_1.1.0.pre.sql', 'run delta_1.1.0.sql', 'run delta_1.1.0.post.sql', 'run post-all.sql']);
   assert.is(to.target, '1.1.0');
