@@ -1,0 +1,2 @@
+import type { FaultCase } from './harness.js';
+export const cases: FaultCase[] = [];
