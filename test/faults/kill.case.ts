@@ -7,7 +7,7 @@ import path from 'node:path';
 import { makeProject, runPgv, schemaConfig, spawnPgv, writeFiles } from '../helpers/cli.js';
 import { createDatabase, dropDatabase, databaseExists, withDb } from '../helpers/db.js';
 import { clusterEnv, bareDir, dropFamily, familyOf, valuesOf } from '../helpers/snapshot.js';
-import { killAfter, killDelays, ledgerProblems, outputProblems, seeded, throwawayDatabases, waitIdle, type FaultCase, type ScriptEffect, type Tally } from './harness.js';
+import { sleep, killAfter, killDelays, ledgerProblems, outputProblems, seeded, throwawayDatabases, waitIdle, type FaultCase, type ScriptEffect, type Tally } from './harness.js';
 
 const points = Number(process.env.PGV_FAULTS_POINTS ?? 22);
 
@@ -182,8 +182,14 @@ const killRestore: FaultCase = {
         if (killed) tally.killPoints++;
         if (await databaseExists(target)) await waitIdle(target);
         tally.check(`killed after ${delay} ms`, killed ? [] : outputProblems(run, [0]));
-        const rerun = await runPgv(['restore', '--db', target, '-f', file, '--create'], { cwd: dir, env });
-        const problems = outputProblems(rerun, [0]);
+        let rerun = await runPgv(['restore', '--db', target, '-f', file, '--create'], { cwd: dir, env });
+        const problems = outputProblems(rerun, [0, 3]);
+        // The killed run's backend may still be creating the database: exit 3 says so; run again.
+        if (rerun.code === 3 && /created by another session/.test(rerun.stderr)) {
+          await sleep(500);
+          rerun = await runPgv(['restore', '--db', target, '-f', file, '--create'], { cwd: dir, env });
+        }
+        problems.push(...outputProblems(rerun, [0]));
         if (rerun.code === 0 && (await count(target)) !== expected) problems.push(`the rerun restored ${await count(target)} of ${expected} relations`);
         tally.check(`rerun after a kill at ${delay} ms`, problems);
         await dropDatabase(target);
