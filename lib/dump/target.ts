@@ -106,7 +106,8 @@ export async function createEmptyDatabase(spec: ConnectionSpec): Promise<void> {
   } catch (e) {
     // 42P04 duplicate_database: another session (a concurrent restore, or the orphaned backend of
     // a killed one) created it between our check and ours.
-    if ((e as { code?: string })?.code !== '42P04') throw e;
+    const { code, message } = (e ?? {}) as { code?: string; message?: string };
+    if (code !== '42P04' && !(code === '23505' && message?.includes('pg_database_datname_index'))) throw e;
     throw new PgvError('database_busy', `database "${spec.dbname}" was created by another session while this restore was about to create it`, {
       hint: 'Run the restore again once the other session is done: an empty database is restored into, one with objects is refused unless --clean.',
       data: { database: spec.dbname },

@@ -53,7 +53,7 @@ function table(rows: { name: string; tally: { runs: number; passed: number; viol
   const head = ['case', 'runs', 'passed', 'violations', 'kill points', 'fuzz inputs', 'seconds'];
   const body = rows.map((r) => [r.name, r.tally.runs, r.tally.passed, r.tally.violations.length, r.tally.killPoints, r.tally.fuzzInputs, (r.ms / 1000).toFixed(1)].map(String));
   const sum = (i: number) => String(body.reduce((s, r) => s + Number(r[i]), 0));
-  body.push(['total', sum(1), sum(2), sum(3), sum(4), sum(5), sum(6)]);
+  body.push(['total', sum(1), sum(2), sum(3), sum(4), sum(5), Number(sum(6)).toFixed(1)]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
   return [line(head), `|${widths.map((w, i) => (i === 0 ? '-' : '') + '-'.repeat(w + 1) + (i === 0 ? '' : ':')).join('|')}|`, ...body.map(line)].join('\n');

@@ -396,7 +396,6 @@ test('pg_dump is chosen by version: none new enough is an error naming the versi
   assert.is(old.path, path.join(fake, 'pg_dump'), 'PGV_PG_BINDIR comes first when it is new enough');
 });
 
-test.run();
 
 test('a restore that finds its new database created by someone else in the meantime fails with exit 3 and a message, not an internal error', async () => {
   const { createEmptyDatabase } = await import('../../lib/dump/target.js');
@@ -431,3 +430,5 @@ test('a dump onto a device or a pipe is refused before pg_dump runs, and the dev
     await dropDatabase(name);
   }
 });
+
+test.run();

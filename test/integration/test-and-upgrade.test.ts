@@ -175,7 +175,6 @@ test('Ctrl-C in the middle of a rehearsal drops the throwaway databases; apply -
   }
 });
 
-test.run();
 
 test('throwaways of a killed run are dropped by the next run; kept ones and those of other databases are spared', async () => {
   const db = uniqueName('tau_sweep');
@@ -198,3 +197,5 @@ test('throwaways of a killed run are dropped by the next run; kept ones and thos
     for (const d of [db, leftover, kept, other]) await dropDatabase(d);
   }
 });
+
+test.run();
