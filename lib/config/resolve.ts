@@ -133,6 +133,8 @@ function normalize(value: Obj, file: string, files: string[], origins: Origins):
 
     const table = parseQualifiedName(typeof raw.upgrades_table === 'string' ? raw.upgrades_table : 'pgv.upgrades');
     if ('problem' in table) problems.push({ path: `/parts/${name}/upgrades_table`, message: table.problem });
+    // PostgreSQL cuts longer names silently: pgv would create one database and look for another.
+    if (Buffer.byteLength(String(raw.dbname)) > 63) problems.push({ path: `/parts/${name}/dbname`, message: `${JSON.stringify(String(raw.dbname))} is longer than PostgreSQL's 63-byte identifier limit` });
     const lock = raw.ddl_lock_timeout === undefined ? 0 : parseDurationMs(raw.ddl_lock_timeout as string | number);
     const reference = asList(raw.reference).map((file, k) => {
       const at = `/parts/${name}/reference${Array.isArray(raw.reference) ? `/${k}` : ''}`;

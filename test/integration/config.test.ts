@@ -107,4 +107,13 @@ test('YAML alias bombs are refused quickly instead of expanding', async () => {
   assert.match(run.stderr, 'the config is too large');
 });
 
+test('a dbname over 63 bytes (PostgreSQL would cut it) is an error at its path, exit 2', async () => {
+  const dir = makeProject();
+  const name = '🐘'.repeat(15) + '_tail';
+  writeFiles(dir, { 'db/update1.sql': '', 'pgv.config.yaml': `parts:\n  app:\n    recipe: schema\n    dbname: "${name}"\n    schema: db\n` });
+  const run = await runPgv(['validate'], { cwd: dir });
+  assert.is(run.code, 2, run.stderr);
+  assert.match(run.stderr, `/parts/app/dbname: "${name}" is longer than PostgreSQL's 63-byte identifier limit`);
+});
+
 test.run();
