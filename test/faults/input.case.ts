@@ -196,4 +196,65 @@ const identifiers: FaultCase = {
   },
 };
 
-export const cases: FaultCase[] = [configFuzzer, identifiers];
+
+const scriptFiles: FaultCase = {
+  name: 'hostile script files and paths',
+  async run(tally: Tally) {
+    const cases: { label: string; content: Buffer | string; allowed: number[]; message?: RegExp }[] = [
+      { label: 'an empty script', content: '', allowed: [0] },
+      { label: 'only comments', content: '-- nothing here\n/* nor here */\n', allowed: [0] },
+      { label: 'binary bytes', content: Buffer.from([0x00, 0x01, 0xff, 0xfe, 0x80, 0x00, 0x43]), allowed: [2], message: /update2\.sql/ },
+      { label: 'Latin-1, not UTF-8', content: Buffer.from('CREATE TABLE caf\xe9 (id int);\n', 'latin1'), allowed: [2], message: /update2\.sql/ },
+      { label: 'a UTF-8 BOM', content: '\uFEFFCREATE TABLE bom (id int);\n', allowed: [0] },
+      { label: 'a NUL byte inside', content: 'CREATE TABLE n (id int);\u0000\n', allowed: [2], message: /update2\.sql/ },
+    ];
+    for (const c of cases) {
+      const db = `script_${process.pid}_${tally.runs}`;
+      const dir = makeProject('scripts');
+      writeFiles(dir, { 'schema/update1.sql': 'CREATE TABLE t (id int);\n', 'pgv.config.yaml': schemaConfig(db, 'schema', '    create: true\n') });
+      writeFileSync(path.join(dir, 'schema/update2.sql'), c.content);
+      const run = await runPgv(['apply'], { cwd: dir });
+      const problems = outputProblems(run, c.allowed);
+      if (run.code !== 0 && c.message && !c.message.test(run.stderr)) problems.push(`the error does not name the file:\n${run.stderr}`);
+      tally.check(c.label, problems);
+      await dropDatabase(db);
+    }
+    // A 100 MB script (generated here, never committed): one INSERT of a huge literal, padded with comments.
+    {
+      const db = `script_huge_${process.pid}`;
+      const dir = makeProject('huge');
+      writeFiles(dir, { 'schema/update1.sql': 'CREATE TABLE t (v text);\n', 'pgv.config.yaml': schemaConfig(db, 'schema', '    create: true\n') });
+      const fd = openSync(path.join(dir, 'schema/update2.sql'), 'w');
+      const line = `-- ${'x'.repeat(1020)}\n`.repeat(1024); // 1 MB of comment lines
+      for (let i = 0; i < 99; i++) writeSync(fd, line);
+      writeSync(fd, `INSERT INTO t VALUES ('${'y'.repeat(1 << 20)}');\n`);
+      closeSync(fd);
+      const t0 = Date.now();
+      const run = await runPgv(['apply'], { cwd: dir });
+      const problems = outputProblems(run, [0, 3]);
+      if (run.code === 0) {
+        const n = await withDb(db, async (c) => (await c.query<{ n: number }>('SELECT length(v) AS n FROM t')).rows[0]?.n);
+        if (n !== 1 << 20) problems.push(`the huge script's row has length ${n}`);
+      }
+      if (process.env.PGV_FAULTS_DEBUG) console.error(`100 MB script: exit ${run.code} in ${Date.now() - t0} ms`);
+      tally.check('a 100 MB script', problems);
+      await dropDatabase(db);
+    }
+    // A symlinked schema directory, in a project whose path has spaces.
+    {
+      const db = `script_link_${process.pid}`;
+      const dir = path.join(makeProject('spaces'), 'my project dir');
+      mkdirSync(path.join(dir, 'real schema'), { recursive: true });
+      writeFiles(dir, { 'real schema/update1.sql': 'CREATE TABLE t (id int);\n' });
+      symlinkSync(path.join(dir, 'real schema'), path.join(dir, 'linked schema'));
+      writeFiles(dir, { 'config dir/pgv.config.yaml': schemaConfig(db, '../linked schema', '    create: true\n') });
+      const run = await runPgv(['apply', '-c', path.join(dir, 'config dir/pgv.config.yaml')], { cwd: dir });
+      const problems = outputProblems(run, [0]);
+      if (run.code === 0 && !(await databaseExists(db))) problems.push('the database was not created');
+      tally.check('a symlinked schema directory under a path with spaces', problems);
+      await dropDatabase(db);
+    }
+  },
+};
+
+export const cases: FaultCase[] = [configFuzzer, identifiers, scriptFiles];
