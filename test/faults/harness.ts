@@ -86,7 +86,9 @@ export async function throwawayDatabases(base: string): Promise<string[]> {
 export async function waitIdle(db: string, ms = 20000): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
-    const n = await withDb('postgres', async (c) => (await c.query('SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [db])).rowCount);
+    // Sessions in the database, and statements elsewhere naming it (an orphaned CREATE DATABASE … of a killed run).
+    const n = await withDb('postgres', async (c) =>
+      (await c.query("SELECT 1 FROM pg_stat_activity WHERE (datname = $1 OR (state = 'active' AND strpos(query, $1) > 0)) AND pid <> pg_backend_pid()", [db])).rowCount);
     if (n === 0) return;
     await sleep(50);
   }
