@@ -310,6 +310,9 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
   const out = (text: string) => io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   const err = (lines: readonly string[]) => lines.length && io.stderr.write(lines.join('\n') + '\n');
   let json = argv.includes('--json');
+  // Printed once, whatever the outcome: the config's warnings (see Config.warnings).
+  const warnings: string[] = [];
+  const warn = () => err(warnings.map((w) => `pgv: warning: ${w}`));
   try {
     const { name, rest } = splitCommand(argv);
     const spec = name === undefined || name === 'help' ? undefined : commands[name];
@@ -352,13 +355,16 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       env: { ...io.env },
       interactive: Boolean((io.stderr as NodeJS.WriteStream).isTTY),
       progressStream: io.stderr as NodeJS.WriteStream,
+      warnings,
     };
     const result = await spec.run(globals, values, parsed.positionals);
     if (json && result.json !== undefined) out(JSON.stringify(result.json, null, 2));
     else if (!json && result.text) out(result.text);
     err(result.errors ?? []);
+    warn();
     return result.exitCode;
   } catch (e) {
+    warn();
     if (json) out(JSON.stringify({ error: isPgvError(e) ? e.toJSON() : { code: 'internal', message: (e as Error)?.message ?? String(e) } }, null, 2));
     err(renderError(e, argv.includes('-v') || argv.includes('--verbose')));
     return isPgvError(e) ? e.exitCode : ExitCode.internal;

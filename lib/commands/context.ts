@@ -8,8 +8,10 @@ import { closest } from '../util/suggest.js';
 import type { Globals } from './types.js';
 
 /** Load the config named by -c, or found from the working directory. */
-export function loadProjectConfig(g: Globals): Promise<Config> {
-  return loadConfig({ ...(g.config ? { file: g.config } : {}), cwd: g.cwd, env: g.env });
+export async function loadProjectConfig(g: Globals): Promise<Config> {
+  const config = await loadConfig({ ...(g.config ? { file: g.config } : {}), cwd: g.cwd, env: g.env });
+  for (const w of config.warnings) if (!g.warnings?.includes(w)) g.warnings?.push(w);
+  return config;
 }
 
 /** The project's config when there is one (commands that also take --db work without); a config given with -c must load. */

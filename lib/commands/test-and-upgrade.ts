@@ -10,9 +10,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Config, Part } from '../config/types.js';
 import { ExitCode, PgvError, isPgvError } from '../errors.js';
+import type { Db } from '../db/client.js';
 import { describeConnection, withDatabase, type ConnectionSpec } from '../db/connection.js';
-import { quoteIdent } from '../db/ident.js';
+import { quoteIdent, quoteLiteral } from '../db/ident.js';
 import { connectMaintenance, dropDatabaseForce } from '../db/maintenance.js';
+import { keptComment, sweepThrowaways } from './throwaway-sweep.js';
 import { compareDatabases } from '../check/check.js';
 import { parseKinds, selectKinds } from '../check/options.js';
 import { changedScriptsRefusal, isEmptyPlan } from '../plan/plan.js';
@@ -84,7 +86,11 @@ async function rehearse(config: Config, part: Part, g: Globals, args: TestAndUpg
   }
   const production = await connectionFor(config, part, g);
   const throwaways = new Throwaways(production, args.keep);
+  // Held for the whole run: while it lives, no other run sweeps this run's throwaways.
+  const sweeper = await connectMaintenance(production);
   try {
+    const swept = await sweepThrowaways(sweeper, part.dbname);
+    if (swept.length) say(`pgv: dropped ${swept.join(', ')}, left behind by an interrupted test-and-upgrade`);
     const copyName = throwawayName(part.dbname, 'rehearsal');
     const method = await phase(`copy production to ${copyName}`, () => copyProduction(production, copyName, args.copy, throwaways, g.env), (m) => `by ${m}`);
     const copyPart: Part = Object.freeze({ ...part, dbname: copyName, connection: Object.freeze({ ...part.connection, dbname: copyName }), create: false, snapshot: false, after: Object.freeze([]) });
@@ -124,6 +130,8 @@ async function rehearse(config: Config, part: Part, g: Globals, args: TestAndUpg
   } finally {
     await throwaways.dropAll().catch((e) => say(`pgv: warning: ${(e as Error).message}`));
     throwaways.release();
+    if (args.keep) await throwaways.markKept(sweeper).catch(() => undefined);
+    await sweeper.end().catch(() => undefined);
     if (args.keep && throwaways.names.length) say(`pgv: kept for inspection: ${throwaways.names.join(', ')} (drop them with dropdb when done)`);
   }
 
@@ -252,6 +260,10 @@ class Throwaways {
       }
     }
     if (failures.length) throw new Error(`could not drop the throwaway database(s) on ${describeConnection(this.production)}: ${failures.join('; ')}; drop them by hand`);
+  }
+  /** Comment the kept databases so that the next run's sweep spares them. */
+  async markKept(admin: Db): Promise<void> {
+    for (const name of this.drops.keys()) await admin.query(`COMMENT ON DATABASE ${quoteIdent(name)} IS ${quoteLiteral(keptComment)}`);
   }
   release(): void {
     process.off('SIGINT', this.handler);

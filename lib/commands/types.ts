@@ -14,6 +14,8 @@ export interface Globals {
   readonly interactive: boolean;
   /** Where progress goes. */
   readonly progressStream: NodeJS.WriteStream;
+  /** Warnings collected while the command runs (the config's); cli.ts prints them once, on stderr. */
+  readonly warnings?: string[];
 }
 
 /** A command's outcome: what to print and the exit code. Commands never print or exit. */

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { statSync } from 'node:fs';
 import { PgvError } from '../errors.js';
 import { findConfigFile, readConfigFile } from './load.js';
+import { exposedPasswordWarnings } from './secrets.js';
 import { copyBounded, mergeInto, originOf, type Origins } from './merge.js';
 import { substitute, type Env } from './substitute.js';
 import { validateAgainst, type ConfigProblem } from './validate.js';
@@ -27,7 +28,7 @@ export interface LoadOptions {
 /** Load, validate and normalize a config. Throws PgvError (exit 2) on any problem. */
 export async function loadConfig(options: LoadOptions): Promise<Config> {
   const file = options.file ? path.resolve(options.cwd, options.file) : await findConfigFile(options.cwd);
-  const { files, merged, origins } = await readWithExtends(file);
+  const { files, merged, origins, read } = await readWithExtends(file);
   const problems: Array<ConfigProblem & { file: string }> = [];
   const report = (list: ConfigProblem[]) => {
     for (const p of list) problems.push({ ...p, file: originOf(origins, p.path, file) });
@@ -44,10 +45,10 @@ export async function loadConfig(options: LoadOptions): Promise<Config> {
     config = normalized.config;
   }
   if (problems.length > 0 || !config) throw invalid(file, problems);
-  return config;
+  return Object.freeze({ ...config, warnings: Object.freeze(exposedPasswordWarnings(read)) });
 }
 
-async function readWithExtends(file: string): Promise<{ files: string[]; merged: Obj; origins: Origins }> {
+async function readWithExtends(file: string): Promise<{ files: string[]; merged: Obj; origins: Origins; read: Array<{ file: string; data: Obj }> }> {
   const order: Array<{ file: string; data: Obj }> = [];
   const visit = async (f: string, chain: string[]): Promise<void> => {
     if (chain.includes(f)) {
@@ -88,7 +89,7 @@ async function readWithExtends(file: string): Promise<{ files: string[]; merged:
     const { extends: _ignored, ...rest } = data;
     mergeInto(merged, rest, f, origins);
   }
-  return { files: order.map((o) => o.file), merged, origins };
+  return { files: order.map((o) => o.file), merged, origins, read: order };
 }
 
 /** Cross-references the schema cannot express: `after` names existing parts, no cycles. */
@@ -133,6 +134,8 @@ function normalize(value: Obj, file: string, files: string[], origins: Origins):
 
     const table = parseQualifiedName(typeof raw.upgrades_table === 'string' ? raw.upgrades_table : 'pgv.upgrades');
     if ('problem' in table) problems.push({ path: `/parts/${name}/upgrades_table`, message: table.problem });
+    // PostgreSQL cuts longer names silently: pgv would create one database and look for another.
+    if (Buffer.byteLength(String(raw.dbname)) > 63) problems.push({ path: `/parts/${name}/dbname`, message: `${JSON.stringify(String(raw.dbname))} is longer than PostgreSQL's 63-byte identifier limit` });
     const lock = raw.ddl_lock_timeout === undefined ? 0 : parseDurationMs(raw.ddl_lock_timeout as string | number);
     const reference = asList(raw.reference).map((file, k) => {
       const at = `/parts/${name}/reference${Array.isArray(raw.reference) ? `/${k}` : ''}`;
@@ -168,7 +171,7 @@ function normalize(value: Obj, file: string, files: string[], origins: Origins):
   if (problems.length) return { problems };
   return {
     problems,
-    config: Object.freeze({ file, files: Object.freeze(files), root, server, connection: Object.freeze(connection), parts: Object.freeze(parts) }),
+    config: Object.freeze({ file, files: Object.freeze(files), root, server, connection: Object.freeze(connection), parts: Object.freeze(parts), warnings: Object.freeze([]) }),
   };
 }
 

@@ -85,4 +85,6 @@ export interface Config {
   readonly connection: ConnectionOptions;
   /** Parts in the order the config declares them. */
   readonly parts: readonly Part[];
+  /** Things the user should fix that do not stop pgv (a readable file holding a password); cli.ts prints them. */
+  readonly warnings: readonly string[];
 }

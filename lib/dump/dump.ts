@@ -112,7 +112,16 @@ function checkTarget(target: string, format: DumpFormat): void {
     throw new PgvError('file_not_found', `cannot write ${target}: the folder ${parent} does not exist`, { hint: 'Create the folder first, or give another path with -f.', data: { file: target } });
   }
   if (!existsSync(target)) return;
-  const isDir = statSync(target).isDirectory();
+  const stat = statSync(target);
+  const isDir = stat.isDirectory();
+  if (!isDir && !stat.isFile()) {
+    // The dump is written beside the target and renamed over it: that would replace a device
+    // (/dev/null, /dev/full), a pipe or a socket with a regular file.
+    throw new PgvError('refused', `${target} is not a regular file (a device, pipe or socket); pgv writes a dump to a new or regular file`, {
+      hint: 'Give a file path with -f (pgv writes beside it and renames when pg_dump succeeds).',
+      data: { file: target },
+    });
+  }
   if (format === 'directory' && (!isDir || readdirSync(target).length > 0)) {
     throw new PgvError('refused', `${target} already exists${isDir ? ' and is not empty' : ' as a file'}; a directory-format dump needs a new or empty folder`, {
       hint: 'Give a new path with -f, or remove the old dump first.',

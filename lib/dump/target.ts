@@ -7,7 +7,7 @@ import { withMaintenance } from '../db/maintenance.js';
 import { connect, type Db } from '../db/client.js';
 import type { ConnectionSpec } from '../db/connection.js';
 import { quoteIdent } from '../db/ident.js';
-import { isPgvError } from '../errors.js';
+import { PgvError, isPgvError } from '../errors.js';
 
 /** `server_version_num` of the server behind `db` (150018 for 15.18). */
 export async function serverVersionNum(db: Db): Promise<number> {
@@ -90,7 +90,18 @@ export async function connectIfExists(spec: ConnectionSpec): Promise<Db | undefi
  * whatever an administrator added to template1.
  */
 export async function createEmptyDatabase(spec: ConnectionSpec): Promise<void> {
-  await withMaintenance(spec, (db) => db.query(`CREATE DATABASE ${quoteIdent(spec.dbname)} TEMPLATE template0`));
+  try {
+    await withMaintenance(spec, (db) => db.query(`CREATE DATABASE ${quoteIdent(spec.dbname)} TEMPLATE template0`));
+  } catch (e) {
+    // 42P04 duplicate_database: another session (a concurrent restore, or the orphaned backend of
+    // a killed one) created it between our check and ours.
+    const { code, message } = (e ?? {}) as { code?: string; message?: string };
+    if (code !== '42P04' && !(code === '23505' && message?.includes('pg_database_datname_index'))) throw e;
+    throw new PgvError('database_busy', `database "${spec.dbname}" was created by another session while this restore was about to create it`, {
+      hint: 'Run the restore again once the other session is done: an empty database is restored into, one with objects is refused unless --clean.',
+      data: { database: spec.dbname },
+    });
+  }
 }
 
 /** Drop `spec.dbname` (after a failed restore into a database this run created; nobody else uses it). */

@@ -181,7 +181,9 @@ export class PartJob {
       await admin.query(`CREATE DATABASE ${quoteIdent(part.dbname)}`);
     } catch (e) {
       const err = serverErrorOf(e);
-      if (err?.sqlstate === '42P04') return; // created meanwhile by a concurrent runner
+      // Created meanwhile by a concurrent runner: 42P04 when it had committed before our check,
+      // a unique violation on pg_database's name index when both inserted at once.
+      if (err?.sqlstate === '42P04' || (err?.sqlstate === '23505' && err.message.includes('pg_database_datname_index'))) return;
       if (err) {
         throw new PgvError('refused', `part ${part.name}: cannot create database "${part.dbname}": ${err.message}`, {
           hint: err.sqlstate === '42501' ? `The role ${spec.user} needs CREATEDB; or create the database beforehand.` : 'Create the database by hand, then run apply again.',

@@ -63,6 +63,25 @@ export async function stopServer(server: EmbeddedServerConfig, options: StartOpt
   return after;
 }
 
+/**
+ * Restart a running cluster with pg_ctl's shutdown `mode`: `fast` disconnects sessions cleanly,
+ * `immediate` kills the server like a crash (recovery runs on start). Used by the fault-injection suite.
+ */
+export async function restartServer(server: EmbeddedServerConfig, options: StartOptions, mode: 'fast' | 'immediate'): Promise<ServerStatus> {
+  const before = serverStatus(server);
+  const binDir = await findServerBinDir(options.env);
+  const account = await serverAccount();
+  const result = await asServer(binDir, 'pg_ctl', ['restart', '-D', before.layout.dataDir, '-m', mode, '-l', before.layout.logFile, '-w', '-t', '60', '-s'], account, before.layout.dir);
+  const after = serverStatus(server);
+  if (!after.running) {
+    throw new PgvError('server_failed', `the embedded PostgreSQL in ${before.layout.dataDir} did not restart`, {
+      hint: `Read ${before.layout.logFile}.`,
+      details: [result.stderr, ...tail(before.layout.logFile, 10)].filter(Boolean),
+    });
+  }
+  return after;
+}
+
 /** The server's own version string (`initdb --version` of the binaries in use). */
 export async function serverBinaryVersion(env: Readonly<Record<string, string | undefined>>): Promise<string> {
   const binDir = await findServerBinDir(env);

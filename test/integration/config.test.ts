@@ -107,4 +107,34 @@ test('YAML alias bombs are refused quickly instead of expanding', async () => {
   assert.match(run.stderr, 'the config is too large');
 });
 
+test('a dbname over 63 bytes (PostgreSQL would cut it) is an error at its path, exit 2', async () => {
+  const dir = makeProject();
+  const name = '🐘'.repeat(15) + '_tail';
+  writeFiles(dir, { 'db/update1.sql': '', 'pgv.config.yaml': `parts:\n  app:\n    recipe: schema\n    dbname: "${name}"\n    schema: db\n` });
+  const run = await runPgv(['validate'], { cwd: dir });
+  assert.is(run.code, 2, run.stderr);
+  assert.match(run.stderr, `/parts/app/dbname: "${name}" is longer than PostgreSQL's 63-byte identifier limit`);
+});
+
+test('a config holding a literal password that others can read draws one warning naming the file and the fix; mode 600 or ${env:…} none', async () => {
+  const { chmodSync } = await import('node:fs');
+  const dir = makeProject();
+  const file = path.join(dir, 'pgv.config.yaml');
+  const body = 'parts:\n  app:\n    recipe: schema\n    dbname: d\n    schema: db\n';
+  writeFiles(dir, { 'db/update1.sql': '', 'pgv.config.yaml': `connection:\n  password: hunter2-literal\n${body}` });
+  chmodSync(file, 0o644);
+  let run = await runPgv(['validate', '--json'], { cwd: dir });
+  assert.is(run.code, 0, run.stderr);
+  assert.is(run.stderr.split(`pgv: warning: ${file} holds a password and other users can read it (mode 644): run \`chmod 600 ${file}\`, or write \${env:PGPASSWORD} instead of the password (or use ~/.pgpass)`).length, 2, run.stderr);
+  assert.not.match(run.stdout + run.stderr, 'hunter2-literal');
+  chmodSync(file, 0o600);
+  run = await runPgv(['validate'], { cwd: dir });
+  assert.not.match(run.stderr, 'warning');
+  writeFiles(dir, { 'pgv.config.yaml': `connection:\n  password: \${env:PGPASSWORD}\n${body}` });
+  chmodSync(file, 0o644);
+  run = await runPgv(['validate'], { cwd: dir, env: { PGPASSWORD: 'x' } });
+  assert.is(run.code, 0, run.stderr);
+  assert.not.match(run.stderr, 'warning');
+});
+
 test.run();

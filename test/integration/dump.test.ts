@@ -8,7 +8,7 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixtures, jsonOf, makeProject, runPgv, spawnPgv, testConnectionYaml, writeFiles } from '../helpers/cli.js';
-import { cluster, databaseExists, dropDatabase, uniqueName, withDb, specFor } from '../helpers/db.js';
+import { cluster, createDatabase, databaseExists, dropDatabase, uniqueName, withDb, specFor } from '../helpers/db.js';
 import { quoteIdent } from '../../lib/db/ident.js';
 import { findClientTool } from '../../lib/dump/tools.js';
 import { dumpDatabase, restoreDatabase } from '../../lib/dump/index.js';
@@ -394,6 +394,41 @@ test('pg_dump is chosen by version: none new enough is an error naming the versi
   assert.ok(tool.major >= 15 && tool.path !== path.join(fake, 'pg_dump'), tool.path);
   const old = await findClientTool('pg_dump', 9.6, { ...process.env, PGV_PG_BINDIR: fake });
   assert.is(old.path, path.join(fake, 'pg_dump'), 'PGV_PG_BINDIR comes first when it is new enough');
+});
+
+
+test('a restore that finds its new database created by someone else in the meantime fails with exit 3 and a message, not an internal error', async () => {
+  const { createEmptyDatabase } = await import('../../lib/dump/target.js');
+  const name = await createDatabase('raced');
+  try {
+    await createEmptyDatabase(specFor(name));
+    assert.unreachable('the database exists');
+  } catch (e) {
+    assert.ok(isPgvError(e), String(e));
+    assert.is(e.code, 'database_busy');
+    assert.is(e.exitCode, 3);
+    assert.match(e.message, `database "${name}" was created by another session`);
+  } finally {
+    await dropDatabase(name);
+  }
+});
+
+test('a dump onto a device or a pipe is refused before pg_dump runs, and the device stays a device', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const { statSync } = await import('node:fs');
+  const dir = makeProject('dump-special');
+  const fifo = path.join(dir, 'pipe');
+  execFileSync('mkfifo', [fifo]);
+  const name = await createDatabase('special');
+  try {
+    const env = { PGHOST: cluster.socketDir, PGPORT: String(cluster.port), PGUSER: 'postgres' };
+    const run = await runPgv(['dump', '--db', name, '-f', fifo, '--format', 'plain'], { cwd: dir, env });
+    assert.is(run.code, 3, run.stderr);
+    assert.match(run.stderr, `${fifo} is not a regular file (a device, pipe or socket)`);
+    assert.ok(statSync(fifo).isFIFO(), 'the pipe is still a pipe');
+  } finally {
+    await dropDatabase(name);
+  }
 });
 
 test.run();

@@ -57,4 +57,20 @@ test('ddl_lock_timeout: a script blocked by another session fails fast with SQLS
   }
 });
 
+
+test('eight runners creating the same missing database at once: every one ends 0, each script recorded once', async () => {
+  const { uniqueName, withDb } = await import('../helpers/db.js');
+  const db = uniqueName('create_race');
+  const dir = makeProject();
+  writeFiles(dir, { 'schema/update1.sql': 'CREATE TABLE t (id int);\n', 'pgv.config.yaml': schemaConfig(db, 'schema', '    create: true\n') });
+  try {
+    const runs = await Promise.all(Array.from({ length: 8 }, () => runPgv(['apply', '-q'], { cwd: dir })));
+    for (const run of runs) assert.is(run.code, 0, run.stderr);
+    const rows = await withDb(db, async (c) => (await c.query('SELECT script FROM pgv.upgrades')).rows);
+    assert.equal(rows, [{ script: 'update1.sql' }]);
+  } finally {
+    await dropDatabase(db);
+  }
+});
+
 test.run();

@@ -175,4 +175,27 @@ test('Ctrl-C in the middle of a rehearsal drops the throwaway databases; apply -
   }
 });
 
+
+test('throwaways of a killed run are dropped by the next run; kept ones and those of other databases are spared', async () => {
+  const db = uniqueName('tau_sweep');
+  const dir = deltasProject(db);
+  const leftover = `${db}_pgv_rehearsal_deadbeef`;
+  const kept = `${db}_pgv_ref_0badcafe`;
+  const other = `${db}x_pgv_ref_12345678`;
+  try {
+    assert.is((await runPgv(['apply'], { cwd: dir })).code, 0);
+    writeFiles(dir, { 'deltas/delta_1.1.0_more.sql': 'ALTER TABLE item ADD COLUMN note text;\n', 'reference.sql': 'CREATE TABLE item (id int PRIMARY KEY, name text NOT NULL, note text);\n' });
+    await withDb('postgres', async (c) => {
+      for (const d of [leftover, kept, other]) await c.query(`CREATE DATABASE "${d}"`);
+      await c.query(`COMMENT ON DATABASE "${kept}" IS 'pgv: kept by test-and-upgrade --keep'`);
+    });
+    const run = await runPgv(['test-and-upgrade', 'app'], { cwd: dir });
+    assert.is(run.code, 0, run.stderr);
+    assert.match(run.stderr, `dropped ${leftover}, left behind by an interrupted test-and-upgrade`);
+    assert.equal(await databasesLike(db), [db, kept, other].sort());
+  } finally {
+    for (const d of [db, leftover, kept, other]) await dropDatabase(d);
+  }
+});
+
 test.run();
