@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Config, Part } from '../config/types.js';
 import { PgvError, isPgvError } from '../errors.js';
 import type { ConnectionSpec } from '../db/connection.js';
+import { byteLength, maxIdentifierBytes, truncateUtf8 } from '../db/ident.js';
 import { dropDatabaseForce } from '../db/maintenance.js';
 import { connectionFor } from './context.js';
 import { preparePlan, readScripts, type PrepareOptions } from './pipeline.js';
@@ -50,12 +51,19 @@ function planReferenceFiles({ part, observed, scripts }: PartInput): PartPlan {
   return done(part, current, scripts.latest, steps, []);
 }
 
-/** `<dbname>_pgv_ref_<8 hex>`, cut to PostgreSQL's 63-byte limit on names. */
-export function referenceName(dbname: string, suffix = randomBytes(4).toString('hex')): string {
-  const tail = `_pgv_ref_${suffix}`;
-  let head = dbname;
-  while (Buffer.byteLength(head + tail) > 63) head = head.slice(0, -1);
-  return head + tail;
+/**
+ * The name of a throwaway database of `dbname`: `<dbname>_pgv_<what>_<8 hex>`, the dbname cut (at a
+ * character boundary) so that the whole fits PostgreSQL's 63 bytes. throwaway-sweep.ts finds the
+ * leftovers of interrupted runs by this shape.
+ */
+export function throwawayName(dbname: string, what: 'ref' | 'rehearsal', suffix = randomBytes(4).toString('hex')): string {
+  const tail = `_pgv_${what}_${suffix}`;
+  return truncateUtf8(dbname, maxIdentifierBytes - byteLength(tail)) + tail;
+}
+
+/** `<dbname>_pgv_ref_<8 hex>`: the reference database of a part. */
+export function referenceName(dbname: string, suffix?: string): string {
+  return throwawayName(dbname, 'ref', suffix);
 }
 
 /**

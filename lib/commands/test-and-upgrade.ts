@@ -4,7 +4,6 @@
  * differs upgrade production. Production is untouched until the last phase; the throwaway
  * databases are dropped in every case (also on Ctrl-C), unless --keep.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,9 +21,10 @@ import { renderCheckJson } from '../report/check-json.js';
 import { renderCheckText } from '../report/check-text.js';
 import { connectionFor, loadProjectConfig, selectParts } from './context.js';
 import { preparePlan, runPlan } from './pipeline.js';
-import { buildReference, runPartCopy } from './reference.js';
+import { buildReference, runPartCopy, throwawayName } from './reference.js';
 import { renderError } from '../report/error-text.js';
 import type { CommandResult, Globals } from './types.js';
+import { formatDuration } from '../util/format.js';
 
 /** How the rehearsal copy is made. */
 export type CopyMethod = 'auto' | 'template' | 'dump';
@@ -68,7 +68,7 @@ async function rehearse(config: Config, part: Part, g: Globals, args: TestAndUpg
       return value;
     } finally {
       p.durationMs = performance.now() - t0;
-      say(`${p.status === 'done' ? '✔' : '✖'} ${name}${p.detail ? `: ${p.detail}` : ''} (${seconds(p.durationMs)})`);
+      say(`${p.status === 'done' ? '✔' : '✖'} ${name}${p.detail ? `: ${p.detail}` : ''} (${formatDuration(p.durationMs)})`);
     }
   };
 
@@ -162,13 +162,6 @@ function describePending(p: { steps: readonly { kind: string }[]; current: strin
   return n ? `${n} script${n === 1 ? '' : 's'} pending, version ${p.current ?? 'none'} -> ${p.target ?? 'none'}` : 'up to date';
 }
 
-/** `<dbname>_pgv_<what>_<hex>`, within PostgreSQL's 63-byte names. */
-export function throwawayName(dbname: string, what: string, suffix = randomBytes(4).toString('hex')): string {
-  const tail = `_pgv_${what}_${suffix}`;
-  let head = dbname;
-  while (Buffer.byteLength(head + tail) > 63) head = head.slice(0, -1);
-  return head + tail;
-}
 
 /**
  * Copy production: CREATE DATABASE … TEMPLATE when it is idle (fast, exact); otherwise, or with
@@ -270,8 +263,3 @@ class Throwaways {
     process.off('SIGTERM', this.handler);
   }
 }
-
-function seconds(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
-}
-

@@ -31,3 +31,24 @@ export function quoteLiteral(value: string): string {
   const quoted = value.replace(/'/g, "''");
   return value.includes('\\') ? `E'${quoted.replace(/\\/g, '\\\\')}'` : `'${quoted}'`;
 }
+
+/** PostgreSQL's longest identifier, in bytes (NAMEDATALEN - 1; longer ones are silently truncated by the server). */
+export const maxIdentifierBytes = 63;
+
+/** Bytes of `text` in UTF-8. */
+export function byteLength(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
+}
+
+/** The longest prefix of `text` that is at most `maxBytes` bytes of UTF-8, never splitting a character. */
+export function truncateUtf8(text: string, maxBytes: number): string {
+  let bytes = 0;
+  let out = '';
+  for (const ch of text) {
+    const n = byteLength(ch);
+    if (bytes + n > maxBytes) break;
+    bytes += n;
+    out += ch;
+  }
+  return out;
+}

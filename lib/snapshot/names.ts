@@ -6,9 +6,7 @@
  * two working names that share a long prefix still get distinct snapshot names.
  */
 import { createHash } from 'node:crypto';
-
-/** PostgreSQL's longest identifier, in bytes (longer ones are silently truncated by the server). */
-export const maxIdentifierBytes = 63;
+import { byteLength, maxIdentifierBytes, truncateUtf8 } from '../db/ident.js';
 
 /** Hex digits of the working name's hash used when it has to be shortened. */
 const hashLength = 8;
@@ -35,22 +33,4 @@ export function derivedName(working: string, suffix: string): string {
   const hash = createHash('sha256').update(working, 'utf8').digest('hex').slice(0, hashLength);
   const room = maxIdentifierBytes - byteLength(suffix) - 1 - hashLength;
   return `${truncateUtf8(working, room)}~${hash}${suffix}`;
-}
-
-/** The longest prefix of `text` that is at most `maxBytes` bytes of UTF-8, never splitting a character. */
-export function truncateUtf8(text: string, maxBytes: number): string {
-  let bytes = 0;
-  let out = '';
-  for (const ch of text) {
-    const n = byteLength(ch);
-    if (bytes + n > maxBytes) break;
-    bytes += n;
-    out += ch;
-  }
-  return out;
-}
-
-/** Bytes of `text` in UTF-8. */
-export function byteLength(text: string): number {
-  return Buffer.byteLength(text, 'utf8');
 }

@@ -1,7 +1,7 @@
 /** The reference database's name: unique, recognisable, within PostgreSQL's 63-byte limit. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { referenceName } from '../../lib/commands/reference.js';
+import { referenceName, throwawayName } from '../../lib/commands/reference.js';
 
 test('referenceName: <dbname>_pgv_ref_<suffix>', () => {
   assert.is(referenceName('shop', 'deadbeef'), 'shop_pgv_ref_deadbeef');
@@ -16,6 +16,14 @@ test('referenceName: a long name is cut so the whole fits in 63 bytes, multi-byt
   assert.ok(Buffer.byteLength(accents) <= 63);
   assert.ok(accents.startsWith('é'.repeat(23)));
   assert.not.match(accents, '\uFFFD');
+});
+
+test('throwawayName: the rehearsal copy has the same shape; a 4-byte character is never split', () => {
+  assert.is(throwawayName('shop', 'rehearsal', '0badf00d'), 'shop_pgv_rehearsal_0badf00d');
+  const emoji = throwawayName('🐘'.repeat(20), 'rehearsal', '0badf00d');
+  assert.ok(Buffer.byteLength(emoji) <= 63, emoji);
+  assert.is(emoji, `${'🐘'.repeat(10)}_pgv_rehearsal_0badf00d`); // 40 + 23 bytes
+  assert.not.match(emoji, /[\uD800-\uDBFF](?![\uDC00-\uDFFF])/, 'no lone surrogate');
 });
 
 test.run();

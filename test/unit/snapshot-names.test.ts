@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { byteLength, derivedName, discardName, maxIdentifierBytes, revertCopyName, snapshotDatabaseName, truncateUtf8 } from '../../lib/snapshot/names.js';
+import { byteLength, maxIdentifierBytes, truncateUtf8 } from '../../lib/db/ident.js';
+import { derivedName, discardName, revertCopyName, snapshotDatabaseName } from '../../lib/snapshot/names.js';
 
 test('short names: the working name, a tilde and the revision (or the purpose)', () => {
   assert.is(snapshotDatabaseName('demo8', 0), 'demo8~0');
