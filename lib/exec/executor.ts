@@ -11,6 +11,7 @@
 import type { ListrTask } from 'listr2';
 import type { PartPlan, Plan, Step } from '../plan/types.js';
 import type { PartResult, RunResult, StepResult } from './result.js';
+import { formatDuration } from '../util/format.js';
 
 /** How progress is shown: a live task list, plain lines, or nothing. */
 export type ProgressStyle = 'live' | 'lines' | 'none';
@@ -122,7 +123,7 @@ async function runWithTaskList(plan: Plan, runPart: (p: PartPlan, ui: PartUi) =>
   // output without an icon of their own.
   const icons = new ListrLogger({ ...LISTR_LOGGER_STYLE, processOutput: new ProcessOutput(options.stream, options.stream) });
   const line = (level: 'STARTED' | 'COMPLETED' | 'FAILED', step: Step, ms?: number) =>
-    `${icons.icon(ListrLogLevels[level])} ${step.title}${ms === undefined ? '' : ` (${formatMs(ms)})`}`;
+    `${icons.icon(ListrLogLevels[level])} ${step.title}${ms === undefined ? '' : ` (${formatDuration(ms)})`}`;
   const tasks: Array<ListrTask> = plan.parts.map((partPlan) => ({
     title: partTitle(partPlan),
     // The live renderer keeps the part's last steps on screen when it is done.
@@ -252,8 +253,4 @@ class LiveStepView implements StepView {
 
 function partTitle(p: PartPlan): string {
   return `${p.name} (${p.database})`;
-}
-
-function formatMs(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
 }

@@ -3,6 +3,7 @@ import type { DumpFormat } from '../dump/archive.js';
 import type { DumpResult } from '../dump/dump.js';
 import type { ClientTool } from '../dump/tools.js';
 import type { RestoreResult } from '../dump/restore.js';
+import { formatDuration } from '../util/format.js';
 
 /** `--json` of `pgv dump`: {"database","file","format","duration_ms","bytes"}. */
 export function renderDumpJson(r: DumpResult): unknown {
@@ -66,9 +67,4 @@ export function formatBytes(bytes: number): string {
     i++;
   }
   return i === 0 ? `${bytes} bytes` : `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
-
-/** 1234 → "1.23 s", 85 → "85 ms" (as apply reports durations). */
-export function formatDuration(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
 }

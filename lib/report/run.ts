@@ -3,6 +3,7 @@ import { isPgvError } from '../errors.js';
 import type { RunResult } from '../exec/result.js';
 import { stepJson } from './plan-json.js';
 import { renderError } from './error-text.js';
+import { formatDuration } from '../util/format.js';
 
 /** A run as text: one line per part, then a total. */
 export function renderRunText(result: RunResult): string {
@@ -14,7 +15,7 @@ export function renderRunText(result: RunResult): string {
       case 'unchanged':
         return `${head}: up to date`;
       case 'applied':
-        return `${head}: ${done.length} step${done.length === 1 ? '' : 's'} applied in ${seconds(p.durationMs)}${last && 'version' in last.step ? `, now at version ${last.step.version}` : ''}`;
+        return `${head}: ${done.length} step${done.length === 1 ? '' : 's'} applied in ${formatDuration(p.durationMs)}${last && 'version' in last.step ? `, now at version ${last.step.version}` : ''}`;
       case 'failed': {
         const failed = p.steps.find((s) => s.status === 'failed');
         return `${head}: FAILED${failed ? ` at ${failed.step.title}` : ''} (${done.length} step${done.length === 1 ? '' : 's'} applied before)`;
@@ -24,7 +25,7 @@ export function renderRunText(result: RunResult): string {
     }
   });
   const changed = result.parts.filter((p) => p.status === 'applied').length;
-  lines.push(result.ok ? (changed ? `Done in ${seconds(result.durationMs)}.` : 'Nothing to do.') : 'Some parts failed; their errors follow on stderr.');
+  lines.push(result.ok ? (changed ? `Done in ${formatDuration(result.durationMs)}.` : 'Nothing to do.') : 'Some parts failed; their errors follow on stderr.');
   return lines.join('\n');
 }
 
@@ -47,8 +48,4 @@ export function renderRunJson(result: RunResult): unknown {
 /** The errors of failed parts, for stderr. */
 export function runErrors(result: RunResult, verbose: boolean): string[] {
   return result.parts.filter((p) => p.status === 'failed' && p.error !== undefined).flatMap((p) => renderError(p.error, verbose));
-}
-
-function seconds(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
 }
