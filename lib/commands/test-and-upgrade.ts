@@ -12,6 +12,7 @@ import { ExitCode, PgvError, isPgvError } from '../errors.js';
 import type { Db } from '../db/client.js';
 import { describeConnection, withDatabase, type ConnectionSpec } from '../db/connection.js';
 import { quoteIdent, quoteLiteral } from '../db/ident.js';
+import { busyError, chooseStrategy, createDatabaseSql, databaseSize, isBusyError, sessionsOn } from '../snapshot/copy.js';
 import { connectMaintenance, dropDatabaseForce } from '../db/maintenance.js';
 import { keptComment, sweepThrowaways } from './throwaway-sweep.js';
 import { compareDatabases } from '../check/check.js';
@@ -170,23 +171,25 @@ function describePending(p: { steps: readonly { kind: string }[]; current: strin
 async function copyProduction(production: ConnectionSpec, target: string, method: CopyMethod, throwaways: Throwaways, env: Readonly<Record<string, string | undefined>>): Promise<'template' | 'dump'> {
   const admin = await connectMaintenance(production);
   try {
-    const { rows } = await admin.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_catalog.pg_stat_activity WHERE datname = $1 AND pid <> pg_catalog.pg_backend_pid() AND backend_type IS DISTINCT FROM 'autovacuum worker'`,
-      [production.dbname],
-    );
-    const busy = rows[0]!.n > 0;
-    const use = method === 'auto' ? (busy ? 'dump' : 'template') : method;
+    const sessions = await sessionsOn(admin, production.dbname);
+    const use = method === 'auto' ? (sessions.length ? 'dump' : 'template') : method;
     if (use === 'template') {
-      if (busy) {
-        throw new PgvError('database_busy', `database "${production.dbname}" has ${rows[0]!.n} other session${rows[0]!.n === 1 ? '' : 's'}; --copy template needs it idle`, {
+      if (sessions.length) {
+        const busy = busyError(production.dbname, sessions, '--copy template needs it idle');
+        throw new PgvError(busy.code, busy.message, {
           hint: 'Use --copy dump (the default for a busy database), or stop the applications for the copy.',
+          details: [...busy.detailLines],
+          data: { ...busy.data },
         });
       }
       throwaways.add(target, () => dropDatabaseForce(production, target));
       try {
-        await admin.query(`CREATE DATABASE ${quoteIdent(target)} TEMPLATE ${quoteIdent(production.dbname)}`);
+        // The snapshot code's choice: FILE_COPY for large databases (much faster), WAL_LOG for small ones.
+        const { rows } = await admin.query<{ version: number }>("SELECT current_setting('server_version_num')::int AS version");
+        const strategy = chooseStrategy('auto', await databaseSize(admin, production.dbname), rows[0]!.version);
+        await admin.query(createDatabaseSql(target, production.dbname, strategy));
       } catch (e) {
-        if ((e as { code?: string })?.code === '55006' && method === 'auto') {
+        if (isBusyError(e) && method === 'auto') {
           // Someone connected between the check and the copy: fall back to a dump.
           await copyByDump(production, target, env);
           return 'dump';
