@@ -20,8 +20,10 @@ export async function baselineCommand(g: Globals, args: BaselineArgs): Promise<C
   if (args.version === undefined) throw usageError('pgv baseline needs --version V', 'Usage: pgv baseline PART --version V (the version the database is at now).');
   const config = await loadProjectConfig(g);
   const [part] = selectParts(config, args.parts);
-  const version = checkBaselineVersion(part!, readScripts(part!), args.version);
+  const scripts = readScripts(part!);
+  const version = checkBaselineVersion(part!, scripts, args.version);
   const { plan, prepared } = await preparePlan(config, [part!], g, {
+    scripts: () => scripts, // read once
     planner: ({ part: p, observed }) => planBaseline(p, observed, version, displayQualified(p.upgradesTable)),
   });
   const result = await runPlan(plan, prepared, g, { concurrency: 1, lockTimeoutMs: args.lockTimeoutMs });
