@@ -31,7 +31,7 @@ export async function applyCommand(g: Globals, args: ApplyArgs): Promise<Command
   const parts = selectParts(config, args.parts);
   if (args.testFirst) return testFirst(g, parts.map((p) => p.name), args);
   const accept = acceptedScripts(parts, args.acceptChanged ?? []);
-  if (args.to !== undefined && !/^\d{1,9}(\.\d{1,9})*$/.test(args.to)) throw usageError(`--to must be a version (3, 1.2.0), not "${args.to}"`);
+  if (args.to !== undefined && !/^\d{1,9}(\.\d{1,9})*$/.test(args.to)) throw usageError(`--to must be a version (3, 1.2.0), not "${args.to}"`, "A schema part's generation (update3.sql: 3) or a delta's version (delta_1.2.0_x.sql: 1.2.0).");
   const { plan, prepared } = await preparePlan(config, parts, g, { accept, ...(args.to !== undefined ? { to: args.to } : {}) });
   checkAccepted(plan, args.acceptChanged ?? []);
   if (args.dryRun) return { exitCode: 0, json: renderPlanJson(plan), text: renderPlanText(plan) };
