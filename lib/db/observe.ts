@@ -4,6 +4,7 @@ import type { ObservedPart } from '../plan/types.js';
 import { connect, type Db } from './client.js';
 import type { ConnectionSpec } from './connection.js';
 import { ledgerStyleOf, readLedger } from './ledger.js';
+import { pumCodesOf } from './pum-types.js';
 import { PgvError, isPgvError } from '../errors.js';
 import { displayQualified } from './ident.js';
 
@@ -50,10 +51,12 @@ export async function observeWith(db: Db, ledger: QualifiedName): Promise<Observ
       data: { database: db.spec.dbname, table: displayQualified(ledger) },
     });
   }
+  const ledgerRows = row.ledger_exists ? await readLedger(db, ledger, style) : [];
+  const pumCodes = style === 'pum' ? { pumCodes: pumCodesOf(ledgerRows.flatMap((r) => (r.pumType === undefined ? [] : [r.pumType]))) } : {};
   return {
     exists: true,
     serverVersion: row.version,
-    ledger: { exists: row.ledger_exists, style, format, rows: row.ledger_exists ? await readLedger(db, ledger, style) : [] },
+    ledger: { exists: row.ledger_exists, style, format, rows: ledgerRows, ...pumCodes },
     userTables: row.tables,
   };
 }

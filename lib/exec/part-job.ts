@@ -63,6 +63,8 @@ export class PartJob {
   private db: Db | undefined;
   /** The ledger's layout, as observed under the lock. */
   private style: LedgerStyle = 'pgv';
+  /** A pum table's generation of `type` codes, as observed under the lock. */
+  private pumCodes: 'flags' | 'legacy' = 'flags';
   private readonly scripts: ReadonlyMap<string, Script>;
   /** The steps begin() planned, and where each is in that list. */
   private steps: readonly Step[] = [];
@@ -98,6 +100,7 @@ export class PartJob {
     await acquireLock(this.db, this.input.lockTimeoutMs);
     const observed = await observeWith(this.db, this.input.part.upgradesTable);
     this.style = observed.ledger.style;
+    this.pumCodes = observed.ledger.pumCodes ?? 'flags';
     const fresh = this.input.replan(observed);
     this.steps = fresh.steps;
     fresh.steps.forEach((s, k) => this.index.set(s, k));
@@ -146,7 +149,7 @@ export class PartJob {
 
   /** The INSERT of a ledger row in this ledger's style. */
   private insertRow(entry: LedgerEntry, durationSql?: string): string {
-    return insertLedgerRowSql(this.input.part.upgradesTable, this.style, entry, durationSql);
+    return insertLedgerRowSql(this.input.part.upgradesTable, this.style, entry, durationSql, this.pumCodes);
   }
 
   /**

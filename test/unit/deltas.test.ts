@@ -81,10 +81,17 @@ const row = (script: string, version: string, kind: string, over: Partial<Row> =
 });
 const observed = (rows: Row[], style: 'pgv' | 'pum' = 'pgv'): ObservedPart => ({ exists: true, ledger: { exists: true, style, format: 1, rows }, userTables: 1 });
 
-test('a baseline: only deltas above it are pending; unrecorded ones below are skipped, not run', () => {
+test('a baseline: deltas at or above it are pending (pum: "greater or equal"); unrecorded ones below are skipped, not run', () => {
   const status = deltaStatus(observed([row('baseline', '1.1.0', 'baseline', { checksum: null })]), set, '1.1.0');
-  assert.equal(status.pending.map((s) => s.name), ['delta_2.0.0.sql']);
-  assert.equal(status.skipped.map((s) => s.name), ['delta_1.0.0.sql', 'delta_1.1.0.pre.sql', 'delta_1.1.0.sql', 'delta_1.1.0.post.sql']);
+  assert.equal(status.pending.map((s) => s.name), ['delta_1.1.0.pre.sql', 'delta_1.1.0.sql', 'delta_1.1.0.post.sql', 'delta_2.0.0.sql']);
+  assert.equal(status.skipped.map((s) => s.name), ['delta_1.0.0.sql']);
+  const plan = planDeltasPart(part, observed([row('baseline', '1.1.0', 'baseline', { checksum: null })]), set, 'pgv.upgrades');
+  assert.is(plan.steps.find((s) => s.title === 'run delta_1.1.0.sql')?.reason, 'at version 1.1.0 and not recorded (deltas at the current version are due, as in pum)');
+});
+
+test('recorded deltas never run again, whatever their version', () => {
+  const all = observed([row('baseline', '1.0.0', 'baseline', { checksum: null }), row('delta_1.0.0.sql', '1.0.0', 'delta'), row('delta_1.1.0.pre.sql', '1.1.0', 'pre'), row('delta_1.1.0.sql', '1.1.0', 'delta')]);
+  assert.equal(deltaStatus(all, set, '1.1.0').pending.map((s) => s.name), ['delta_1.1.0.post.sql', 'delta_2.0.0.sql']);
 });
 
 test('a failed post script after its main delta is still due; a pre that ran before a failed main does not move the version', () => {
@@ -111,9 +118,28 @@ test('pre-all/post-all only around an upgrade that runs deltas; --to stops at a 
 test('a pum ledger: applied by version, phase and md5 even under another file name; changed files compare md5', () => {
   const pum = observed([row('baseline', '1.0.0', 'baseline', { checksum: null }), row('delta_1.1.0_old_name.sql', '1.1.0', 'delta', { checksum: 'md5-delta_1.1.0.sql' })], 'pum');
   const plan = buildPlan([{ part, observed: pum, scripts: set }]).parts[0]!;
-  // The pre script of 1.1.0 was never recorded and is at the current version: skipped, not run.
-  assert.equal(plan.steps.map((s) => s.title), ['run pre-all.sql', 'run delta_1.1.0.post.sql', 'run delta_2.0.0.sql', 'run post-all.sql']);
+  // The pre script of 1.1.0 was never recorded and is at the current version: due, as pum runs it.
+  assert.equal(plan.steps.map((s) => s.title), ['run pre-all.sql', 'run delta_1.1.0.pre.sql', 'run delta_1.1.0.post.sql', 'run delta_2.0.0.sql', 'run post-all.sql']);
   assert.equal(plan.changed, [{ version: '1.1.0', script: 'delta_1.1.0_old_name.sql', change: 'missing' }]);
+});
+
+test('a pum 0.10 ledger: applied by version, phase, language and description (its "already applied"), checksum aside', () => {
+  const described = { ...script('delta_1.1.0_roles.sql', '1.1.0', 'delta'), description: 'roles' };
+  const scripts: ScriptSet = { ...set, updates: [set.updates[0]!, described, set.updates[4]!] };
+  const rows = [
+    row('baseline', '1.0.0', 'baseline', { checksum: null }),
+    row('delta_1.1.0_roles.sql', '1.1.0', 'delta', { checksum: 'an older md5', description: 'roles', python: false }),
+  ];
+  const status = deltaStatus(observed(rows, 'pum'), scripts, '1.1.0');
+  assert.equal(status.pending.map((s) => s.name), ['delta_2.0.0.sql']);
+  const python = [rows[0]!, { ...rows[1]!, script: 'delta_1.1.0_roles.py', python: true }];
+  assert.equal(deltaStatus(observed(python, 'pum'), scripts, '1.1.0').pending.map((s) => s.name), ['delta_1.1.0_roles.sql', 'delta_2.0.0.sql'], 'a .py row is not the .sql delta');
+});
+
+test('the version of a pum table counts pre and post rows, as pum does; pgv ledgers do not', () => {
+  const rows = [row('delta_1.0.0.sql', '1.0.0', 'delta'), row('delta_1.1.0.pre.sql', '1.1.0', 'pre')];
+  assert.is(planDeltasPart(part, observed(rows, 'pum'), set, 'x').current, '1.1.0');
+  assert.is(planDeltasPart(part, observed(rows, 'pgv'), set, 'x').current, '1.0.0');
 });
 
 test.run();
