@@ -38,6 +38,16 @@ export interface QualifiedName {
   readonly name: string;
 }
 
+/** The type of a script variable: how `%(name)s` and `:name` render it. */
+export type VariableType = 'int' | 'float' | 'text' | 'identifier';
+
+/** A value for placeholders in scripts, typed (a YAML number is a number, a string is text). */
+export interface Variable {
+  readonly type: VariableType;
+  /** The value as text (a number as it is written in SQL). */
+  readonly value: string;
+}
+
 /** One named part: one database and the scripts that describe it. */
 export interface Part {
   readonly name: string;
@@ -61,8 +71,8 @@ export interface Part {
   readonly after: readonly string[];
   /** Glob patterns of files in the delta directory that are not deltas. */
   readonly ignoreFiles: readonly string[];
-  /** Values for placeholders in scripts (`:'name'` as a literal, `:"name"` as an identifier). */
-  readonly variables: Readonly<Record<string, string>>;
+  /** Values for placeholders in scripts (`:'name'` as a literal, `:"name"` as an identifier, `:name` and `%(name)s` by type). */
+  readonly variables: Readonly<Record<string, Variable>>;
   /** Also fill pum 0.x's `%(name)s` placeholders (and read `%%` as `%`). */
   readonly pumPlaceholders: boolean;
   /** Recipe deltas: SQL files that build the reference schema for `check` (absolute paths, in order). */

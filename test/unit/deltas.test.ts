@@ -4,6 +4,7 @@ import * as assert from 'uvu/assert';
 import type { Part } from '../../lib/config/types.js';
 import { classifyDeltaFiles } from '../../lib/recipes/deltas.js';
 import { fillPlaceholders } from '../../lib/recipes/variables.js';
+import type { Variable } from '../../lib/config/types.js';
 import type { Script, ScriptSet } from '../../lib/recipes/types.js';
 import { deltaStatus, planDeltasPart } from '../../lib/plan/plan-deltas-part.js';
 import { buildPlan } from '../../lib/plan/plan.js';
@@ -44,21 +45,33 @@ test('globs: *, ?, [..], {a,b}; a whole-name match', () => {
   assert.not.ok(globToRegExp('a.sql').test('abs.sql'), 'the dot is literal');
 });
 
+const text = (value: string): Variable => ({ type: 'text', value });
+const int = (value: string): Variable => ({ type: 'int', value });
+
 test("placeholders: :'x' is a literal, :\"x\" an identifier; strings, comments, casts and dollar quotes untouched", () => {
-  const text = "SELECT :'name', :\"tbl\", 'keep :''name''', 1::int, $$ :'name' $$; -- :'name'\n";
-  const out = fillPlaceholders(text, { values: { name: "o'hara", tbl: 'My Table' }, pum: false });
+  const sql = "SELECT :'name', :\"tbl\", 'keep :''name''', 1::int, $$ :'name' $$; -- :'name'\n";
+  const out = fillPlaceholders(sql, { values: { name: text("o'hara"), tbl: text('My Table') }, pum: false });
   assert.equal(out.problems, []);
   assert.is(out.text, "SELECT 'o''hara', \"My Table\", 'keep :''name''', 1::int, $$ :'name' $$; -- :'name'\n");
 });
 
 test('placeholders: an undefined variable is a problem with its line; pum %(x)s and %% only when asked', () => {
-  const missing = fillPlaceholders("SELECT 1;\nSELECT :'nope';\n", { values: { a: '1' }, pum: false });
+  const missing = fillPlaceholders("SELECT 1;\nSELECT :'nope';\n", { values: { a: text('1') }, pum: false });
   assert.equal(missing.problems, [{ line: 2, message: ":'nope' is not defined (the part's variables: a)" }]);
   const pum = "SELECT %(srid)s, 'a %% b', %(missing)s;";
-  assert.is(fillPlaceholders(pum, { values: { srid: '2056' }, pum: false }).text, pum);
-  const filled = fillPlaceholders(pum, { values: { srid: '2056' }, pum: true });
+  assert.is(fillPlaceholders(pum, { values: { srid: text('2056') }, pum: false }).text, pum);
+  const filled = fillPlaceholders(pum, { values: { srid: text('2056') }, pum: true });
   assert.is(filled.text, "SELECT '2056', 'a % b', %(missing)s;");
   assert.equal(filled.problems, [{ line: 1, message: "%(missing)s is not defined (the part's variables: srid)" }]);
+});
+
+test('typed variables: %(x)s renders a number unquoted and text quoted, as psycopg does; :x as it is, as psql does', () => {
+  const values = { my_field_length: int('20'), ratio: { type: 'float', value: '0.5' } as Variable, who: text("o'hara"), tbl: { type: 'identifier', value: 'My Table' } as Variable };
+  const pum = fillPlaceholders('ALTER TABLE t ALTER COLUMN c TYPE varchar(%(my_field_length)s); SELECT %(ratio)s, %(who)s; SELECT * FROM %(tbl)s;', { values, pum: true });
+  assert.is(pum.text, `ALTER TABLE t ALTER COLUMN c TYPE varchar(20); SELECT 0.5, 'o''hara'; SELECT * FROM "My Table";`);
+  const psql = fillPlaceholders("SELECT :my_field_length, :'my_field_length', :\"who\", :who, :undefined_one, 1::int, ':who' FROM :tbl;", { values, pum: false });
+  assert.equal(psql.problems, [], 'an undefined :name stays as written, as psql leaves it');
+  assert.is(psql.text, `SELECT 20, '20', "o'hara", o'hara, :undefined_one, 1::int, ':who' FROM "My Table";`);
 });
 
 const part: Part = {
