@@ -66,6 +66,8 @@ export function classifyDeltaFiles(names: readonly string[], ignoreFiles: readon
 export function readDeltaDirectory(directory: string, options: { ignoreFiles: readonly string[]; placeholders: PlaceholderOptions }): ScriptSet {
   const files = classifyDeltaFiles(listFiles(directory), options.ignoreFiles);
   const problems = [...files.problems];
+  // An empty directory is a wrong path or a missing checkout, not a database at "version none".
+  if (files.deltas.length === 0 && files.problems.length === 0) problems.push('no delta files (delta_<x.y.z>[_description].sql): check the path of the part\'s deltas directory');
   const load = (name: string, version: string, kind: Script['kind'], description?: string): Script => {
     const file = path.join(directory, name);
     const content = readScriptFile(file);
