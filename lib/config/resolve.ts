@@ -164,6 +164,8 @@ function normalize(value: Obj, file: string, files: string[], origins: Origins):
         pumPlaceholders: raw.pum_placeholders === true,
         reference: Object.freeze(reference),
         ddlLockTimeoutMs: lock,
+        ...(typeof raw.python === 'string' ? { python: raw.python } : {}),
+        hookTimeoutMs: raw.hook_timeout === undefined ? defaultHookTimeoutMs : parseDurationMs(raw.hook_timeout as string | number),
         options: Object.freeze({ ...raw }),
       }),
     );
@@ -175,6 +177,9 @@ function normalize(value: Obj, file: string, files: string[], origins: Origins):
     config: Object.freeze({ file, files: Object.freeze(files), root, server, connection: Object.freeze(connection), parts: Object.freeze(parts), warnings: Object.freeze([]) }),
   };
 }
+
+/** A Python hook that runs longer than this is stopped (and the apply fails, naming it). */
+const defaultHookTimeoutMs = 10 * 60_000;
 
 function variablesOf(part: string, raw: Obj, problems: ConfigProblem[]): Record<string, Variable> {
   const out: Record<string, Variable> = {};

@@ -79,6 +79,10 @@ export interface Part {
   readonly reference: readonly string[];
   /** `lock_timeout` for the DDL a script runs, in milliseconds (0: none). */
   readonly ddlLockTimeoutMs: number;
+  /** The Python interpreter for the part's Python hooks (preconditionN.py, pum .py deltas), if named. */
+  readonly python?: string;
+  /** How long one Python hook may run, in milliseconds. */
+  readonly hookTimeoutMs: number;
   /** The raw options after substitution, as `pgv validate` shows them. */
   readonly options: Readonly<Record<string, unknown>>;
 }

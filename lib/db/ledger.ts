@@ -90,6 +90,11 @@ export function finishLedgerRowSql(table: QualifiedName, style: LedgerStyle): st
   return `UPDATE ${quoteQualified(table)} SET success = true, ${style === 'pum' ? 'execution_time' : 'duration_ms'} = $2 WHERE id = $1`;
 }
 
+/** Remove the start row of a script that failed outside a transaction and left nothing to settle (a Python hook); $1 id. */
+export function deleteLedgerRowSql(table: QualifiedName): string {
+  return `DELETE FROM ${quoteQualified(table)} WHERE id = $1 AND NOT success`;
+}
+
 /** The columns of a pum 0.x upgrades table. */
 const pumColumns = ['id', 'version', 'description', 'type', 'script', 'checksum', 'installed_by', 'installed_on', 'execution_time', 'success'];
 const pgvColumns = ['id', 'version', 'script', 'kind', 'checksum', 'installed_by', 'installed_at', 'duration_ms', 'success', 'pgv_version'];

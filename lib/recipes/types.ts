@@ -18,6 +18,8 @@ export interface Script {
   readonly md5: string;
   /** The description in a delta's name (`delta_1.2.0_add_roles.sql` → `add_roles`). */
   readonly description?: string;
+  /** `python` for a pum DeltaPy file (`.py`): run by lib/hooks, not sent as SQL (`prepared` is empty). */
+  readonly language?: 'python';
   readonly prepared: PreparedScript;
 }
 
@@ -26,7 +28,8 @@ export interface Precondition {
   readonly name: string;
   readonly path: string;
   readonly version: string;
-  readonly language: 'sql' | 'js';
+  /** `python`: gocept.rdbmanagement's preconditionN.py, `precondition(connection)` run by lib/hooks. */
+  readonly language: 'sql' | 'js' | 'python';
   /** SQL text for `sql` preconditions. */
   readonly text?: string;
 }

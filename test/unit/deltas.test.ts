@@ -13,20 +13,22 @@ import { prepareScript } from '../../lib/sql/script.js';
 import { globToRegExp } from '../../lib/util/glob.js';
 import { compareVersions } from '../../lib/util/versions.js';
 
-test('delta file names: versions compare as numbers, pre/main/post in order, bad names and .py named', () => {
+test('delta file names: versions compare as numbers, pre/main/post in order, .py deltas among them, bad names named', () => {
   const files = classifyDeltaFiles(
-    ['delta_10.0.0.sql', 'delta_2.0.0_b.sql', 'delta_2.0.0_a.post.sql', 'delta_2.0.0_a.pre.sql', 'post-all.sql', 'pre-all.sql', 'delta_1.2.10_x.sql', 'delta_1.2.9.sql', 'notes.txt', 'delta_3.0.0.py', 'README.md', 'delta_1.0.sql'],
+    ['delta_10.0.0.sql', 'delta_2.0.0_b.sql', 'delta_2.0.0_a.post.sql', 'delta_2.0.0_a.pre.sql', 'post-all.sql', 'pre-all.sql', 'delta_1.2.10_x.sql', 'delta_1.2.9.sql', 'notes.txt', 'delta_3.0.0.py', 'delta_3.0.0.pre.py', 'README.md', 'delta_1.0.sql', 'delta_3.0.0.pyc'],
     ['*.md'],
   );
-  assert.equal(files.deltas.map((d) => d.name), ['delta_1.0.sql', 'delta_1.2.9.sql', 'delta_1.2.10_x.sql', 'delta_2.0.0_a.pre.sql', 'delta_2.0.0_b.sql', 'delta_2.0.0_a.post.sql', 'delta_10.0.0.sql']);
-  assert.equal(files.deltas.map((d) => d.phase), ['delta', 'delta', 'delta', 'pre', 'delta', 'post', 'delta']);
+  assert.equal(files.deltas.map((d) => d.name), ['delta_1.0.sql', 'delta_1.2.9.sql', 'delta_1.2.10_x.sql', 'delta_2.0.0_a.pre.sql', 'delta_2.0.0_b.sql', 'delta_2.0.0_a.post.sql', 'delta_3.0.0.pre.py', 'delta_3.0.0.py', 'delta_10.0.0.sql']);
+  assert.equal(files.deltas.map((d) => d.phase), ['delta', 'delta', 'delta', 'pre', 'delta', 'post', 'pre', 'delta', 'delta']);
   assert.is(files.deltas[2]!.description, 'x');
   assert.is(files.preAll, 'pre-all.sql');
   assert.is(files.postAll, 'post-all.sql');
   assert.equal(files.problems, [
-    'notes.txt: not a delta file name (delta_<x.y.z>[_description][.pre|.post].sql, pre-all.sql, post-all.sql); rename it, or list it in ignore_files',
-    'delta_3.0.0.py: Python deltas are not supported; port it to SQL, or list it in ignore_files',
+    'notes.txt: not a delta file name (delta_<x.y.z>[_description][.pre|.post].sql or .py, pre-all.sql, post-all.sql); rename it, or list it in ignore_files',
+    'delta_3.0.0.pyc: not a delta file name (delta_<x.y.z>[_description][.pre|.post].sql or .py, pre-all.sql, post-all.sql); rename it, or list it in ignore_files',
   ]);
+  assert.equal(classifyDeltaFiles(['delta_1.0.0.sql', 'pre-all.py'], []).preAll, 'pre-all.py');
+  assert.equal(classifyDeltaFiles(['delta_1.0.0.sql', 'pre-all.py', 'pre-all.sql'], []).problems, ['pre-all.py and pre-all.sql: one pre-all script per directory; merge them into one']);
 });
 
 test('compareVersions: any number of components, any length', () => {
@@ -77,7 +79,7 @@ test('typed variables: %(x)s renders a number unquoted and text quoted, as psyco
 const part: Part = {
   name: 'd', recipe: 'deltas', dbname: 'ddb', connection: {}, directory: '/p/d', upgradesTable: { schema: 'pgv', name: 'upgrades' },
   ignore: [], excludeSchemas: [], excludeColumns: [], create: false, snapshot: false, after: [], ignoreFiles: [], variables: {},
-  pumPlaceholders: false, reference: [], ddlLockTimeoutMs: 0, options: {},
+  pumPlaceholders: false, reference: [], ddlLockTimeoutMs: 0, hookTimeoutMs: 60_000, options: {},
 };
 const script = (name: string, version: string, kind: Script['kind']): Script => ({ name, path: `/p/d/${name}`, version, kind, checksum: `sha-${name}`, md5: `md5-${name}`, prepared: prepareScript('SELECT 1;') });
 const set: ScriptSet = {
