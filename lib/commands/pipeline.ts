@@ -49,7 +49,7 @@ export async function observeParts(config: Config, parts: readonly Part[], g: Gl
   return Promise.all(
     parts.map(async (part) => {
       const spec = await connectionFor(config, part, g);
-      return { part, spec, scripts: scripts.get(part.name)!, observed: await observePart(spec, part.upgradesTable) };
+      return { part, spec, scripts: scripts.get(part.name)!, observed: await observePart(spec, part.upgradesTable, scripts.get(part.name)!.pumModule?.migrationTable) };
     }),
   );
 }

@@ -38,8 +38,8 @@ export interface QualifiedName {
   readonly name: string;
 }
 
-/** The type of a script variable: how `%(name)s` and `:name` render it. */
-export type VariableType = 'int' | 'float' | 'text' | 'identifier';
+/** The type of a script variable: how `%(name)s` and `:name` render it (`boolean`: a pum 1.x parameter's type). */
+export type VariableType = 'int' | 'float' | 'text' | 'identifier' | 'boolean';
 
 /** A value for placeholders in scripts, typed (a YAML number is a number, a string is text). */
 export interface Variable {

@@ -35,6 +35,7 @@ export function parseVariable(raw: unknown): Variable | { problem: string } {
 /** How `pgv validate` shows a variable: numbers as numbers, text as text, identifiers typed. */
 export function displayVariable(v: Variable): unknown {
   if (v.type === 'int' || v.type === 'float') return Number(v.value);
+  if (v.type === 'boolean') return v.value === 'true';
   if (v.type === 'identifier') return { type: 'identifier', value: v.value };
   return v.value;
 }

@@ -108,7 +108,7 @@ export class PartJob {
     }
     this.db = await connect(this.input.spec, { pipeline: true });
     await acquireLock(this.db, this.input.lockTimeoutMs);
-    const observed = await observeWith(this.db, this.input.part.upgradesTable);
+    const observed = await observeWith(this.db, this.input.part.upgradesTable, this.input.scripts.pumModule?.migrationTable);
     this.style = observed.ledger.style;
     this.pumCodes = observed.ledger.pumCodes ?? 'flags';
     const fresh = this.input.replan(observed);

@@ -18,12 +18,23 @@ import type { ObservedPart, PartPlan, Step } from './types.js';
 export function deltaStatus(observed: ObservedPart, scripts: ScriptSet, current: string | null): { pending: Script[]; skipped: Script[] } {
   const pending: Script[] = [];
   const skipped: Script[] = [];
+  // A pum 1.x module: pum applies the changelogs above the version it recorded (strictly); each
+  // file pgv ran is recorded by name, so only a baseline (pum's version, or pgv baseline) holds back.
+  const floor = scripts.pumModule ? baselineVersion(observed) : current;
   for (const s of scripts.updates) {
     if (recorded(observed, s)) continue;
-    if (current === null || compareVersions(s.version, current) >= 0) pending.push(s);
+    const cmp = floor === null ? 1 : compareVersions(s.version, floor);
+    if (cmp > 0 || (cmp === 0 && !scripts.pumModule)) pending.push(s);
     else skipped.push(s);
   }
   return { pending, skipped };
+}
+
+/** The highest baseline a ledger records (pum 1.x's pum_migrations version is read as one). */
+function baselineVersion(observed: ObservedPart): string | null {
+  let best: string | null = null;
+  for (const r of observed.ledger.rows) if (r.success && r.kind === 'baseline' && (best === null || compareVersions(r.version, best) > 0)) best = r.version;
+  return best;
 }
 
 /**

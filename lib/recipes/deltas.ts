@@ -10,6 +10,7 @@ import { PgvError } from '../errors.js';
 import { compareVersions } from '../util/versions.js';
 import { prepareScript } from '../sql/script.js';
 import { matchesAny } from '../util/glob.js';
+import { isPumModule, readPumModule } from './pum-module.js';
 import { listFiles, readScriptFile } from './read.js';
 import type { Script, ScriptSet } from './types.js';
 import { fillPlaceholders, type PlaceholderOptions } from './variables.js';
@@ -68,6 +69,7 @@ export function classifyDeltaFiles(names: readonly string[], ignoreFiles: readon
 
 /** Read a delta directory into its scripts; PgvError (before anything runs) on any problem. */
 export function readDeltaDirectory(directory: string, options: { ignoreFiles: readonly string[]; placeholders: PlaceholderOptions }): ScriptSet {
+  if (isPumModule(directory)) return readPumModule(directory, options.placeholders.values);
   const files = classifyDeltaFiles(listFiles(directory), options.ignoreFiles);
   const problems = [...files.problems];
   // An empty directory is a wrong path or a missing checkout, not a database at "version none".

@@ -1,4 +1,5 @@
 /** What recipes produce: the ordered scripts of a part, read and checksummed. */
+import type { QualifiedName } from '../config/types.js';
 import type { PreparedScript } from '../sql/script.js';
 
 /** The kind of a script file, also written in its ledger row (pgv adds baseline and accept rows). */
@@ -46,4 +47,6 @@ export interface ScriptSet {
   readonly preconditions: ReadonlyMap<string, Precondition>;
   /** The highest version any script reaches; null when there is none. */
   readonly latest: string | null;
+  /** A pum 1.x module (recipes/pum-module.ts): the table pum records its version in. */
+  readonly pumModule?: { readonly migrationTable: QualifiedName };
 }

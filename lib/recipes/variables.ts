@@ -21,10 +21,42 @@ export interface PlaceholderOptions {
   readonly braces?: boolean;
 }
 
-/** A value as psycopg renders it into `%(name)s`. */
+/** A value as psycopg renders it into `%(name)s` (and pum 1.x's `{name}`). */
 function rendered(v: Variable): string {
-  if (v.type === 'int' || v.type === 'float') return v.value;
+  if (v.type === 'int' || v.type === 'float' || v.type === 'boolean') return v.value;
   return v.type === 'identifier' ? quoteIdent(v.value) : quoteLiteral(v.value);
+}
+
+/**
+ * pum 1.x's `{name}`, as psycopg's `SQL.format` reads a file after pum stripped its comments: the
+ * whole text but comments (block comments, and `--` at the start of a line or after a `;`), `{{` and
+ * `}}` for braces, a lone brace an error.
+ */
+function fillBraces(text: string, values: Readonly<Record<string, Variable>>, undefinedVariable: (line: number, written: string) => void, problems: Array<{ line: number; message: string }>): string {
+  const comments = /\/\*[\s\S]*?\*\/|(?:^|(?<=;))[ \t]*--[^\n]*/gm;
+  let out = '';
+  let at = 0;
+  const fill = (chunk: string, offset: number) =>
+    chunk.replace(/\{\{|\}\}|\{(\w+)\}|[{}]/g, (match, name: string | undefined, k: number) => {
+      if (match === '{{') return '{';
+      if (match === '}}') return '}';
+      const line = lineColumnOf(text, offset + k).line;
+      if (name === undefined) {
+        problems.push({ line, message: `a lone ${match}: pum 1.x formats files with psycopg, write ${match}${match} for a literal ${match}` });
+        return match;
+      }
+      const value = values[name];
+      if (value === undefined) {
+        undefinedVariable(line, match);
+        return match;
+      }
+      return rendered(value);
+    });
+  for (const m of text.matchAll(comments)) {
+    out += fill(text.slice(at, m.index), at) + m[0];
+    at = m.index + m[0].length;
+  }
+  return out + fill(text.slice(at), at);
 }
 
 /** The text with its placeholders replaced, and one problem per undefined variable. */
@@ -34,9 +66,9 @@ export function fillPlaceholders(text: string, options: PlaceholderOptions): { t
   const undefinedVariable = (line: number, written: string) =>
     problems.push({ line, message: `${written} is not defined (the part's variables: ${known.length ? known.join(', ') : 'none'})` });
   let out = text;
-  if (options.pum || options.braces) {
-    const pattern = options.pum ? /%\((\w+)\)s|%%/g : /\{(\w+)\}/g;
-    out = out.replace(pattern, (match, name: string | undefined, offset: number) => {
+  if (options.braces) out = fillBraces(out, options.values, undefinedVariable, problems);
+  if (options.pum) {
+    out = out.replace(/%\((\w+)\)s|%%/g, (match, name: string | undefined, offset: number) => {
       if (name === undefined) return '%';
       const value = options.values[name];
       if (value === undefined) {
