@@ -23,6 +23,7 @@ import { scriptFailure } from './script-error.js';
 import { pgvVersion } from '../version.js';
 import { compareVersions } from '../util/versions.js';
 import type { HookContext, Python } from '../hooks/python.js';
+import { firstPythonHook } from '../hooks/needs.js';
 
 /** What a part job needs. */
 export interface PartJobInput {
@@ -98,7 +99,7 @@ export class PartJob {
   /** Create the database if planned, lock, observe and plan again; returns the steps to run. */
   async begin(initial: PartPlan, onCreated: (step: Step, ms: number) => void): Promise<PartPlan> {
     // A missing Python (or driver) is an error before anything runs, the database included.
-    const hook = this.firstHook(initial.steps);
+    const hook = firstPythonHook(initial.steps, this.input.scripts);
     if (hook) this.python = await (await import('../hooks/python.js')).findPython(this.input.part.python, this.input.env ?? {}, hook);
     const create = initial.steps.find((s) => s.kind === 'create-database');
     if (create) {
@@ -113,7 +114,7 @@ export class PartJob {
     this.pumCodes = observed.ledger.pumCodes ?? 'flags';
     const fresh = this.input.replan(observed);
     this.version = fresh.current;
-    const late = this.python ? undefined : this.firstHook(fresh.steps);
+    const late = this.python ? undefined : firstPythonHook(fresh.steps, this.input.scripts);
     if (late) this.python = await (await import('../hooks/python.js')).findPython(this.input.part.python, this.input.env ?? {}, late);
     this.steps = fresh.steps;
     fresh.steps.forEach((s, k) => this.index.set(s, k));
@@ -251,21 +252,6 @@ export class PartJob {
         data: { precondition: pre.name, version },
       });
     }
-  }
-
-  /** The first Python hook among `steps` (its file), if any. */
-  private firstHook(steps: readonly Step[]): string | undefined {
-    for (const step of steps) {
-      if (step.kind === 'precondition') {
-        const pre = this.input.scripts.preconditions.get(step.version);
-        if (pre?.language === 'python') return pre.path;
-      }
-      if (step.kind === 'run-script') {
-        const script = this.scripts.get(step.script);
-        if (script?.language === 'python') return script.path;
-      }
-    }
-    return undefined;
   }
 
   private hookContext(): HookContext {

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cliPath, copyFixture, jsonOf, makeProject, runPgv, testConnectionYaml, writeFiles, type PgvRun } from '../helpers/cli.js';
+import { cliPath, copyFixture, jsonOf, makeProject, runPgv, spawnPgv, testConnectionYaml, writeFiles, type PgvRun } from '../helpers/cli.js';
 import { createDatabase, dropDatabase, uniqueName, withDb } from '../helpers/db.js';
 
 const schemaPart = (db: string, extra = '') => `${testConnectionYaml()}parts:\n  shop:\n    recipe: schema\n    dbname: ${db}\n    schema: schema\n    create: true\n${extra}`;
@@ -175,6 +175,33 @@ test('a DeltaPy that raises: exit 3 naming the file and the exception, not recor
     const fixed = await runPgv(['apply'], { cwd: dir });
     assert.is(fixed.code, 0, fixed.stderr);
     assert.equal((await ledger(db)).slice(2), ['delta_1.0.1_settings.py', 'delta_1.0.1_settings.post.py', 'delta_1.0.2_view.sql', 'post-all.py']);
+  } finally {
+    await dropDatabase(db);
+  }
+});
+
+test('pgv killed while a DeltaPy runs: its start row stays, and the next apply refuses instead of running it again', async () => {
+  const db = uniqueName('deltapy_kill');
+  const dir = makeProject();
+  copyFixture('deltas/pum-python', dir, 'deltas');
+  const slow = 'import time\n\nfrom pum.core.deltapy import DeltaPy\n\n\nclass Slow(DeltaPy):\n    def run(self):\n        time.sleep(2)\n';
+  writeFiles(dir, { 'pgv.config.yaml': deltasPart(db), 'deltas/delta_1.0.1_settings.py': slow });
+  try {
+    const running = spawnPgv(['apply', '-q'], { cwd: dir });
+    const started = async () => (await databaseExists(db)) && (await withDb(db, async (c) => (await c.query("SELECT 1 FROM pg_tables WHERE schemaname = 'pgv' AND tablename = 'upgrades'")).rowCount === 1 && (await c.query("SELECT 1 FROM pgv.upgrades WHERE script = 'delta_1.0.1_settings.py' AND NOT success")).rowCount === 1));
+    const t0 = Date.now();
+    while (!(await started())) {
+      assert.ok(Date.now() - t0 < 30_000, 'the delta started');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    running.child.kill('SIGKILL');
+    await running.done;
+    await new Promise((r) => setTimeout(r, 2500)); // the orphaned hook finishes its sleep
+    const next = await runPgv(['apply'], { cwd: dir });
+    assert.is(next.code, 3, next.stderr);
+    assert.match(next.stderr, 'delta_1.0.1_settings.py started at');
+    assert.match(next.stderr, 'and never finished');
+    assert.equal(await ledger(db), ['delta_1.0.0_init.sql', 'delta_1.0.1_settings.pre.py', 'delta_1.0.1_settings.py']);
   } finally {
     await dropDatabase(db);
   }
