@@ -31,8 +31,6 @@ export interface HookContext {
   /** The environment pgv runs in (PATH, HOME, locale); libpq's connection variables are replaced. */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly timeoutMs: number;
-  /** Lines the hook prints (its stderr and stdout), as it prints them. */
-  readonly onOutput?: (line: string) => void;
 }
 
 /** A pum DeltaPy's constructor arguments. */
@@ -131,10 +129,8 @@ async function runHook(request: Record<string, unknown>, file: string, ctx: Hook
       cwd: path.dirname(file),
       input: JSON.stringify({ ...request, service }),
       timeoutMs: ctx.timeoutMs,
-      onStderrLine: (line) => {
-        lines.push(line);
-        ctx.onOutput?.(line);
-      },
+      // What the hook prints (write_message too) is kept for the error of a crash, not shown.
+      onStderrLine: (line) => void lines.push(line),
     });
     const outcome = lastJsonLine(run.stdout) as (Outcome & { driver_missing?: boolean }) | null;
     if (outcome?.ok) return outcome;
