@@ -2,7 +2,7 @@
  * Python hooks against the real server with a real Python and driver: gocept.rdbmanagement's
  * preconditionN.py and pum 0.x's DeltaPy deltas (.pre.py, .py, .post.py, pre-all.py, post-all.py).
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -57,6 +57,27 @@ test('no Python that can import psycopg or psycopg2: exit 3 before anything runs
   assert.match(run.stderr, `${path.join(dir, 'schema', 'precondition2.py')}: no Python with a PostgreSQL driver to run it (tried /nonexistent/python3, /nonexistent/pgv-python, python3, /usr/bin/python3)`);
   assert.match(run.stderr, 'apt-get install python3-psycopg2');
   assert.not.ok(await databaseExists(db), 'nothing ran: not even the database was created');
+});
+
+test('discovery: the `python` option first, then PGV_PYTHON, …: the first that imports a driver runs the hooks', async () => {
+  const db = uniqueName('pyorder');
+  const dir = makeProject();
+  copyFixture('schema/gocept-python', dir, 'schema');
+  const probed = path.join(dir, 'probed');
+  // A configured interpreter without a driver: asked first, then passed over.
+  writeFiles(dir, { 'pgv.config.yaml': schemaPart(db, `    python: ${path.join(dir, 'no-driver')}\n`), 'no-driver': `#!/bin/sh\necho "$0" >> '${probed}'\nexit 1\n` });
+  execFileSync('chmod', ['755', path.join(dir, 'no-driver')]);
+  try {
+    await withDb('postgres', (c) => c.query(`CREATE DATABASE ${db}`));
+    await withDb(db, (c) => c.query('CREATE TABLE customer (id serial PRIMARY KEY, email text NOT NULL)'));
+    await runPgv(['baseline', 'shop', '--version', '2'], { cwd: dir });
+    const run = await runPgv(['apply'], { cwd: dir, env: { PGV_PYTHON: '/usr/bin/python3' } });
+    assert.is(run.code, 0, run.stderr);
+    assert.is(readFileSync(probed, 'utf8').trim(), path.join(dir, 'no-driver'), 'the configured one was tried first');
+    assert.equal(await ledger(db), ['baseline', 'update3.sql']);
+  } finally {
+    await dropDatabase(db);
+  }
 });
 
 test('a hook that runs past hook_timeout is stopped: exit 3 naming it, the update does not run', async () => {
