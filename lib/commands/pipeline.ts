@@ -49,7 +49,7 @@ export async function observeParts(config: Config, parts: readonly Part[], g: Gl
   return Promise.all(
     parts.map(async (part) => {
       const spec = await connectionFor(config, part, g);
-      return { part, spec, scripts: scripts.get(part.name)!, observed: await observePart(spec, part.upgradesTable) };
+      return { part, spec, scripts: scripts.get(part.name)!, observed: await observePart(spec, part.upgradesTable, scripts.get(part.name)!.pumModule?.migrationTable) };
     }),
   );
 }
@@ -101,7 +101,7 @@ export async function runPlan(plan: Plan, prepared: ReadonlyMap<string, Prepared
   const [{ executePlan }, { PartJob }] = await Promise.all([import('../exec/executor.js'), import('../exec/part-job.js')]);
   const progress = g.quiet ? 'none' : g.interactive && !g.verbose && !g.json ? 'live' : 'lines';
   const execute = () =>
-    executePlan(plan, (p) => new PartJob({ ...prepared.get(p.name)!, lockTimeoutMs: options.lockTimeoutMs }), {
+    executePlan(plan, (p) => new PartJob({ ...prepared.get(p.name)!, lockTimeoutMs: options.lockTimeoutMs, env: g.env }), {
       progress,
       concurrency: options.concurrency,
       stream: g.progressStream,

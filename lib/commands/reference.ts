@@ -105,7 +105,7 @@ export async function runPartCopy(config: Config, copy: Part, g: Globals, what: 
   const { plan, prepared } = await preparePlan(config, [copy], g, options);
   const [{ executePlan }, { PartJob }] = await Promise.all([import('../exec/executor.js'), import('../exec/part-job.js')]);
   const progress = g.quiet || g.json ? 'none' : g.verbose ? 'lines' : g.interactive ? 'live' : 'none';
-  const result = await executePlan(plan, () => new PartJob({ ...prepared.get(copy.name)!, lockTimeoutMs: 60_000 }), { progress, concurrency: 1, stream: g.progressStream });
+  const result = await executePlan(plan, () => new PartJob({ ...prepared.get(copy.name)!, lockTimeoutMs: 60_000, env: g.env }), { progress, concurrency: 1, stream: g.progressStream });
   const failed = result.parts.find((p) => p.status === 'failed');
   if (!failed) return;
   const e = failed.error;

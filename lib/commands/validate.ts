@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { Config } from '../config/types.js';
 import { displayQualified } from '../db/ident.js';
+import { displayVariable } from '../config/variables.js';
 import { redact } from '../util/redact.js';
 import { loadProjectConfig } from './context.js';
 import type { CommandResult, Globals } from './types.js';
@@ -33,7 +34,7 @@ export function resolvedDocument(config: Config): Record<string, unknown> {
       after: p.after,
       ignore: p.ignore,
       exclude_schemas: p.excludeSchemas,
-      ...(Object.keys(p.variables).length ? { variables: p.variables } : {}),
+      ...(Object.keys(p.variables).length ? { variables: Object.fromEntries(Object.entries(p.variables).map(([k, v]) => [k, displayVariable(v)])) } : {}),
       ...(p.ddlLockTimeoutMs ? { ddl_lock_timeout_ms: p.ddlLockTimeoutMs } : {}),
     })),
   }) as Record<string, unknown>;

@@ -2,6 +2,7 @@
  * Finding and parsing config files: the one home of cosmiconfig and of js-yaml, its YAML parser.
  * Returns raw, untrusted data; validation and resolution happen elsewhere.
  */
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { cosmiconfig } from 'cosmiconfig';
 import { PgvError } from '../errors.js';
@@ -29,6 +30,14 @@ export interface RawFile {
  * CommonJS entry, 25 modules loaded one by one, which costs a CLI run twice the time.
  */
 const loadYaml = async (_file: string, content: string): Promise<unknown> => (await import('js-yaml')).load(content);
+
+/**
+ * Parse YAML synchronously (a pum 1.x module's `.pum.yaml`, read with its scripts): js-yaml's
+ * CommonJS entry, loaded only when such a file exists. Throws js-yaml's YAMLException.
+ */
+export function parseYaml(text: string): unknown {
+  return (createRequire(import.meta.url)('js-yaml') as typeof import('js-yaml')).load(text);
+}
 
 const explorer = cosmiconfig('pgv', { searchPlaces, searchStrategy: 'project', cache: false, loaders: { '.yaml': loadYaml, '.yml': loadYaml, noExt: loadYaml } });
 

@@ -12,7 +12,8 @@ import { copyBounded, mergeInto, originOf, type Origins } from './merge.js';
 import { substitute, type Env } from './substitute.js';
 import { validateAgainst, type ConfigProblem } from './validate.js';
 import { parseQualifiedName, parseDurationMs } from './values.js';
-import type { Config, ConnectionOptions, EmbeddedServerConfig, Part, RecipeName } from './types.js';
+import type { Config, ConnectionOptions, EmbeddedServerConfig, Part, RecipeName, Variable } from './types.js';
+import { parseVariable } from './variables.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = Record<string, Json>;
@@ -159,10 +160,12 @@ function normalize(value: Obj, file: string, files: string[], origins: Origins):
         snapshot: raw.snapshot === true || raw.snapshot === 'before-apply',
         after: Object.freeze(asList(raw.after)),
         ignoreFiles: Object.freeze(asList(raw.ignore_files)),
-        variables: Object.freeze(Object.fromEntries(Object.entries((raw.variables ?? {}) as Obj).map(([k, v]) => [k, String(v)]))),
+        variables: Object.freeze(variablesOf(name, (raw.variables ?? {}) as Obj, problems)),
         pumPlaceholders: raw.pum_placeholders === true,
         reference: Object.freeze(reference),
         ddlLockTimeoutMs: lock,
+        ...(typeof raw.python === 'string' ? { python: raw.python } : {}),
+        hookTimeoutMs: raw.hook_timeout === undefined ? defaultHookTimeoutMs : parseDurationMs(raw.hook_timeout as string | number),
         options: Object.freeze({ ...raw }),
       }),
     );
@@ -173,6 +176,19 @@ function normalize(value: Obj, file: string, files: string[], origins: Origins):
     problems,
     config: Object.freeze({ file, files: Object.freeze(files), root, server, connection: Object.freeze(connection), parts: Object.freeze(parts), warnings: Object.freeze([]) }),
   };
+}
+
+/** A Python hook that runs longer than this is stopped (and the apply fails, naming it). */
+const defaultHookTimeoutMs = 10 * 60_000;
+
+function variablesOf(part: string, raw: Obj, problems: ConfigProblem[]): Record<string, Variable> {
+  const out: Record<string, Variable> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    const parsed = parseVariable(v);
+    if ('problem' in parsed) problems.push({ path: `/parts/${part}/variables/${k}`, message: parsed.problem });
+    else out[k] = Object.freeze(parsed);
+  }
+  return out;
 }
 
 function normalizeConnection(raw: Obj): ConnectionOptions {

@@ -38,6 +38,16 @@ export interface QualifiedName {
   readonly name: string;
 }
 
+/** The type of a script variable: how `%(name)s` and `:name` render it (`boolean`: a pum 1.x parameter's type). */
+export type VariableType = 'int' | 'float' | 'text' | 'identifier' | 'boolean';
+
+/** A value for placeholders in scripts, typed (a YAML number is a number, a string is text). */
+export interface Variable {
+  readonly type: VariableType;
+  /** The value as text (a number as it is written in SQL). */
+  readonly value: string;
+}
+
 /** One named part: one database and the scripts that describe it. */
 export interface Part {
   readonly name: string;
@@ -61,14 +71,18 @@ export interface Part {
   readonly after: readonly string[];
   /** Glob patterns of files in the delta directory that are not deltas. */
   readonly ignoreFiles: readonly string[];
-  /** Values for placeholders in scripts (`:'name'` as a literal, `:"name"` as an identifier). */
-  readonly variables: Readonly<Record<string, string>>;
+  /** Values for placeholders in scripts (`:'name'` as a literal, `:"name"` as an identifier, `:name` and `%(name)s` by type). */
+  readonly variables: Readonly<Record<string, Variable>>;
   /** Also fill pum 0.x's `%(name)s` placeholders (and read `%%` as `%`). */
   readonly pumPlaceholders: boolean;
   /** Recipe deltas: SQL files that build the reference schema for `check` (absolute paths, in order). */
   readonly reference: readonly string[];
   /** `lock_timeout` for the DDL a script runs, in milliseconds (0: none). */
   readonly ddlLockTimeoutMs: number;
+  /** The Python interpreter for the part's Python hooks (preconditionN.py, pum .py deltas), if named. */
+  readonly python?: string;
+  /** How long one Python hook may run, in milliseconds. */
+  readonly hookTimeoutMs: number;
   /** The raw options after substitution, as `pgv validate` shows them. */
   readonly options: Readonly<Record<string, unknown>>;
 }

@@ -7,6 +7,7 @@ import type { QualifiedName } from '../config/types.js';
 import type { LedgerRow } from '../plan/types.js';
 import type { Db } from './client.js';
 import { quoteIdent, quoteLiteral, quoteQualified } from './ident.js';
+import { pumCodesOf, pumKindOf, pumTypeOf, type PumCodes } from './pum-types.js';
 
 export type { LedgerRow };
 
@@ -55,8 +56,6 @@ export function createLedgerSql(table: QualifiedName): string {
   ].join(';\n');
 }
 
-/** pum 0.x's `type` column: 0 baseline (and pre .py), 1 pre .sql, 3 .sql, 5 post .sql. */
-const pumType: Record<string, number> = { baseline: 0, pre: 1, delta: 3, post: 5 };
 /** pum's description of rows that record pgv's decisions. */
 const pumAcceptDescription = 'pgv: changed file accepted';
 
@@ -65,15 +64,16 @@ export const statementDurationSql = '(extract(epoch FROM clock_timestamp() - sta
 
 /**
  * INSERT of one ledger row with its values inlined, so that it travels in one query with its
- * script (one round trip per script). `durationSql` is an SQL expression for the duration.
+ * script (one round trip per script). `durationSql` is an SQL expression for the duration; `codes`
+ * the generation of `type` codes a pum table holds (pum-types.ts).
  */
-export function insertLedgerRowSql(table: QualifiedName, style: LedgerStyle, e: LedgerEntry, durationSql = 'NULL'): string {
+export function insertLedgerRowSql(table: QualifiedName, style: LedgerStyle, e: LedgerEntry, durationSql = 'NULL', codes: PumCodes = 'flags'): string {
   const text = (v: string | null) => (v === null ? 'NULL' : quoteLiteral(v));
   const bool = e.success ? 'true' : 'false';
   if (style === 'pum') {
     const baseline = e.kind === 'baseline';
     const description = baseline ? 'baseline' : e.kind === 'accept' ? pumAcceptDescription : (e.description ?? '');
-    const type = pumType[e.kind] ?? pumType.delta!;
+    const type = pumTypeOf(e.kind === 'pre' || e.kind === 'post' || baseline ? e.kind : 'delta', e.script.endsWith('.py'), codes);
     return (
       `INSERT INTO ${quoteQualified(table)} (version, description, type, script, checksum, installed_by, execution_time, success) VALUES (` +
       `${text(e.version)}, ${text(description.slice(0, 200))}, ${type}, ${text(baseline ? '' : e.script)}, ${text(baseline ? '' : (e.md5 ?? ''))}, session_user, coalesce(${durationSql}, 0), ${bool})`
@@ -88,6 +88,11 @@ export function insertLedgerRowSql(table: QualifiedName, style: LedgerStyle, e: 
 /** Mark a row written with success = false (a script run outside a transaction) as finished; $1 id, $2 ms. */
 export function finishLedgerRowSql(table: QualifiedName, style: LedgerStyle): string {
   return `UPDATE ${quoteQualified(table)} SET success = true, ${style === 'pum' ? 'execution_time' : 'duration_ms'} = $2 WHERE id = $1`;
+}
+
+/** Remove the start row of a script that failed outside a transaction and left nothing to settle (a Python hook); $1 id. */
+export function deleteLedgerRowSql(table: QualifiedName): string {
+  return `DELETE FROM ${quoteQualified(table)} WHERE id = $1 AND NOT success`;
 }
 
 /** The columns of a pum 0.x upgrades table. */
@@ -129,11 +134,13 @@ export async function readLedger(db: Db, table: QualifiedName, style: LedgerStyl
     const { rows } = await db.query<Record<string, unknown>>(
       `SELECT id, version, description, type, script, checksum, installed_by, installed_on, execution_time, success FROM ${quoteQualified(table)} ORDER BY id`,
     );
+    const codes = pumCodesOf(rows.map((r) => Number(r.type)));
     return rows.map((r) => {
       const type = Number(r.type);
       const description = r.description === null ? '' : String(r.description);
-      const baseline = type === 0 && description === 'baseline';
-      const kind = baseline ? 'baseline' : description === pumAcceptDescription ? 'accept' : type <= 1 ? 'pre' : type <= 3 ? 'delta' : 'post';
+      const decoded = pumKindOf(type, description, codes);
+      const baseline = decoded.kind === 'baseline';
+      const kind = description === pumAcceptDescription ? 'accept' : decoded.kind;
       const script = String(r.script ?? '');
       return {
         id: Number(r.id),
@@ -146,6 +153,9 @@ export async function readLedger(db: Db, table: QualifiedName, style: LedgerStyl
         durationMs: r.execution_time === null ? null : Number(r.execution_time),
         success: r.success === true,
         pgvVersion: null,
+        pumType: type,
+        description,
+        python: decoded.python,
       };
     });
   }

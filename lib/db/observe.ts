@@ -4,11 +4,14 @@ import type { ObservedPart } from '../plan/types.js';
 import { connect, type Db } from './client.js';
 import type { ConnectionSpec } from './connection.js';
 import { ledgerStyleOf, readLedger } from './ledger.js';
+import { pumCodesOf } from './pum-types.js';
 import { PgvError, isPgvError } from '../errors.js';
-import { displayQualified } from './ident.js';
+import { displayQualified, quoteQualified } from './ident.js';
+import { compareVersions } from '../util/versions.js';
+import type { LedgerRow } from '../plan/types.js';
 
 /** Observe a part's database; a database that does not exist is a state, not an error. */
-export async function observePart(spec: ConnectionSpec, ledger: QualifiedName): Promise<ObservedPart> {
+export async function observePart(spec: ConnectionSpec, ledger: QualifiedName, adopt?: QualifiedName): Promise<ObservedPart> {
   let db: Db;
   try {
     db = await connect(spec);
@@ -17,14 +20,17 @@ export async function observePart(spec: ConnectionSpec, ledger: QualifiedName): 
     throw e;
   }
   try {
-    return await observeWith(db, ledger);
+    return await observeWith(db, ledger, adopt);
   } finally {
     await db.end();
   }
 }
 
-/** Observe through an open session: one query, then the ledger's rows when there is a ledger. */
-export async function observeWith(db: Db, ledger: QualifiedName): Promise<ObservedPart> {
+/**
+ * Observe through an open session: one query, then the ledger's rows when there is a ledger.
+ * `adopt`: a pum 1.x module's pum_migrations table, whose version reads as a baseline.
+ */
+export async function observeWith(db: Db, ledger: QualifiedName, adopt?: QualifiedName): Promise<ObservedPart> {
   const { rows } = await db.query<{ version: number; tables: number; ledger_exists: boolean; ledger_comment: string | null; ledger_columns: string[] | null }>(
     `SELECT current_setting('server_version_num')::int AS version,
             (SELECT count(*)::int FROM pg_catalog.pg_class c
@@ -50,10 +56,30 @@ export async function observeWith(db: Db, ledger: QualifiedName): Promise<Observ
       data: { database: db.spec.dbname, table: displayQualified(ledger) },
     });
   }
+  const ledgerRows = row.ledger_exists ? await readLedger(db, ledger, style) : [];
+  const adopted = adopt ? await pumMigrationsBaseline(db, adopt) : null;
+  if (adopted) ledgerRows.unshift(adopted);
+  const pumCodes = style === 'pum' ? { pumCodes: pumCodesOf(ledgerRows.flatMap((r) => (r.pumType === undefined ? [] : [r.pumType]))) } : {};
   return {
     exists: true,
     serverVersion: row.version,
-    ledger: { exists: row.ledger_exists, style, format, rows: row.ledger_exists ? await readLedger(db, ledger, style) : [] },
+    ledger: { exists: row.ledger_exists, style, format, rows: ledgerRows, ...pumCodes },
     userTables: row.tables,
   };
+}
+
+/**
+ * The version a pum 1.x pum_migrations table records (one row per applied changelog), as a
+ * baseline row of pgv's ledger: pgv continues from it. Null when there is no such table.
+ */
+async function pumMigrationsBaseline(db: Db, table: QualifiedName): Promise<LedgerRow | null> {
+  const { rows: found } = await db.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [quoteQualified(table)]);
+  if (!found[0]?.t) return null;
+  const { rows } = await db.query<{ version: string; installed: string }>(
+    `SELECT version, to_char(date_installed, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS installed FROM ${quoteQualified(table)}`,
+  );
+  let best: { version: string; installed: string } | null = null;
+  for (const r of rows) if (/^\d+(\.\d+)*$/.test(r.version) && (best === null || compareVersions(r.version, best.version) > 0)) best = r;
+  if (!best) return null;
+  return { id: 0, version: best.version, script: displayQualified(table), kind: 'baseline', checksum: null, installedBy: 'pum', installedAt: best.installed, durationMs: null, success: true, pgvVersion: null };
 }

@@ -11,8 +11,8 @@ import { PgvError, isPgvError } from '../errors.js';
 import { connect, serverErrorOf, type Db } from '../db/client.js';
 import type { ConnectionSpec } from '../db/connection.js';
 import { connectMaintenance } from '../db/maintenance.js';
-import { quoteIdent } from '../db/ident.js';
-import { createLedgerSql, finishLedgerRowSql, insertLedgerRowSql, statementDurationSql, type LedgerEntry, type LedgerStyle } from '../db/ledger.js';
+import { displayQualified, quoteIdent } from '../db/ident.js';
+import { createLedgerSql, deleteLedgerRowSql, finishLedgerRowSql, insertLedgerRowSql, statementDurationSql, type LedgerEntry, type LedgerStyle } from '../db/ledger.js';
 import { acquireLock } from '../db/lock.js';
 import { observeWith, observePart } from '../db/observe.js';
 import type { ScriptSet, Script } from '../recipes/types.js';
@@ -21,6 +21,9 @@ import type { PartPlan, RunScriptStep, Step } from '../plan/types.js';
 import { scriptMessage } from './script-message.js';
 import { scriptFailure } from './script-error.js';
 import { pgvVersion } from '../version.js';
+import { compareVersions } from '../util/versions.js';
+import type { HookContext, Python } from '../hooks/python.js';
+import { firstPythonHook } from '../hooks/needs.js';
 
 /** What a part job needs. */
 export interface PartJobInput {
@@ -30,6 +33,8 @@ export interface PartJobInput {
   /** Plan the part again from a fresh observation (the planner, bound to this part). */
   readonly replan: (observed: Awaited<ReturnType<typeof observePart>>) => PartPlan;
   readonly lockTimeoutMs: number;
+  /** The environment pgv runs in, for Python hooks (PATH, PGV_PYTHON); none: hooks see an empty one. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /**
@@ -63,6 +68,8 @@ export class PartJob {
   private db: Db | undefined;
   /** The ledger's layout, as observed under the lock. */
   private style: LedgerStyle = 'pgv';
+  /** A pum table's generation of `type` codes, as observed under the lock. */
+  private pumCodes: 'flags' | 'legacy' = 'flags';
   private readonly scripts: ReadonlyMap<string, Script>;
   /** The steps begin() planned, and where each is in that list. */
   private steps: readonly Step[] = [];
@@ -75,6 +82,9 @@ export class PartJob {
   private marks = 0;
   private unconfirmed: string | null = null;
   private failed = false;
+  /** Python hooks: the interpreter (found in begin() when the plan has hooks) and the version pum would pass them. */
+  private python: Python | undefined;
+  private version: string | null = null;
   /** Transactional scripts answered, the time they took, and when the last answer came. */
   private answered = 0;
   private answeredMs = 0;
@@ -88,6 +98,9 @@ export class PartJob {
 
   /** Create the database if planned, lock, observe and plan again; returns the steps to run. */
   async begin(initial: PartPlan, onCreated: (step: Step, ms: number) => void): Promise<PartPlan> {
+    // A missing Python (or driver) is an error before anything runs, the database included.
+    const hook = firstPythonHook(initial.steps, this.input.scripts);
+    if (hook) this.python = await (await import('../hooks/python.js')).findPython(this.input.part.python, this.input.env ?? {}, hook);
     const create = initial.steps.find((s) => s.kind === 'create-database');
     if (create) {
       const t0 = performance.now();
@@ -96,9 +109,13 @@ export class PartJob {
     }
     this.db = await connect(this.input.spec, { pipeline: true });
     await acquireLock(this.db, this.input.lockTimeoutMs);
-    const observed = await observeWith(this.db, this.input.part.upgradesTable);
+    const observed = await observeWith(this.db, this.input.part.upgradesTable, this.input.scripts.pumModule?.migrationTable);
     this.style = observed.ledger.style;
+    this.pumCodes = observed.ledger.pumCodes ?? 'flags';
     const fresh = this.input.replan(observed);
+    this.version = fresh.current;
+    const late = this.python ? undefined : firstPythonHook(fresh.steps, this.input.scripts);
+    if (late) this.python = await (await import('../hooks/python.js')).findPython(this.input.part.python, this.input.env ?? {}, late);
     this.steps = fresh.steps;
     fresh.steps.forEach((s, k) => this.index.set(s, k));
     const refusal = changedScriptsRefusal([fresh]);
@@ -126,14 +143,19 @@ export class PartJob {
         return this.precondition(db, step.script, step.version);
       case 'run-script': {
         const script = this.scriptNamed(step.script);
-        if (!script.prepared.transactional) return this.runOutsideTransaction(db, script, step.scriptKind);
-        let sent = this.ahead.get(step);
-        if (sent) {
-          this.ahead.delete(step);
-          this.aheadBytes -= sent.bytes;
-        } else sent = this.send(db, step, script);
-        this.sendAhead(db, step);
-        return this.confirm(db, script, sent);
+        if (script.language === 'python') await this.runPython(db, script, step.scriptKind);
+        else if (!script.prepared.transactional) await this.runOutsideTransaction(db, script, step.scriptKind);
+        else {
+          let sent = this.ahead.get(step);
+          if (sent) {
+            this.ahead.delete(step);
+            this.aheadBytes -= sent.bytes;
+          } else sent = this.send(db, step, script);
+          this.sendAhead(db, step);
+          await this.confirm(db, script, sent);
+        }
+        this.reached(script, step.scriptKind);
+        return;
       }
     }
   }
@@ -146,7 +168,7 @@ export class PartJob {
 
   /** The INSERT of a ledger row in this ledger's style. */
   private insertRow(entry: LedgerEntry, durationSql?: string): string {
-    return insertLedgerRowSql(this.input.part.upgradesTable, this.style, entry, durationSql);
+    return insertLedgerRowSql(this.input.part.upgradesTable, this.style, entry, durationSql, this.pumCodes);
   }
 
   /**
@@ -202,7 +224,11 @@ export class PartJob {
     let verdict: unknown;
     let message = '';
     try {
-      if (pre.language === 'sql') {
+      if (pre.language === 'python') {
+        // Raising vetoes (PgvError refused, rethrown below); returning lets the update run.
+        await (await import('../hooks/python.js')).runPythonPrecondition(pre.path, version, this.hookContext());
+        verdict = true;
+      } else if (pre.language === 'sql') {
         const { rows } = await db.query<Record<string, unknown>>(pre.text ?? '');
         const row = rows[0];
         verdict = row ? Object.values(row)[0] : undefined;
@@ -226,6 +252,40 @@ export class PartJob {
         data: { precondition: pre.name, version },
       });
     }
+  }
+
+  private hookContext(): HookContext {
+    if (!this.python) throw new Error('a Python hook runs before begin() found Python');
+    return { python: this.python, spec: this.input.spec, env: this.input.env ?? {}, timeoutMs: this.input.part.hookTimeoutMs };
+  }
+
+  /**
+   * A pum DeltaPy, in its own process and session, while this session holds the lock. Its start is
+   * recorded first (so pgv killed meanwhile leaves a row the next run refuses on, as for
+   * `-- pgv:no-transaction`); success settles the row, a failure removes it: nothing is recorded
+   * that did not finish, and what runs after it never starts.
+   */
+  private async runPython(db: Db, script: Script, kind: string): Promise<void> {
+    const table = this.input.part.upgradesTable;
+    const t0 = performance.now();
+    const start = this.entry(script, kind, false);
+    const id = start ? (await db.query<{ id: string }>(`${this.insertRow(start)} RETURNING id`)).rows[0]!.id : undefined;
+    const { part } = this.input;
+    try {
+      const variables = Object.fromEntries(Object.entries(part.variables).map(([k, v]) => [k, v.type === 'int' || v.type === 'float' ? Number(v.value) : v.value]));
+      const hooks = await import('../hooks/python.js');
+      await hooks.runDeltaPy(script.path, { currentDbVersion: this.version, deltaDir: part.directory, deltaDirs: [part.directory], upgradesTable: displayQualified(table), variables }, this.hookContext());
+    } catch (e) {
+      if (id !== undefined) await db.query(deleteLedgerRowSql(table), [id]);
+      throw e;
+    }
+    if (id !== undefined) await db.query(finishLedgerRowSql(table, this.style), [id, Math.round(performance.now() - t0)]);
+  }
+
+  /** The version after a script ran, as the ledger now says it (what the next Python delta is told). */
+  private reached(script: Script, kind: string): void {
+    const moves = kind === 'delta' || kind === 'update' || kind === 'init' || (this.style === 'pum' && (kind === 'pre' || kind === 'post'));
+    if (moves && (this.version === null || compareVersions(script.version, this.version) > 0)) this.version = script.version;
   }
 
   /** Send the query of a transactional script; the promise settles when the server has answered it. */
@@ -267,7 +327,7 @@ export class PartJob {
       const next = this.steps[k]!;
       if (next.kind !== 'run-script') return;
       const script = this.scriptNamed(next.script);
-      if (!script.prepared.transactional) return;
+      if (!script.prepared.transactional || script.language === 'python') return;
       const sent = this.send(db, next, script);
       this.ahead.set(next, sent);
       this.aheadBytes += sent.bytes;

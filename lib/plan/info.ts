@@ -22,7 +22,7 @@ export interface PartInfo {
   /** Scripts apply would run, in order. */
   readonly pending: ReadonlyArray<{ readonly version: string; readonly script: string }>;
   readonly changed: readonly ChangedScript[];
-  /** Deltas: unrecorded scripts at or below the current version, which apply will not run. */
+  /** Deltas: unrecorded scripts below the current version, which apply will not run. */
   readonly skipped: ReadonlyArray<{ readonly version: string; readonly script: string }>;
   /** What stops apply (a script that never finished, tables without a ledger, …). */
   readonly problems: readonly string[];

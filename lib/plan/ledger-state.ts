@@ -15,13 +15,16 @@ const scriptKinds = new Set(['init', 'update', 'delta', 'pre', 'post']);
 
 /**
  * The version a ledger says the database is at: the highest successful init, update, main delta or
- * baseline row, or null. A delta's pre and post scripts do not move it (a pre that ran before its
- * main delta failed leaves the version where it was, so the main delta still runs).
+ * baseline row, or null. In pgv's ledger a delta's pre and post scripts do not move it (a pre that
+ * ran before its main delta failed leaves the version where it was); in a pum table they do, as pum
+ * reads it (the main delta still runs: deltas at the current version are due).
  */
 export function currentVersion(observed: ObservedPart): string | null {
   let best: string | null = null;
+  // pum's own current_db_version() takes every successful row: in its tables, pre and post count.
+  const phases = observed.ledger.style === 'pum';
   for (const row of observed.ledger.rows) {
-    if (!row.success || row.kind === 'pre' || row.kind === 'post' || row.kind === 'accept' || row.kind === 'post-all') continue;
+    if (!row.success || (!phases && (row.kind === 'pre' || row.kind === 'post')) || row.kind === 'accept' || row.kind === 'post-all') continue;
     if (best === null || compareVersions(row.version, best) > 0) best = row.version;
   }
   return best;

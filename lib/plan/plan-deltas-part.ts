@@ -1,6 +1,6 @@
 /**
- * The planner of a `deltas` part (pum): pending deltas are the unrecorded ones above the current
- * version, in version order, each version's pre, main and post; pre-all.sql and post-all.sql around
+ * The planner of a `deltas` part (pum): pending deltas are the unrecorded ones at or above the
+ * current version, in version order, each version's pre, main and post; pre-all.sql and post-all.sql around
  * them when at least one runs. Pure.
  */
 import type { Part } from '../config/types.js';
@@ -9,19 +9,32 @@ import { acceptSteps, compareVersions, isRecorded, planFoundation } from './ledg
 import { done, runStep, type PlanOptions } from './plan-schema-part.js';
 import type { ObservedPart, PartPlan, Step } from './types.js';
 
-/** The deltas that will run, and those that will not although unrecorded (at or below the current version). */
+/**
+ * The deltas that will run, and those that will not although unrecorded. As pum does (seed 003:
+ * "only the delta files with version greater or equal than the current version are applied"), an
+ * unrecorded delta at the current version is due: after `baseline 1.0.0`, the 1.0.0 deltas run.
+ * Recorded deltas never run again, whatever their version.
+ */
 export function deltaStatus(observed: ObservedPart, scripts: ScriptSet, current: string | null): { pending: Script[]; skipped: Script[] } {
   const pending: Script[] = [];
   const skipped: Script[] = [];
-  const baselineAtCurrent = current !== null && observed.ledger.rows.some((r) => r.success && r.kind === 'baseline' && compareVersions(r.version, current) === 0);
+  // A pum 1.x module: pum applies the changelogs above the version it recorded (strictly); each
+  // file pgv ran is recorded by name, so only a baseline (pum's version, or pgv baseline) holds back.
+  const floor = scripts.pumModule ? baselineVersion(observed) : current;
   for (const s of scripts.updates) {
     if (recorded(observed, s)) continue;
-    const cmp = current === null ? 1 : compareVersions(s.version, current);
-    // A post script whose main delta ran but which failed itself is still due.
-    if (cmp > 0 || (cmp === 0 && s.kind === 'post' && !baselineAtCurrent)) pending.push(s);
+    const cmp = floor === null ? 1 : compareVersions(s.version, floor);
+    if (cmp > 0 || (cmp === 0 && !scripts.pumModule)) pending.push(s);
     else skipped.push(s);
   }
   return { pending, skipped };
+}
+
+/** The highest baseline a ledger records (pum 1.x's pum_migrations version is read as one). */
+function baselineVersion(observed: ObservedPart): string | null {
+  let best: string | null = null;
+  for (const r of observed.ledger.rows) if (r.success && r.kind === 'baseline' && (best === null || compareVersions(r.version, best) > 0)) best = r.version;
+  return best;
 }
 
 /**
@@ -35,10 +48,17 @@ export function postAllOwed(observed: ObservedPart): boolean {
   return last((r) => r.kind === 'pre' || r.kind === 'delta' || r.kind === 'post') > last((r) => r.kind === 'post-all');
 }
 
-/** Recorded by pgv (by file name), or by pum (same version, phase and checksum, whatever the name). */
+/**
+ * Recorded by pgv (by file name), or in a pum table as pum finds it: same version, phase and
+ * language, and the same checksum (pum before 0.10) or description (pum 0.10), whatever the name.
+ */
 function recorded(observed: ObservedPart, s: Script): boolean {
   if (isRecorded(observed, s)) return true;
-  return observed.ledger.style === 'pum' && observed.ledger.rows.some((r) => r.success && r.kind === s.kind && r.checksum === s.md5 && compareVersions(r.version, s.version) === 0);
+  if (observed.ledger.style !== 'pum') return false;
+  const python = s.name.endsWith('.py');
+  return observed.ledger.rows.some(
+    (r) => r.success && r.kind === s.kind && (r.python ?? false) === python && compareVersions(r.version, s.version) === 0 && (r.checksum === s.md5 || r.description === (s.description ?? '')),
+  );
 }
 
 /** Plan a `deltas` part. */
@@ -62,7 +82,13 @@ export function planDeltasPart(part: Part, observed: ObservedPart, scripts: Scri
   let previous = current;
   for (const s of pending) {
     const reason =
-      s.kind === 'pre' ? `runs before the delta of version ${s.version}` : s.kind === 'post' ? `runs after the delta of version ${s.version}` : `version ${previous ?? 'none'} -> ${s.version}`;
+      s.kind === 'pre'
+        ? `runs before the delta of version ${s.version}`
+        : s.kind === 'post'
+          ? `runs after the delta of version ${s.version}`
+          : previous !== null && compareVersions(previous, s.version) === 0
+            ? `at version ${s.version} and not recorded (deltas at the current version are due, as in pum)`
+            : `version ${previous ?? 'none'} -> ${s.version}`;
     steps.push(runStep(part, s, reason));
     if (s.kind === 'delta') previous = s.version;
   }

@@ -49,7 +49,7 @@ export function runStep(part: Part, script: Script, reason: string): RunScriptSt
     script: script.name,
     version: script.version,
     scriptKind: script.kind,
-    transactional: script.prepared.transactional,
+    transactional: script.language === 'python' ? false : script.prepared.transactional,
   };
 }
 

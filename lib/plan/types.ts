@@ -14,6 +14,12 @@ export interface LedgerRow {
   readonly durationMs: number | null;
   readonly success: boolean;
   readonly pgvVersion: string | null;
+  /** A pum 0.x table's `type` code, as written (db/pum-types.ts decodes it). */
+  readonly pumType?: number;
+  /** A pum 0.x table's `description` (the delta's description, `baseline` for a baseline). */
+  readonly description?: string;
+  /** A pum 0.x table: the row records a Python delta (its type says so). */
+  readonly python?: boolean;
 }
 
 /** What the planner knows of a part's database (read by db/observe.ts). */
@@ -26,6 +32,8 @@ export interface ObservedPart {
     /** `pgv` (pgv's own table) or `pum` (a pum 0.x upgrades table, adopted as it is). */
     readonly style: 'pgv' | 'pum';
     readonly format: number | null;
+    /** A pum table: the generation of `type` codes it holds, which pgv writes too (db/pum-types.ts). */
+    readonly pumCodes?: 'flags' | 'legacy';
     /** Every row, oldest first. */
     readonly rows: readonly LedgerRow[];
   };

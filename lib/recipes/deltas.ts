@@ -1,7 +1,8 @@
 /**
- * The `deltas` recipe (pum): a directory of `delta_<x.y.z>[_description].sql`, with optional
- * `.pre.sql` / `.post.sql` companions run before and after the main file of their version, and
- * `pre-all.sql` / `post-all.sql` run around every upgrade that applies at least one delta.
+ * The `deltas` recipe (pum): a directory of `delta_<x.y.z>[_description].sql` (or `.py`, a pum
+ * DeltaPy), with optional `.pre.sql` / `.post.sql` (`.pre.py` / `.post.py`) companions run before
+ * and after the main file of their version, and `pre-all.sql` / `post-all.sql` (or `.py`) run
+ * around every upgrade that applies at least one delta.
  * Versions compare as numbers, component by component (`10.0.0` after `2.0.0`).
  */
 import path from 'node:path';
@@ -9,6 +10,7 @@ import { PgvError } from '../errors.js';
 import { compareVersions } from '../util/versions.js';
 import { prepareScript } from '../sql/script.js';
 import { matchesAny } from '../util/glob.js';
+import { isPumModule, readPumModule } from './pum-module.js';
 import { listFiles, readScriptFile } from './read.js';
 import type { Script, ScriptSet } from './types.js';
 import { fillPlaceholders, type PlaceholderOptions } from './variables.js';
@@ -29,7 +31,7 @@ export interface DeltaFiles {
   readonly problems: readonly string[];
 }
 
-const deltaPattern = /^delta_(\d+(?:\.\d+)*)(?:_+(\w*))?\.(pre\.sql|sql|post\.sql)$/;
+const deltaPattern = /^delta_(\d+(?:\.\d+)*)(?:_+(\w*))?\.(pre\.sql|sql|post\.sql|pre\.py|py|post\.py)$/;
 const phaseOrder = { pre: 0, delta: 1, post: 2 } as const;
 
 /**
@@ -42,19 +44,22 @@ export function classifyDeltaFiles(names: readonly string[], ignoreFiles: readon
   const problems: string[] = [];
   let preAll: string | undefined;
   let postAll: string | undefined;
+  const around = (name: string, kept: string | undefined): string => {
+    // pgv runs one script before and one after an upgrade: pum's pair of .py and .sql would need two.
+    if (kept) problems.push(`${kept} and ${name}: one ${name.startsWith('pre') ? 'pre' : 'post'}-all script per directory; merge them into one`);
+    return name;
+  };
   for (const name of names) {
     if (matchesAny(name, ignoreFiles)) continue;
-    if (name === 'pre-all.sql') preAll = name;
-    else if (name === 'post-all.sql') postAll = name;
+    if (name === 'pre-all.sql' || name === 'pre-all.py') preAll = around(name, preAll);
+    else if (name === 'post-all.sql' || name === 'post-all.py') postAll = around(name, postAll);
     else {
       const m = deltaPattern.exec(name);
       if (m) {
         const ext = m[3]!;
-        deltas.push({ name, version: m[1]!, description: m[2] ?? '', phase: ext === 'pre.sql' ? 'pre' : ext === 'post.sql' ? 'post' : 'delta' });
-      } else if (/^delta_.*\.py$|^(pre|post)-all\.py$/.test(name)) {
-        problems.push(`${name}: Python deltas are not supported; port it to SQL, or list it in ignore_files`);
+        deltas.push({ name, version: m[1]!, description: m[2] ?? '', phase: ext.startsWith('pre.') ? 'pre' : ext.startsWith('post.') ? 'post' : 'delta' });
       } else {
-        problems.push(`${name}: not a delta file name (delta_<x.y.z>[_description][.pre|.post].sql, pre-all.sql, post-all.sql); rename it, or list it in ignore_files`);
+        problems.push(`${name}: not a delta file name (delta_<x.y.z>[_description][.pre|.post].sql or .py, pre-all.sql, post-all.sql); rename it, or list it in ignore_files`);
       }
     }
   }
@@ -64,11 +69,18 @@ export function classifyDeltaFiles(names: readonly string[], ignoreFiles: readon
 
 /** Read a delta directory into its scripts; PgvError (before anything runs) on any problem. */
 export function readDeltaDirectory(directory: string, options: { ignoreFiles: readonly string[]; placeholders: PlaceholderOptions }): ScriptSet {
+  if (isPumModule(directory)) return readPumModule(directory, options.placeholders.values);
   const files = classifyDeltaFiles(listFiles(directory), options.ignoreFiles);
   const problems = [...files.problems];
+  // An empty directory is a wrong path or a missing checkout, not a database at "version none".
+  if (files.deltas.length === 0 && files.problems.length === 0) problems.push('no delta files (delta_<x.y.z>[_description].sql): check the path of the part\'s deltas directory');
   const load = (name: string, version: string, kind: Script['kind'], description?: string): Script => {
     const file = path.join(directory, name);
     const content = readScriptFile(file);
+    // A pum DeltaPy: run by lib/hooks in Python, never sent as SQL; its placeholders are Python's business.
+    if (name.endsWith('.py')) {
+      return { name, path: file, version, kind, checksum: content.checksum, md5: content.md5, ...(description !== undefined ? { description } : {}), language: 'python', prepared: prepareScript('') };
+    }
     const filled = fillPlaceholders(content.text, options.placeholders);
     for (const p of filled.problems) problems.push(`${name}:${p.line}: ${p.message}`);
     const prepared = prepareScript(filled.text);

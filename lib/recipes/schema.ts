@@ -1,6 +1,6 @@
 /**
  * The `schema` recipe (gocept.rdbmanagement): a directory with init.sql, update1.sql …
- * updateN.sql and preconditionN.{sql,js,mjs}. init.sql builds the current schema on an empty
+ * updateN.sql and preconditionN.{sql,js,mjs,py}. init.sql builds the current schema on an empty
  * database and sets the generation to N; updateN.sql runs from generation N-1.
  */
 import { PgvError } from '../errors.js';
@@ -14,22 +14,22 @@ import { fillPlaceholders, type PlaceholderOptions } from './variables.js';
 export interface SchemaFiles {
   readonly init?: string;
   readonly updates: ReadonlyArray<{ n: number; name: string }>;
-  readonly preconditions: ReadonlyArray<{ n: number; name: string; language: 'sql' | 'js' }>;
+  readonly preconditions: ReadonlyArray<{ n: number; name: string; language: Precondition['language'] }>;
   readonly problems: readonly string[];
 }
 
 /** Classify file names; other files (README, __init__.py) are left alone. */
 export function classifySchemaFiles(names: readonly string[]): SchemaFiles {
   const updates: Array<{ n: number; name: string }> = [];
-  const preconditions: Array<{ n: number; name: string; language: 'sql' | 'js' }> = [];
+  const preconditions: Array<{ n: number; name: string; language: Precondition['language'] }> = [];
   const problems: string[] = [];
   let init: string | undefined;
   for (const name of names) {
     if (name === 'init.sql') init = name;
     const u = /^update(\d+)\.sql$/.exec(name);
     if (u) updates.push({ n: Number(u[1]), name });
-    const p = /^precondition(\d+)\.(sql|js|mjs)$/.exec(name);
-    if (p) preconditions.push({ n: Number(p[1]), name, language: p[2] === 'sql' ? 'sql' : 'js' });
+    const p = /^precondition(\d+)\.(sql|js|mjs|py)$/.exec(name);
+    if (p) preconditions.push({ n: Number(p[1]), name, language: p[2] === 'sql' ? 'sql' : p[2] === 'py' ? 'python' : 'js' });
   }
   updates.sort((a, b) => a.n - b.n);
   for (let k = 1; k < updates.length; k++) {

@@ -1,4 +1,5 @@
 /** What recipes produce: the ordered scripts of a part, read and checksummed. */
+import type { QualifiedName } from '../config/types.js';
 import type { PreparedScript } from '../sql/script.js';
 
 /** The kind of a script file, also written in its ledger row (pgv adds baseline and accept rows). */
@@ -18,6 +19,8 @@ export interface Script {
   readonly md5: string;
   /** The description in a delta's name (`delta_1.2.0_add_roles.sql` → `add_roles`). */
   readonly description?: string;
+  /** `python` for a pum DeltaPy file (`.py`): run by lib/hooks, not sent as SQL (`prepared` is empty). */
+  readonly language?: 'python';
   readonly prepared: PreparedScript;
 }
 
@@ -26,7 +29,8 @@ export interface Precondition {
   readonly name: string;
   readonly path: string;
   readonly version: string;
-  readonly language: 'sql' | 'js';
+  /** `python`: gocept.rdbmanagement's preconditionN.py, `precondition(connection)` run by lib/hooks. */
+  readonly language: 'sql' | 'js' | 'python';
   /** SQL text for `sql` preconditions. */
   readonly text?: string;
 }
@@ -43,4 +47,6 @@ export interface ScriptSet {
   readonly preconditions: ReadonlyMap<string, Precondition>;
   /** The highest version any script reaches; null when there is none. */
   readonly latest: string | null;
+  /** A pum 1.x module (recipes/pum-module.ts): the table pum records its version in. */
+  readonly pumModule?: { readonly migrationTable: QualifiedName };
 }

@@ -43,7 +43,7 @@ export function renderInfoText(infos: readonly PartInfo[]): string {
     }
     lines.push(p.pending.length ? `  pending: ${p.pending.map((s) => s.script).join(', ')}` : '  pending: none');
     for (const c of p.changed) lines.push(`  changed: ${c.script} (version ${c.version}) ${c.change === 'missing' ? 'was applied but its file is gone' : 'differs from what was applied'}`);
-    for (const s of p.skipped) lines.push(`  skipped: ${s.script} (version ${s.version} is at or below the current version and was never applied; apply will not run it)`);
+    for (const s of p.skipped) lines.push(`  skipped: ${s.script} (version ${s.version} is below the current version and was never applied; apply will not run it)`);
     for (const problem of p.problems) lines.push(`  ! ${problem}`);
     return lines.join('\n');
   });

@@ -22,14 +22,14 @@ export interface MetaCommand {
   readonly text: string;
 }
 
-/** A psql-style variable reference outside strings and comments: `:'name'` or `:"name"`. */
+/** A psql-style variable reference outside strings and comments: `:'name'`, `:"name"` or `:name`. */
 export interface VariableRef {
   readonly start: number;
   readonly end: number;
   readonly line: number;
   readonly name: string;
-  /** `literal` for :'name', `identifier` for :"name". */
-  readonly quote: 'literal' | 'identifier';
+  /** `literal` for :'name', `identifier` for :"name", `none` for :name. */
+  readonly quote: 'literal' | 'identifier' | 'none';
 }
 
 /** The scan of a script. */
@@ -140,6 +140,14 @@ export function scanSql(text: string): Scan {
       if (v) {
         variables.push({ start: i, end: i + v[0].length, line, name: v[2]!, quote: v[1] === "'" ? 'literal' : 'identifier' });
         i += v[0].length;
+        continue;
+      }
+      // psql's :name, wherever psql sees one (`x[lo:hi]` too): only defined names are replaced,
+      // and an undefined one stays as written, as psql leaves it.
+      const bare = /^:([A-Za-z_][A-Za-z0-9_]*)/.exec(text.slice(i, i + 130));
+      if (bare) {
+        variables.push({ start: i, end: i + bare[0].length, line, name: bare[1]!, quote: 'none' });
+        i += bare[0].length;
         continue;
       }
     }

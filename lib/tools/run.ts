@@ -42,6 +42,8 @@ export interface RunResult {
   readonly startError?: string;
   /** Set when the program was stopped by `signal`. */
   readonly canceled?: boolean;
+  /** Set when the program was killed for running longer than `timeoutMs`. */
+  readonly timedOut?: boolean;
 }
 
 /** Run a program to completion; never throws for a non-zero exit (look at `exitCode`). */
@@ -65,7 +67,7 @@ export async function runProgram(file: string, args: readonly string[], options:
   });
   if (options.onSpawn && subprocess.pid !== undefined) options.onSpawn(subprocess.pid);
   const result = await subprocess;
-  const startError = result.exitCode === undefined && result.failed && !result.isCanceled ? (result.originalMessage || result.shortMessage) : undefined;
+  const startError = result.exitCode === undefined && result.failed && !result.isCanceled && !result.timedOut ? (result.originalMessage || result.shortMessage) : undefined;
   return {
     command: [file, ...args].join(' '),
     exitCode: result.exitCode ?? (result.failed ? -1 : 0),
@@ -73,6 +75,7 @@ export async function runProgram(file: string, args: readonly string[], options:
     stderr: String(result.stderr ?? ''),
     ...(startError ? { startError } : {}),
     ...(result.isCanceled ? { canceled: true } : {}),
+    ...(result.timedOut ? { timedOut: true } : {}),
   };
 }
 

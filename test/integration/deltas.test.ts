@@ -84,7 +84,7 @@ test('a 36-delta history applied by pgv gives the same catalog as psql -1 -f of 
   }
 });
 
-test('baseline then apply runs exactly the deltas above the baseline; a second apply does nothing', async () => {
+test('baseline then apply runs exactly the deltas at or above the baseline (pum: greater or equal); a second apply does nothing', async () => {
   const db = await createDatabase('ww_base');
   const reference = await createDatabase('ww_ref');
   const dir = makeProject();
@@ -103,8 +103,12 @@ test('baseline then apply runs exactly the deltas above the baseline; a second a
     assert.is(base.code, 0, base.stderr);
     const info = jsonOf(await runPgv(['info', 'ww', '--json'], { cwd: dir })).parts[0];
     assert.is(info.version, '1.9.1');
-    const above = pumOrder(history).filter((f) => !pumOrder(history, '1.9.1').includes(f));
+    // Seed 003: "only the delta files with version greater or equal than the current version are
+    // applied": the unrecorded 1.9.1 delta runs again (it is written to be repeatable), 1.9.0 does not.
+    const above = pumOrder(history).filter((f) => !pumOrder(history, '1.9.0').includes(f));
+    assert.equal(above[0], 'delta_1.9.1_meter_bigint.sql');
     assert.equal(info.pending.map((p: { script: string }) => p.script), ['pre-all.sql', ...above, 'post-all.sql']);
+    assert.equal(info.skipped.length, pumOrder(history, '1.9.0').length);
     const run = await runPgv(['apply'], { cwd: dir });
     assert.is(run.code, 0, run.stderr);
     assert.equal(await ledgerScripts(db), ['baseline', ...above, 'post-all.sql']);
@@ -253,6 +257,78 @@ test('adopting a pum 0.x upgrades table: pgv continues from its version and writ
     assert.is(after.version, '10.0.0');
     assert.equal(after.pending, []);
     assert.equal((await runPgv(['apply'], { cwd: dir })).stdout.includes('up to date'), true);
+  } finally {
+    await dropDatabase(db);
+  }
+});
+
+/** pum 0.10's `type` of a delta file (bit flags: PRE 1, POST 2, PYTHON 4, SQL 8). */
+const pum010Type = (f: string) => (f.endsWith('.py') ? 4 : 8) | (/\.pre\.(sql|py)$/.test(f) ? 1 : /\.post\.(sql|py)$/.test(f) ? 2 : 0);
+const descriptionOf = (f: string) => /^delta_\d+(?:\.\d+)*(?:_+(\w*))?\./.exec(f)![1] ?? '';
+
+test('a pum 0.10 upgrades table (bit-flag types): pgv reads the version pum does, plans nothing applied, writes 8/9/10', async () => {
+  const db = await createDatabase('ww_pum010');
+  const dir = makeProject();
+  copyFixture('deltas/waterworks', dir, 'deltas');
+  writeFiles(dir, { 'pgv.config.yaml': deltasConfig(db, '    upgrades_table: ww_sys.upgrades\n') });
+  const md5 = (f: string) => createHash('md5').update(readFileSync(path.join(history, f))).digest('hex');
+  const done = pumOrder(history, '1.2.0');
+  try {
+    // What pum 0.10 leaves behind: a baseline at 1.0.0, then one row per delta it ran, `script` the
+    // file's path, `description` the name's description, `type` in bit flags.
+    await psqlFiles(db, history, ['pre-all.sql', ...done, 'post-all.sql']);
+    await withDb(db, async (c) => {
+      await c.query(pumTable('ww_sys.upgrades'));
+      await c.query(`INSERT INTO ww_sys.upgrades (version, description, type, script, checksum, installed_by, execution_time, success) VALUES ('1.0.0', 'baseline', 0, '', '', 'postgres', 1, true)`);
+      for (const f of done.filter((x) => x !== 'delta_1.0.0_initial.sql')) {
+        await c.query(`INSERT INTO ww_sys.upgrades (version, description, type, script, checksum, installed_by, execution_time, success) VALUES ($1, $2, $3, $4, $5, 'postgres', 1, true)`, [versionOf(f), descriptionOf(f), pum010Type(f), `/srv/ww/deltas/${f}`, md5(f)]);
+      }
+    });
+    const before = jsonOf(await runPgv(['info', '--json'], { cwd: dir })).parts[0];
+    // pum's current_db_version(): the highest version of a successful row (1.2.0 has a pre, a main and a post row).
+    assert.is(before.version, '1.2.0');
+    const above = pumOrder(history).filter((f) => !done.includes(f));
+    assert.equal(before.pending.map((p: { script: string }) => p.script), ['pre-all.sql', ...above, 'post-all.sql'], 'nothing pum applied is planned again');
+    assert.equal(before.changed, []);
+    assert.equal(before.skipped, [{ version: '1.0.0', script: 'delta_1.0.0_initial.sql' }]);
+    const run = await runPgv(['apply'], { cwd: dir });
+    assert.is(run.code, 0, run.stderr);
+    const rows = await withDb(db, async (c) => (await c.query('SELECT * FROM ww_sys.upgrades ORDER BY id')).rows as Array<Record<string, unknown>>);
+    const pgvRows = rows.slice(done.length);
+    assert.equal(pgvRows.map((r) => r.script), above);
+    for (const r of pgvRows) assert.is(r.type, pum010Type(String(r.script)), `${r.script}: pum 0.10's type`);
+    // pum 0.10's "already applied": version, description, type and success.
+    for (const f of above) {
+      const found = await withDb(db, async (c) => (await c.query('SELECT id FROM ww_sys.upgrades WHERE version = $1 AND description = $2 AND type = $3 AND success', [versionOf(f), descriptionOf(f), pum010Type(f)])).rowCount);
+      assert.is(found, 1, `pum 0.10 sees ${f} as applied`);
+    }
+    assert.match((await runPgv(['apply'], { cwd: dir })).stdout, 'up to date');
+  } finally {
+    await dropDatabase(db);
+  }
+});
+
+test('a pum table holding only a baseline row gets pum 0.10 codes', async () => {
+  const db = await createDatabase('ww_pumbase');
+  const dir = makeProject();
+  copyFixture('deltas/waterworks', dir, 'deltas');
+  writeFiles(dir, { 'pgv.config.yaml': deltasConfig(db, '    upgrades_table: ww_sys.upgrades\n') });
+  try {
+    await psqlFiles(db, history, ['pre-all.sql', ...pumOrder(history, '1.1.0'), 'post-all.sql']);
+    await withDb(db, async (c) => {
+      await c.query(pumTable('ww_sys.upgrades'));
+      await c.query(`INSERT INTO ww_sys.upgrades (version, description, type, script, checksum, installed_by, execution_time, success) VALUES ('1.1.1', 'baseline', 0, '', '', 'postgres', 1, true)`);
+    });
+    const run = await runPgv(['apply', '--to', '1.2.0'], { cwd: dir });
+    assert.is(run.code, 0, run.stderr);
+    const rows = await withDb(db, async (c) => (await c.query<{ script: string; type: number }>('SELECT script, type FROM ww_sys.upgrades WHERE id > 1 ORDER BY id')).rows);
+    assert.equal(rows, [
+      { script: 'delta_1.1.1_valve_installed.sql', type: 8 },
+      { script: 'delta_1.1.2_pipe_year_check.sql', type: 8 },
+      { script: 'delta_1.2.0_status.pre.sql', type: 9 },
+      { script: 'delta_1.2.0_status.sql', type: 8 },
+      { script: 'delta_1.2.0_status.post.sql', type: 10 },
+    ]);
   } finally {
     await dropDatabase(db);
   }

@@ -11,7 +11,7 @@ import { prepareScript } from '../../lib/sql/script.js';
 const part = (over: Partial<Part> = {}): Part => ({
   name: 'app', recipe: 'schema', dbname: 'appdb', connection: {}, directory: '/p/db', upgradesTable: { schema: 'pgv', name: 'upgrades' },
   ignore: [], excludeSchemas: [], excludeColumns: [], create: false, snapshot: false, after: [], ignoreFiles: [], variables: {}, pumPlaceholders: false, reference: [],
-  ddlLockTimeoutMs: 0, options: {}, ...over,
+  ddlLockTimeoutMs: 0, hookTimeoutMs: 60_000, options: {}, ...over,
 });
 
 const script = (name: string, version: string, kind: Script['kind'], text = 'SELECT 1;'): Script => ({

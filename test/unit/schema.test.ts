@@ -4,7 +4,7 @@ import { classifySchemaFiles } from '../../lib/recipes/schema.js';
 
 test('init, updates in numeric order, preconditions with their language; other files ignored', () => {
   const files = classifySchemaFiles(['update10.sql', 'README.txt', 'init.sql', 'update2.sql', '__init__.py', 'update1.sql', 'precondition2.sql', 'precondition10.mjs',
-    'update3.sql', 'update4.sql', 'update5.sql', 'update6.sql', 'update7.sql', 'update8.sql', 'update9.sql', 'precondition3.js']);
+    'update3.sql', 'update4.sql', 'update5.sql', 'update6.sql', 'update7.sql', 'update8.sql', 'update9.sql', 'precondition3.js', 'precondition4.py']);
   assert.is(files.init, 'init.sql');
   assert.equal(files.updates.map((u) => u.n), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   assert.equal(files.updates[9], { n: 10, name: 'update10.sql' });
@@ -12,6 +12,7 @@ test('init, updates in numeric order, preconditions with their language; other f
     { n: 2, name: 'precondition2.sql', language: 'sql' },
     { n: 10, name: 'precondition10.mjs', language: 'js' },
     { n: 3, name: 'precondition3.js', language: 'js' },
+    { n: 4, name: 'precondition4.py', language: 'python' },
   ]);
   assert.equal(files.problems, []);
 });
@@ -26,7 +27,7 @@ test('init.sql alone is a valid directory; so are updates alone', () => {
 });
 
 test('names that only look similar are not scripts', () => {
-  const files = classifySchemaFiles(['init.sql.bak', 'Update1.sql', 'update1.SQL', 'update1.sql~', 'update.sql', 'update1a.sql', 'precondition1.py', 'init.SQL']);
+  const files = classifySchemaFiles(['init.sql.bak', 'Update1.sql', 'update1.SQL', 'update1.sql~', 'update.sql', 'update1a.sql', 'precondition1.pyc', 'init.SQL']);
   assert.equal(files.updates, []);
   assert.equal(files.preconditions, []);
   assert.is(files.init, undefined);
