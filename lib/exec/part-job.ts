@@ -19,6 +19,7 @@ import type { ScriptSet, Script } from '../recipes/types.js';
 import { changedScriptsRefusal } from '../plan/plan.js';
 import type { PartPlan, RunScriptStep, Step } from '../plan/types.js';
 import { scriptMessage } from './script-message.js';
+import { isInterrupted } from '../db/cancel.js';
 import { scriptFailure } from './script-error.js';
 import { pgvVersion } from '../version.js';
 
@@ -316,10 +317,16 @@ export class PartJob {
     // reported next time instead of silently retried, then run statement by statement.
     const start = this.entry(script, kind, false);
     const id = start ? (await db.query<{ id: string }>(`${this.insertRow(start)} RETURNING id`)).rows[0]!.id : undefined;
-    for (const statement of prepared.statements) {
+    for (const [k, statement] of prepared.statements.entries()) {
       try {
         await db.query(prepared.sql.slice(statement.start, statement.end));
       } catch (e) {
+        if (isInterrupted(e)) {
+          throw new PgvError('interrupted', `${script.name} (outside a transaction) was cancelled at statement ${k + 1} of ${prepared.statements.length}`, {
+            data: { script: script.name, completed: k, statements: prepared.statements.length },
+            cause: e,
+          });
+        }
         const server = serverErrorOf(e);
         if (server) {
           const failure = scriptFailure(script.path, prepared.sql, server, statement.start, '', statement);

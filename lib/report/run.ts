@@ -18,7 +18,8 @@ export function renderRunText(result: RunResult): string {
         return `${head}: ${done.length} step${done.length === 1 ? '' : 's'} applied in ${formatDuration(p.durationMs)}${last && 'version' in last.step ? `, now at version ${last.step.version}` : ''}`;
       case 'failed': {
         const failed = p.steps.find((s) => s.status === 'failed');
-        return `${head}: FAILED${failed ? ` at ${failed.step.title}` : ''} (${done.length} step${done.length === 1 ? '' : 's'} applied before)`;
+        const how = (p.error as { code?: unknown } | undefined)?.code === 'interrupted' ? 'INTERRUPTED' : 'FAILED';
+        return `${head}: ${how}${failed ? ` at ${failed.step.title}` : ''} (${done.length} step${done.length === 1 ? '' : 's'} applied before)`;
       }
       case 'skipped':
         return `${head}: skipped (${(p.error as { message?: string })?.message ?? 'not run'})`;
