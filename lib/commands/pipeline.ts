@@ -104,7 +104,7 @@ export async function runPlan(plan: Plan, prepared: ReadonlyMap<string, Prepared
   const [{ executePlan }, { PartJob }] = await Promise.all([import('../exec/executor.js'), import('../exec/part-job.js')]);
   const progress = g.quiet ? 'none' : g.interactive && !g.verbose && !g.json ? 'live' : 'lines';
   const execute = () =>
-    executePlan(plan, (p) => new PartJob({ ...prepared.get(p.name)!, lockTimeoutMs: options.lockTimeoutMs }), {
+    executePlan(plan, (p) => new PartJob({ ...prepared.get(p.name)!, lockTimeoutMs: options.lockTimeoutMs, ...lockWait(g, p.name) }), {
       progress,
       concurrency: options.concurrency,
       stream: g.progressStream,
@@ -146,4 +146,9 @@ async function interruptReport(result: RunResult, prepared: ReadonlyMap<string, 
     ),
   );
   return interruptLines(result, new Map(now), command);
+}
+
+/** A note on stderr when a part waits for another runner's lock (not with -q). */
+function lockWait(g: Globals, part: string): { onLockWait?: (message: string) => void } {
+  return g.quiet ? {} : { onLockWait: (message) => g.progressStream.write(`pgv: ${part}: waiting: ${message}\n`) };
 }

@@ -7,7 +7,7 @@ import { restoreNavigator } from './pg-probe.js'; // must come before pg
 import pg from 'pg';
 import { PgvError } from '../errors.js';
 import { describeConnection, type ConnectionSpec } from './connection.js';
-import { currentSignal, interruptedError, register } from './cancel.js';
+import { currentSignal, interrupted, interruptedError, register } from './cancel.js';
 
 restoreNavigator();
 
@@ -147,7 +147,8 @@ export async function connect(spec: ConnectionSpec, options: SessionOptions = {}
     spec,
     backendPid,
     async query<Row>(sql: string, params?: readonly unknown[]) {
-      if (signal?.aborted) throw interruptedError(`nothing more was sent to ${label}`);
+      // Refused in an interrupted scope; cleanup in `shielded` may still use the session.
+      if (interrupted()) throw interruptedError(`nothing more was sent to ${label}`);
       if (lost) throw lostError(spec, lost);
       if (stream && !corked) {
         corked = true;

@@ -31,6 +31,8 @@ export interface PartJobInput {
   /** Plan the part again from a fresh observation (the planner, bound to this part). */
   readonly replan: (observed: Awaited<ReturnType<typeof observePart>>) => PartPlan;
   readonly lockTimeoutMs: number;
+  /** Told when the part's lock is taken by another session (whom pgv waits for). */
+  readonly onLockWait?: (message: string) => void;
 }
 
 /**
@@ -96,7 +98,7 @@ export class PartJob {
       onCreated(create, performance.now() - t0);
     }
     this.db = await connect(this.input.spec, { pipeline: true });
-    await acquireLock(this.db, this.input.lockTimeoutMs);
+    await acquireLock(this.db, this.input.lockTimeoutMs, this.input.onLockWait ? { onWait: this.input.onLockWait } : {});
     const observed = await observeWith(this.db, this.input.part.upgradesTable);
     this.style = observed.ledger.style;
     const fresh = this.input.replan(observed);
