@@ -12,7 +12,7 @@ import { connect, serverErrorOf, type Db } from '../db/client.js';
 import type { ConnectionSpec } from '../db/connection.js';
 import { connectMaintenance } from '../db/maintenance.js';
 import { quoteIdent } from '../db/ident.js';
-import { createLedgerSql, finishLedgerRowSql, insertLedgerRowSql, statementDurationSql, type LedgerEntry, type LedgerStyle } from '../db/ledger.js';
+import { createLedgerSql, failLedgerRowSql, finishLedgerRowSql, insertLedgerRowSql, statementDurationSql, type LedgerEntry, type LedgerStyle } from '../db/ledger.js';
 import { acquireLock } from '../db/lock.js';
 import { observeWith, observePart } from '../db/observe.js';
 import type { ScriptSet, Script } from '../recipes/types.js';
@@ -78,6 +78,8 @@ export class PartJob {
   private marks = 0;
   private unconfirmed: string | null = null;
   private failed = false;
+  /** The version the database was at when the run began (under the lock). */
+  private startedAt: string | null = null;
   /** Transactional scripts answered, the time they took, and when the last answer came. */
   private answered = 0;
   private answeredMs = 0;
@@ -103,6 +105,7 @@ export class PartJob {
     this.style = observed.ledger.style;
     const fresh = this.input.replan(observed);
     this.steps = fresh.steps;
+    this.startedAt = fresh.current;
     fresh.steps.forEach((s, k) => this.index.set(s, k));
     const refusal = changedScriptsRefusal([fresh]);
     if (refusal) throw refusal;
@@ -169,6 +172,30 @@ export class PartJob {
       success,
       pgvVersion,
     };
+  }
+
+  /** The version the database was at before `script` ran: the last main script before it in this run, or where the run began. */
+  private versionBefore(script: string): string {
+    const at = this.steps.findIndex((s) => s.kind === 'run-script' && s.script === script);
+    for (let k = at - 1; k >= 0; k--) {
+      const s = this.steps[k]!;
+      if (s.kind === 'run-script' && (s.scriptKind === 'init' || s.scriptKind === 'update' || s.scriptKind === 'delta')) return s.version;
+      if (s.kind === 'baseline') return s.version;
+    }
+    return this.startedAt ?? '0';
+  }
+
+  /** Did this run's pre-all.sql run before `script`? (Steps run in order: it did if it comes first.) */
+  private ranPreAll(script: string): boolean {
+    const at = this.steps.findIndex((s) => s.kind === 'run-script' && s.script === script);
+    return this.steps.slice(0, Math.max(at, 0)).some((s) => s.kind === 'run-script' && s.scriptKind === 'pre-all');
+  }
+
+  /** The deltas this run committed before `script`, as `delta_1.sql–delta_2.sql`, or ''. */
+  private deltasBefore(script: string): string {
+    const at = this.steps.findIndex((s) => s.kind === 'run-script' && s.script === script);
+    const names = this.steps.slice(0, Math.max(at, 0)).flatMap((s) => (s.kind === 'run-script' && s.scriptKind !== 'pre-all' ? [s.script] : []));
+    return names.length === 0 ? '' : names.length === 1 ? names[0]! : `${names[0]}–${names[names.length - 1]}`;
   }
 
   private scriptNamed(name: string): Script {
@@ -292,6 +319,15 @@ export class PartJob {
       // before the error tell which one failed.
       const index = server.position === undefined && server.completedStatements !== undefined ? server.completedStatements - sent.prefixStatements : -1;
       const failure = scriptFailure(script.path, script.prepared.sql, server, 0, sent.prefix, script.prepared.statements[index]);
+      if (sent.kind !== 'post-all' && sent.kind !== 'pre-all' && this.ranPreAll(script.name)) {
+        // pre-all.sql committed on its own: what it did (typically: drop the views) stays until post-all.sql runs.
+        const applied = this.deltasBefore(script.name);
+        throw new PgvError('script_failed', failure.message, {
+          hint: `Nothing of ${script.name} was kept (its transaction was rolled back), but pre-all.sql ran before it and committed: what it did (dropped views, for example) stays so until post-all.sql runs${applied ? `; ${applied} stay applied` : ''}. Fix ${script.name} and run apply again: it runs pre-all.sql, the pending deltas and post-all.sql.`,
+          details: [...failure.detailLines],
+          data: { ...(failure.data as Record<string, unknown>), pre_all_committed: true },
+        });
+      }
       if (sent.kind !== 'post-all') throw failure;
       throw new PgvError('script_failed', failure.message, {
         hint:
@@ -331,11 +367,15 @@ export class PartJob {
         }
         const server = serverErrorOf(e);
         if (server) {
+          // Recorded as failed (not as interrupted): the next run says so.
+          if (id !== undefined) await db.query(failLedgerRowSql(table, this.style), [id, Math.round(performance.now() - t0)]).catch(() => undefined);
           const failure = scriptFailure(script.path, prepared.sql, server, statement.start, '', statement);
+          const before = k === 0 ? 'no statement before it had completed' : `statement${k === 1 ? ' 1' : `s 1–${k}`} before it completed and stay applied`;
+          const { part } = this.input;
           throw new PgvError('script_failed', failure.message, {
-            hint: `${script.name} runs outside a transaction: the statements before this one stay applied. Fix it by hand, then record it with pgv baseline.`,
+            hint: `${script.name} runs outside a transaction: statement ${k + 1} of ${prepared.statements.length} failed, ${before}. Finish it by hand and record that with \`pgv baseline ${part.name} --version ${script.version}\`, or undo it and record \`pgv baseline ${part.name} --version ${this.versionBefore(script.name)}\`; then run apply again.`,
             details: [...failure.detailLines],
-            data: failure.data as Record<string, unknown>,
+            data: { ...(failure.data as Record<string, unknown>), statement: k + 1, statements: prepared.statements.length },
           });
         }
         throw e;
