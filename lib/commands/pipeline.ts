@@ -75,7 +75,7 @@ export function readScripts(part: Part): ScriptSet {
   const placeholders = { values: part.variables, pum: part.pumPlaceholders };
   switch (part.recipe) {
     case 'schema':
-      return readSchemaDirectory(part.directory, placeholders);
+      return readSchemaDirectory(part.directory, placeholders, part.ignoreFiles);
     case 'deltas':
       return readDeltaDirectory(part.directory, { ignoreFiles: part.ignoreFiles, placeholders });
   }
@@ -98,7 +98,7 @@ export interface RunOptions {
  */
 export async function runPlan(plan: Plan, prepared: ReadonlyMap<string, PreparedPart>, g: Globals, options: RunOptions): Promise<CommandResult> {
   if (isEmptyPlan(plan)) {
-    const unchanged: RunResult = { ok: true, durationMs: 0, parts: plan.parts.map((p) => ({ name: p.name, database: p.database, status: 'unchanged', steps: [], durationMs: 0 })) };
+    const unchanged: RunResult = { ok: true, durationMs: 0, parts: plan.parts.map((p) => ({ name: p.name, database: p.database, status: 'unchanged', steps: [], durationMs: 0, version: p.current, ...(p.heldByTo ? { heldByTo: p.heldByTo } : {}) })) };
     return { exitCode: ExitCode.ok, json: renderRunJson(unchanged), text: renderRunText(unchanged) };
   }
   const [{ executePlan }, { PartJob }] = await Promise.all([import('../exec/executor.js'), import('../exec/part-job.js')]);
