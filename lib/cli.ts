@@ -281,7 +281,7 @@ function mainHelp(): string {
     ...globalHelp.map((l) => `  ${l}`),
     '',
     'Exit codes: 0 success (check: identical), 1 check found differences, 2 bad usage or invalid config,',
-    '            3 the operation failed, 70 internal error (a bug).',
+    '            3 the operation failed, 70 internal error (a bug), 130 interrupted (Ctrl-C, SIGTERM).',
     '',
     'Run `pgv COMMAND --help` for a command\'s options.',
   ].join('\n');

@@ -370,7 +370,7 @@ export class PartJob {
           // Recorded as failed (not as interrupted): the next run says so.
           if (id !== undefined) await db.query(failLedgerRowSql(table, this.style), [id, Math.round(performance.now() - t0)]).catch(() => undefined);
           const failure = scriptFailure(script.path, prepared.sql, server, statement.start, '', statement);
-          const before = k === 0 ? 'no statement before it had completed' : `statement${k === 1 ? ' 1' : `s 1–${k}`} before it completed and stay applied`;
+          const before = k === 0 ? 'no statement before it had completed' : k === 1 ? 'statement 1 before it completed and stays applied' : `statements 1–${k} before it completed and stay applied`;
           const { part } = this.input;
           throw new PgvError('script_failed', failure.message, {
             hint: `${script.name} runs outside a transaction: statement ${k + 1} of ${prepared.statements.length} failed, ${before}. Finish it by hand and record that with \`pgv baseline ${part.name} --version ${script.version}\`, or undo it and record \`pgv baseline ${part.name} --version ${this.versionBefore(script.name)}\`; then run apply again.`,

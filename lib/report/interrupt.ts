@@ -25,7 +25,7 @@ function partLine(p: PartResult, now: PartPlan | null, command: string): string 
   if (step.kind === 'run-script' && !step.transactional) {
     const done = typeof data.completed === 'number' ? data.completed : undefined;
     const total = typeof data.statements === 'number' ? data.statements : undefined;
-    const which = done === undefined ? 'some of its statements may have completed' : done === 0 ? 'none of its statements had completed' : `statement${done === 1 ? ' 1' : `s 1–${done}`}${total !== undefined ? ` of ${total}` : ''} had completed and stay`;
+    const which = done === undefined ? 'some of its statements may have completed' : done === 0 ? 'none of its statements had completed' : `${done === 1 ? 'statement 1' : `statements 1–${done}`}${total !== undefined ? ` of ${total}` : ''} had completed and ${done === 1 ? 'stays' : 'stay'}`;
     return `${p.name}: ${step.script} (outside a transaction) cancelled; ${which}; ${applied}; ${state}; settle it by hand, then pgv baseline ${p.name} --version ${step.version}`;
   }
   const name = step.kind === 'run-script' ? step.script : step.title;

@@ -284,7 +284,7 @@ test('a -- pgv:no-transaction script runs outside a transaction; a failed one is
     const failed = await runPgv(['apply'], { cwd: dir });
     assert.is(failed.code, 3);
     assert.match(failed.stderr, /update3\.sql:3:\d+: relation "missing" does not exist/);
-    assert.match(failed.stderr, 'update3.sql runs outside a transaction: statement 2 of 2 failed, statement 1 before it completed and stay applied');
+    assert.match(failed.stderr, 'update3.sql runs outside a transaction: statement 2 of 2 failed, statement 1 before it completed and stays applied');
     assert.match(failed.stderr, 'Finish it by hand and record that with `pgv baseline app --version 3`, or undo it and record `pgv baseline app --version 2`');
     const again = await runPgv(['apply'], { cwd: dir });
     assert.is(again.code, 3);

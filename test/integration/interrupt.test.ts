@@ -85,7 +85,7 @@ test('apply, SIGTERM during a -- pgv:no-transaction script: cancelled, the line 
     run.child.kill('SIGTERM');
     const done = await run.done;
     assert.is(done.code, 130, done.stderr);
-    assert.match(done.stderr, 'pgv: interrupted: app: update2.sql (outside a transaction) cancelled; statement 1 of 3 had completed and stay; update1.sql applied;');
+    assert.match(done.stderr, 'pgv: interrupted: app: update2.sql (outside a transaction) cancelled; statement 1 of 3 had completed and stays; update1.sql applied;');
     assert.match(done.stderr, 'then pgv baseline app --version 2');
     await sleep(4500);
     const tables = await tablesOf(db);

@@ -5,7 +5,7 @@ import { prepareScript, describeProblems } from '../../lib/sql/script.js';
 import { scanSql } from '../../lib/sql/lexer.js';
 
 const cases: Array<[string, string, string, number, number]> = [
-  ['string', "CREATE TABLE t (id int);\nINSERT INTO t VALUES (5, 'unclosed);\n", "'", 2, 27],
+  ['string', "CREATE TABLE t (id int);\nINSERT INTO t VALUES (5, 'unclosed);\n", "'", 2, 26],
   ['quoted identifier', 'CREATE TABLE "t (id int);\n', '"', 1, 14],
   ['dollar-quoted string', 'CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$\n  SELECT 1;\n', '$$', 1, 49],
   ['dollar-quoted string', 'DO $body$ BEGIN NULL; END $bod$;\n', '$body$', 1, 4],
