@@ -30,8 +30,6 @@ export interface Cancellable {
 interface Scope {
   readonly signal: AbortSignal;
   readonly sessions: Set<Cancellable>;
-  /** Settles when every session that was busy at the abort has settled. */
-  drained?: Promise<void>;
 }
 
 const storage = new AsyncLocalStorage<Scope | undefined>();
@@ -45,7 +43,7 @@ export function withCancellation<T>(signal: AbortSignal, fn: () => Promise<T>): 
   const scope: Scope = { signal, sessions: new Set() };
   scopes.set(signal, scope);
   const onAbort = () => {
-    scope.drained = Promise.all([...scope.sessions].filter((s) => s.busy()).map(cancelUntilSettled)).then(() => undefined);
+    for (const session of scope.sessions) if (session.busy()) void cancelUntilSettled(session);
   };
   if (signal.aborted) onAbort();
   else signal.addEventListener('abort', onAbort, { once: true });
@@ -79,19 +77,9 @@ export function register(session: Cancellable): () => void {
   return () => scope.sessions.delete(session);
 }
 
-/** Throw `interrupted` when the current scope is interrupted (before sending anything). */
-export function assertNotInterrupted(what: string): void {
-  if (interrupted()) throw interruptedError(what);
-}
-
-/** Sessions with a query still in flight, in every scope that is interrupted (for a second Ctrl-C). */
+/** The sessions of the scope of `signal` that still have a query in flight (for a second Ctrl-C). */
 export function stillRunning(signal: AbortSignal): string[] {
   return [...(scopes.get(signal)?.sessions ?? [])].filter((s) => s.busy()).map((s) => s.label);
-}
-
-/** Wait until the cancel requests sent at the interrupt have had their effect (the rollbacks). */
-export async function drained(signal: AbortSignal): Promise<void> {
-  await scopes.get(signal)?.drained;
 }
 
 /** The error of anything refused or cancelled because the command was interrupted (exit 130). */

@@ -18,8 +18,15 @@ export function scriptFailure(file: string, text: string, error: ServerError, se
   let line: number | undefined;
   let column: number | undefined;
   const inScript = error.position === undefined ? -1 : error.position - 1 - prefix.length;
+  let message = error.message;
   if (inScript >= 0 || statement) {
-    const offset = inScript >= 0 ? codeUnitOffset(text, sentStart, inScript) : firstSignificant(text, statement!.start);
+    let offset = inScript >= 0 ? codeUnitOffset(text, sentStart, inScript) : firstSignificant(text, statement!.start);
+    if (inScript >= 0 && offset >= text.length && text.trim() !== '') {
+      // The position is in pgv's own SQL after the script: its last statement runs on into it.
+      // Name the end of the script, never pgv's token ("syntax error at or near ";"").
+      offset = text.trimEnd().length - 1;
+      if (error.sqlstate === '42601') message = 'syntax error at the end of the script: its last statement is not finished (a missing closing parenthesis, END or quote?)';
+    }
     if (offset < text.length || (offset === text.length && text.length > 0)) {
       ({ line, column } = lineColumnOf(text, Math.min(offset, text.length - 1)));
       where = `${file}:${line}:${column}`;
@@ -29,7 +36,7 @@ export function scriptFailure(file: string, text: string, error: ServerError, se
   if (error.detail) details.push(`DETAIL: ${error.detail}`);
   if (error.hint) details.push(`HINT: ${error.hint}`);
   if (error.where) details.push(`CONTEXT: ${error.where.split('\n')[0]}`);
-  return new PgvError('script_failed', `${where}: ${error.message}`, {
+  return new PgvError('script_failed', `${where}: ${message}`, {
     hint: `Nothing of this script was kept (its transaction was rolled back); ${nextStep(error.sqlstate)}`,
     details,
     data: { file, ...(line ? { line, column } : {}), sqlstate: error.sqlstate },

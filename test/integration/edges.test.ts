@@ -169,4 +169,20 @@ test('--to on a schema part takes a generation; a run stopped by --to says so; -
   }
 });
 
+test('a last statement that runs on into pgv\'s own SQL is reported at the end of the script, never at pgv\'s token', async () => {
+  const db = await createDatabase('runson');
+  const dir = makeProject();
+  writeFiles(dir, { 'pgv.config.yaml': schemaConfig(db, 'schema'), 'schema/update1.sql': 'CREATE TABLE t (id int\n\n' });
+  try {
+    const run = await runPgv(['apply'], { cwd: dir });
+    assert.is(run.code, 3, run.stderr);
+    assert.match(run.stderr, 'update1.sql:1:22: syntax error at the end of the script: its last statement is not finished');
+    const error = run.stderr.slice(run.stderr.indexOf('pgv: error:'));
+    for (const own of ['near ";"', 'pgv.upgrades', 'RESET ALL', 'pgv.committed', 'INSERT']) assert.not.match(error, own);
+    assert.equal(await tablesOf(db), ['pgv.upgrades'], 'the ledger, and nothing of the script');
+  } finally {
+    await dropDatabase(db);
+  }
+});
+
 test.run();

@@ -238,4 +238,28 @@ test('a runner that waits for the lock says at once whom it waits for and for ho
   }
 });
 
+test('apply of a part with snapshot: before-apply, SIGINT during a script: cancelled, not reverted behind the user\'s back, the snapshot named', async () => {
+  const db = await createDatabase('intr_guard');
+  const dir = makeProject();
+  writeFiles(dir, {
+    'pgv.config.yaml': schemaConfig(db, 'schema', '    snapshot: before-apply\n'),
+    'schema/update1.sql': 'CREATE TABLE t1 (id int);\n',
+  });
+  try {
+    assert.is((await runPgv(['apply'], { cwd: dir })).code, 0);
+    writeFiles(dir, { 'schema/update2.sql': 'CREATE TABLE t2 (id int);\n', 'schema/update3.sql': 'SELECT pg_sleep(4) AS intr_guard_marker;\nCREATE TABLE t3 (id int);\n' });
+    const run = spawnPgv(['apply'], { cwd: dir });
+    await waitFor('update3.sql to run', running('intr_guard_marker'));
+    run.child.kill('SIGINT');
+    const done = await run.done;
+    assert.is(done.code, 130, done.stderr);
+    assert.match(done.stderr, 'pgv: interrupted: app: update3.sql: cancelled and rolled back; update2.sql applied; at version 2, 1 script pending; run pgv apply again');
+    assert.match(done.stdout, /snapshot revision \d+ taken before apply \(pgv snapshot revert app \d+ goes back\)/);
+    assert.not.match(done.stdout + done.stderr, 'could NOT revert');
+    assert.equal(await scriptsOf(db), ['update1.sql', 'update2.sql']);
+  } finally {
+    await dropFamily(db);
+  }
+});
+
 test.run();

@@ -114,7 +114,7 @@ test('baseline adopts a database built without pgv; apply then runs only the upd
     await withDb(db, (c) => c.query(readFileSync(path.join(dir, 'schema', 'update1.sql'), 'utf8') + readFileSync(path.join(dir, 'schema', 'update2.sql'), 'utf8')));
     const refused = await runPgv(['apply'], { cwd: dir });
     assert.is(refused.code, 3);
-    assert.match(refused.stderr, 'finish it by hand and record that with `pgv baseline app --version 2`, or undo it and record `pgv baseline app --version 1`');
+    assert.match(refused.stderr, 'pgv baseline app --version N');
 
     const base = await runPgv(['baseline', 'app', '--version', '2'], { cwd: dir });
     assert.is(base.code, 0, base.stderr);
