@@ -281,7 +281,7 @@ function mainHelp(): string {
     ...globalHelp.map((l) => `  ${l}`),
     '',
     'Exit codes: 0 success (check: identical), 1 check found differences, 2 bad usage or invalid config,',
-    '            3 the operation failed, 70 internal error (a bug).',
+    '            3 the operation failed, 70 internal error (a bug), 130 interrupted (Ctrl-C, SIGTERM).',
     '',
     'Run `pgv COMMAND --help` for a command\'s options.',
   ].join('\n');
@@ -357,17 +357,44 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       progressStream: io.stderr as NodeJS.WriteStream,
       warnings,
     };
-    const result = await spec.run(globals, values, parsed.positionals);
+    const result = await interruptible(io, () => spec.run(globals, values, parsed.positionals));
     if (json && result.json !== undefined) out(JSON.stringify(result.json, null, 2));
     else if (!json && result.text) out(result.text);
     err(result.errors ?? []);
     warn();
-    return result.exitCode;
+    return interruption.signal.aborted ? ExitCode.interrupted : result.exitCode;
   } catch (e) {
     warn();
     if (json) out(JSON.stringify({ error: isPgvError(e) ? e.toJSON() : { code: 'internal', message: (e as Error)?.message ?? String(e) } }, null, 2));
     err(renderError(e, argv.includes('-v') || argv.includes('--verbose')));
-    return isPgvError(e) ? e.exitCode : ExitCode.internal;
+    return interruption.signal.aborted ? ExitCode.interrupted : isPgvError(e) ? e.exitCode : ExitCode.internal;
+  }
+}
+
+/** Aborted by the first SIGINT or SIGTERM while a command runs (cancel.ts cancels its statements). */
+let interruption = new AbortController();
+
+/**
+ * Run a command in a cancellation scope. The first SIGINT/SIGTERM cancels the running statements
+ * and the command ends saying what it left; a second one exits at once, naming what may still run.
+ */
+async function interruptible<T>(io: { stderr: NodeJS.WritableStream }, run: () => Promise<T>): Promise<T> {
+  const { withCancellation, stillRunning } = await import('./db/cancel.js');
+  interruption = new AbortController();
+  const controller = interruption;
+  const onSignal = () => {
+    if (!controller.signal.aborted) return controller.abort();
+    const running = stillRunning(controller.signal);
+    io.stderr.write(`pgv: interrupted again: exiting now; ${running.length ? `may still be running on the server: ${running.join(', ')}` : 'nothing was running on the server'}\n`);
+    process.exit(ExitCode.interrupted);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await withCancellation(controller.signal, run);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
 

@@ -11,6 +11,8 @@ export const ExitCode = {
   usage: 2,
   failed: 3,
   internal: 70,
+  /** SIGINT or SIGTERM: the running statement was cancelled (128 + SIGINT, as shells report). */
+  interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -38,7 +40,8 @@ export type ErrorCode =
   | 'tool_missing'
   | 'tool_failed'
   | 'file_not_found'
-  | 'not_a_dump';
+  | 'not_a_dump'
+  | 'interrupted';
 
 const exitCodeOf: Record<ErrorCode, ExitCode> = {
   usage: ExitCode.usage,
@@ -64,6 +67,7 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   tool_failed: ExitCode.failed,
   file_not_found: ExitCode.failed,
   not_a_dump: ExitCode.failed,
+  interrupted: ExitCode.interrupted,
 };
 
 /** Options of a PgvError besides its code and message. */

@@ -8,6 +8,7 @@ import { loadProjectConfig, selectParts } from './context.js';
 import { preparePlan, runPlan } from './pipeline.js';
 import { changedScriptsRefusal } from '../plan/plan.js';
 import type { CommandResult, Globals } from './types.js';
+import { renderError } from '../report/error-text.js';
 
 /** Options of `pgv apply`. */
 export interface ApplyArgs {
@@ -32,10 +33,19 @@ export async function applyCommand(g: Globals, args: ApplyArgs): Promise<Command
   if (args.testFirst) return testFirst(g, parts.map((p) => p.name), args);
   const accept = acceptedScripts(parts, args.acceptChanged ?? []);
   if (args.to !== undefined && !/^\d{1,9}(\.\d{1,9})*$/.test(args.to)) throw usageError(`--to must be a version (3, 1.2.0), not "${args.to}"`, "A schema part's generation (update3.sql: 3) or a delta's version (delta_1.2.0_x.sql: 1.2.0).");
+  const generations = args.to?.includes('.') ? parts.find((p) => p.recipe === 'schema') : undefined;
+  if (generations) {
+    const deltas = parts.filter((p) => p.recipe === 'deltas').map((p) => p.name);
+    throw usageError(`--to ${args.to}: part ${generations.name} is a schema directory, whose versions are generations (--to 3), not ${args.to}`, deltas.length ? `Name the deltas parts: pgv apply ${deltas.join(' ')} --to ${args.to}.` : 'Give a generation: the N of updateN.sql.');
+  }
   const { plan, prepared } = await preparePlan(config, parts, g, { accept, ...(args.to !== undefined ? { to: args.to } : {}) });
   checkAccepted(plan, args.acceptChanged ?? []);
-  if (args.dryRun) return { exitCode: 0, json: renderPlanJson(plan), text: renderPlanText(plan) };
   const refusal = changedScriptsRefusal(plan.parts);
+  if (args.dryRun) {
+    // As pgv plan: the plan, and the refusal apply would give (exit 3).
+    if (refusal) return { exitCode: refusal.exitCode, json: { ...(renderPlanJson(plan) as Record<string, unknown>), error: refusal.toJSON() }, text: renderPlanText(plan), errors: renderError(refusal) };
+    return { exitCode: 0, json: renderPlanJson(plan), text: renderPlanText(plan) };
+  }
   if (refusal) throw refusal;
   return runPlan(plan, prepared, g, { ...args, snapshots: !args.noSnapshot });
 }

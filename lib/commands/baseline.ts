@@ -26,6 +26,6 @@ export async function baselineCommand(g: Globals, args: BaselineArgs): Promise<C
     scripts: () => scripts, // read once
     planner: ({ part: p, observed }) => planBaseline(p, observed, version, displayQualified(p.upgradesTable)),
   });
-  const result = await runPlan(plan, prepared, g, { concurrency: 1, lockTimeoutMs: args.lockTimeoutMs });
+  const result = await runPlan(plan, prepared, g, { concurrency: 1, lockTimeoutMs: args.lockTimeoutMs, command: 'baseline' });
   return isEmptyPlan(plan) ? { ...result, text: `${part!.name} (${part!.dbname}): already at version ${version}; nothing recorded.` } : result;
 }

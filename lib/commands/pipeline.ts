@@ -5,6 +5,7 @@ import type { RunResult } from '../exec/result.js';
 import { renderRunJson, renderRunText, runErrors } from '../report/run.js';
 import type { ConnectionSpec } from '../db/connection.js';
 import { observePart } from '../db/observe.js';
+import { interrupted, isInterrupted, shielded } from '../db/cancel.js';
 import { buildPlan, isEmptyPlan, planPart, type PartInput } from '../plan/plan.js';
 import type { ObservedPart, PartPlan, Plan } from '../plan/types.js';
 import { readDeltaDirectory } from '../recipes/deltas.js';
@@ -74,7 +75,7 @@ export function readScripts(part: Part): ScriptSet {
   const placeholders = { values: part.variables, pum: part.pumPlaceholders };
   switch (part.recipe) {
     case 'schema':
-      return readSchemaDirectory(part.directory, placeholders);
+      return readSchemaDirectory(part.directory, placeholders, part.ignoreFiles);
     case 'deltas':
       return readDeltaDirectory(part.directory, { ignoreFiles: part.ignoreFiles, placeholders });
   }
@@ -86,6 +87,8 @@ export interface RunOptions {
   readonly lockTimeoutMs: number;
   /** Guard parts with `snapshot: before-apply` (apply, unless --no-snapshot). */
   readonly snapshots?: boolean;
+  /** The command to name in the line printed when interrupted (default apply). */
+  readonly command?: string;
 }
 
 /**
@@ -95,35 +98,57 @@ export interface RunOptions {
  */
 export async function runPlan(plan: Plan, prepared: ReadonlyMap<string, PreparedPart>, g: Globals, options: RunOptions): Promise<CommandResult> {
   if (isEmptyPlan(plan)) {
-    const unchanged: RunResult = { ok: true, durationMs: 0, parts: plan.parts.map((p) => ({ name: p.name, database: p.database, status: 'unchanged', steps: [], durationMs: 0 })) };
+    const unchanged: RunResult = { ok: true, durationMs: 0, parts: plan.parts.map((p) => ({ name: p.name, database: p.database, status: 'unchanged', steps: [], durationMs: 0, version: p.current, ...(p.heldByTo ? { heldByTo: p.heldByTo } : {}) })) };
     return { exitCode: ExitCode.ok, json: renderRunJson(unchanged), text: renderRunText(unchanged) };
   }
   const [{ executePlan }, { PartJob }] = await Promise.all([import('../exec/executor.js'), import('../exec/part-job.js')]);
   const progress = g.quiet ? 'none' : g.interactive && !g.verbose && !g.json ? 'live' : 'lines';
   const execute = () =>
-    executePlan(plan, (p) => new PartJob({ ...prepared.get(p.name)!, lockTimeoutMs: options.lockTimeoutMs, env: g.env }), {
+    executePlan(plan, (p) => new PartJob({ ...prepared.get(p.name)!, lockTimeoutMs: options.lockTimeoutMs, env: g.env, ...lockWait(g, p.name) }), {
       progress,
       concurrency: options.concurrency,
       stream: g.progressStream,
     });
-  const commandResult = (result: RunResult, extra: { json?: Record<string, unknown>; lines?: string[]; notes?: string[] } = {}): CommandResult => {
+  const commandResult = async (result: RunResult, extra: { json?: Record<string, unknown>; lines?: string[]; notes?: string[] } = {}): Promise<CommandResult> => {
+    const stopped = interrupted() || result.parts.some((p) => isInterrupted(p.error));
     const internal = result.parts.some((p) => p.status === 'failed' && p.error !== undefined && !isPgvError(p.error));
     // The JSON document lists every step: built only when asked for (--json), a thousand steps are not free.
     let json: Record<string, unknown> | undefined;
     return {
-      exitCode: result.ok ? ExitCode.ok : internal ? ExitCode.internal : ExitCode.failed,
+      exitCode: stopped ? ExitCode.interrupted : result.ok ? ExitCode.ok : internal ? ExitCode.internal : ExitCode.failed,
       get json() {
         return (json ??= { ...(renderRunJson(result) as Record<string, unknown>), ...extra.json });
       },
       text: [renderRunText(result), ...(extra.lines ?? [])].join('\n'),
-      errors: [...(extra.notes ?? []), ...runErrors(result, g.verbose)],
+      errors: [...(extra.notes ?? []), ...(stopped ? await interruptReport(result, prepared, options.command) : runErrors(result, g.verbose))],
     };
   };
   // Parts with `snapshot: before-apply`: a snapshot before, a revert after a failure.
   const guarded = options.snapshots ? (await import('../snapshot/guard.js')).partsToGuard(plan, prepared) : [];
-  if (guarded.length === 0) return commandResult(await execute());
+  if (guarded.length === 0) return await commandResult(await execute());
   const guard = await import('../snapshot/guard.js');
   const notes: string[] = [];
   const { result, outcomes } = await guard.guardedRun(guarded, { lockTimeoutMs: options.lockTimeoutMs, note: (n) => notes.push(`pgv: note: ${n}`) }, execute);
-  return commandResult(result, { json: outcomes.length ? { snapshots: guard.guardJson(outcomes) } : {}, lines: guard.guardLines(outcomes), notes });
+  return await commandResult(result, { json: outcomes.length ? { snapshots: guard.guardJson(outcomes) } : {}, lines: guard.guardLines(outcomes), notes });
+}
+
+/** After an interrupt: each part that did not finish, read again (outside the interrupted scope). */
+async function interruptReport(result: RunResult, prepared: ReadonlyMap<string, PreparedPart>, command = 'apply'): Promise<string[]> {
+  const { interruptLines } = await import('../report/interrupt.js');
+  const unfinished = result.parts.filter((p) => p.status !== 'applied' && p.status !== 'unchanged');
+  const now = await shielded(() =>
+    Promise.all(
+      unfinished.map(async (p): Promise<[string, PartPlan | null]> => {
+        const input = prepared.get(p.name);
+        if (!input) return [p.name, null];
+        return [p.name, await observePart(input.spec, input.part.upgradesTable).then((o) => input.replan(o)).catch(() => null)];
+      }),
+    ),
+  );
+  return interruptLines(result, new Map(now), command);
+}
+
+/** A note on stderr when a part waits for another runner's lock (not with -q). */
+function lockWait(g: Globals, part: string): { onLockWait?: (message: string) => void } {
+  return g.quiet ? {} : { onLockWait: (message) => g.progressStream.write(`pgv: ${part}: waiting: ${message}\n`) };
 }

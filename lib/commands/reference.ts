@@ -9,6 +9,7 @@ import { PgvError, isPgvError } from '../errors.js';
 import type { ConnectionSpec } from '../db/connection.js';
 import { byteLength, maxIdentifierBytes, truncateUtf8 } from '../db/ident.js';
 import { dropDatabaseForce } from '../db/maintenance.js';
+import { shielded } from '../db/cancel.js';
 import { connectionFor } from './context.js';
 import { preparePlan, readScripts, type PrepareOptions } from './pipeline.js';
 import { displayQualified } from '../db/ident.js';
@@ -69,7 +70,7 @@ export function referenceName(dbname: string, suffix?: string): string {
 /**
  * Build the reference of `part`: create a throwaway database and run the part's scripts into it
  * (init.sql for a schema part). On failure the database is dropped and the script's error thrown.
- * The caller drops it when done (or use withReference, which also drops it on SIGINT/SIGTERM).
+ * The caller drops it when done (or use withReference, which also drops it when interrupted).
  */
 export async function buildReference(config: Config, part: Part, g: Globals): Promise<Reference> {
   const reference = await referenceTarget(config, part, g);
@@ -83,7 +84,8 @@ async function referenceTarget(config: Config, part: Part, g: Globals): Promise<
   const dbname = referenceName(part.dbname);
   const copy: Part = Object.freeze({ ...part, dbname, connection: Object.freeze({ ...part.connection, dbname }), create: true, snapshot: false, after: Object.freeze([]) });
   const spec = await connectionFor(config, copy, g);
-  return { part: copy, spec, drop: once(() => dropDatabase(spec)) };
+  // Dropped also after an interrupt (which cancelled what built it): outside the cancellation scope.
+  return { part: copy, spec, drop: once(() => shielded(() => dropDatabase(spec))) };
 }
 
 /** Create the reference database and run the part's scripts into it, with the apply engine. */
@@ -110,6 +112,8 @@ export async function runPartCopy(config: Config, copy: Part, g: Globals, what: 
   if (!failed) return;
   const e = failed.error;
   if (!isPgvError(e)) throw e;
+  // The caller drops the throwaway database it ran into; the interrupt touched nothing else.
+  if (e.code === 'interrupted') throw new PgvError('interrupted', `interrupted: ${what} was cancelled; its throwaway database ${copy.dbname} is dropped, nothing else was changed`, { cause: e });
   throw new PgvError(e.code, `${what} failed: ${e.message}`, {
     ...(e.hint ? { hint: e.hint } : {}),
     details: [...e.detailLines],
@@ -120,47 +124,25 @@ export async function runPartCopy(config: Config, copy: Part, g: Globals, what: 
 
 /**
  * Build the reference, run `fn` with it, drop it whatever happens: on success, on error, and on
- * SIGINT/SIGTERM (dropped, then the signal is raised again so the process ends as it would have).
+ * SIGINT/SIGTERM (the interrupt cancels the build or the comparison, which then fails like any error).
  * A failed drop after a successful `fn` becomes a warning rather than losing `fn`'s result.
  */
 export async function withReference<T>(config: Config, part: Part, g: Globals, fn: (reference: Reference) => Promise<T>): Promise<{ value: T; warnings: string[] }> {
   const reference = await referenceTarget(config, part, g);
-  const release = dropOnSignal(reference);
+  let value: T;
   try {
-    let value: T;
-    try {
-      await populate(config, reference, g);
-      value = await fn(reference);
-    } catch (e) {
-      await reference.drop().catch(() => undefined);
-      throw e;
-    }
-    try {
-      await reference.drop();
-      return { value, warnings: [] };
-    } catch (e) {
-      return { value, warnings: [`pgv: warning: could not drop the reference database "${reference.spec.dbname}": ${(e as Error)?.message ?? e}; drop it by hand.`] };
-    }
-  } finally {
-    release();
+    await populate(config, reference, g);
+    value = await fn(reference);
+  } catch (e) {
+    await reference.drop().catch(() => undefined);
+    throw e;
   }
-}
-
-/** Until released: on SIGINT or SIGTERM, drop the reference, then re-raise the signal. */
-function dropOnSignal(reference: Reference): () => void {
-  const signals = ['SIGINT', 'SIGTERM'] as const;
-  const handler = (signal: NodeJS.Signals) => {
-    release();
-    void reference
-      .drop()
-      .catch(() => undefined)
-      .finally(() => process.kill(process.pid, signal));
-  };
-  const release = () => {
-    for (const s of signals) process.off(s, handler);
-  };
-  for (const s of signals) process.once(s, handler);
-  return release;
+  try {
+    await reference.drop();
+    return { value, warnings: [] };
+  } catch (e) {
+    return { value, warnings: [`pgv: warning: could not drop the reference database "${reference.spec.dbname}": ${(e as Error)?.message ?? e}; drop it by hand.`] };
+  }
 }
 
 /** DROP DATABASE … WITH (FORCE) from a maintenance database. */

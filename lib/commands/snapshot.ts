@@ -18,6 +18,7 @@ import type { PurgeFilter, Target } from '../snapshot/revisions.js';
 import { closest } from '../util/suggest.js';
 import { connectionFor, ensureServer, loadProjectConfig, selectParts, loadOptionalConfig } from './context.js';
 import type { CommandResult, Globals } from './types.js';
+import { interruptedError, isInterrupted } from '../db/cancel.js';
 
 /** The actions of `pgv snapshot`. */
 export const snapshotActions = ['init', 'commit', 'info', 'log', 'revert', 'tag', 'purge'] as const;
@@ -58,7 +59,8 @@ export async function snapshotCommand(g: Globals, values: SnapshotValues, positi
   }
   const lockTimeoutMs = seconds(values['lock-timeout'], '--lock-timeout', 60) * 1000;
   const run = actionRunner(action, values, operands);
-  return withSnapshotSession(spec, { action, lockTimeoutMs, pause: pauseHookFrom(g.env) }, async (s) => {
+  const onLockWait = g.quiet ? {} : { onLockWait: (m: string) => g.progressStream.write(`pgv: waiting: ${m}\n`) };
+  return withSnapshotSession(spec, { action, lockTimeoutMs, pause: pauseHookFrom(g.env), ...onLockWait }, async (s) => {
     const notes = await recoverInterrupted(s);
     try {
       const result = await run(s);
@@ -68,6 +70,10 @@ export async function snapshotCommand(g: Globals, values: SnapshotValues, positi
       if (!notes.length || !isPgvError(e)) throw e;
       throw new PgvError(e.code, e.message, { ...(e.hint ? { hint: e.hint } : {}), details: [...e.detailLines, ...notes.map((n) => `note: ${n}`)], data: { ...e.data }, cause: e });
     }
+  }).catch((e: unknown) => {
+    // Interrupted: a cancelled copy or swap was rolled back; a journal step left behind is finished or undone by the next command.
+    if (isInterrupted(e)) throw interruptedError(`snapshot ${action} of "${spec.dbname}" was cancelled; what it started is rolled back, or finished or undone by the next pgv snapshot command (pgv snapshot info shows the state)`, e);
+    throw e;
   });
 }
 

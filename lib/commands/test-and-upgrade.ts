@@ -14,6 +14,7 @@ import { describeConnection, withDatabase, type ConnectionSpec } from '../db/con
 import { quoteIdent, quoteLiteral } from '../db/ident.js';
 import { busyError, chooseStrategy, createDatabaseSql, databaseSize, isBusyError, sessionsOn } from '../snapshot/copy.js';
 import { connectMaintenance, dropDatabaseForce } from '../db/maintenance.js';
+import { isInterrupted, shielded } from '../db/cancel.js';
 import { keptComment, sweepThrowaways } from './throwaway-sweep.js';
 import { compareDatabases } from '../check/check.js';
 import { parseKinds, selectKinds } from '../check/options.js';
@@ -98,7 +99,7 @@ async function rehearse(config: Config, part: Part, g: Globals, args: TestAndUpg
     try {
       await phase('apply the pending scripts to the copy', () => runPartCopy(config, copyPart, g, `the rehearsal on ${copyName}`));
     } catch (e) {
-      if (!isPgvError(e)) throw e;
+      if (!isPgvError(e) || isInterrupted(e)) throw e;
       return finish(ExitCode.failed, `${part.name}: the upgrade failed on the copy; production is untouched.`, { method }, [e]);
     }
     const reference = await phase('build the reference', async () => {
@@ -122,16 +123,15 @@ async function rehearse(config: Config, part: Part, g: Globals, args: TestAndUpg
     // Production: planned again under the lock by the engine, so a production that moved since
     // the copy is noticed; guarded by a snapshot when the part asks for it.
     const prepared = await preparePlan(config, [part], g);
-    const applied = await phase('upgrade production', () => runPlan(prepared.plan, prepared.prepared, g, { concurrency: 1, lockTimeoutMs: args.lockTimeoutMs, snapshots: true }));
+    const applied = await phase('upgrade production', () => runPlan(prepared.plan, prepared.prepared, g, { concurrency: 1, lockTimeoutMs: args.lockTimeoutMs, snapshots: true, command: 'test-and-upgrade' }));
     return {
       ...applied,
       json: { ok: applied.exitCode === 0, part: part.name, copy: method, phases: phasesJson(), apply: applied.json },
-      text: `${applied.text ?? ''}\n${part.name}: rehearsed on a copy, identical to a fresh build, production upgraded.`,
+      text: `${applied.text ?? ''}\n${part.name}: rehearsed on a copy, identical to a fresh build, ${applied.exitCode === 0 ? 'production upgraded' : 'production not (fully) upgraded: see the error below'}.`,
     };
   } finally {
     await throwaways.dropAll().catch((e) => say(`pgv: warning: ${(e as Error).message}`));
-    throwaways.release();
-    if (args.keep) await throwaways.markKept(sweeper).catch(() => undefined);
+    if (args.keep) await shielded(() => throwaways.markKept(sweeper)).catch(() => undefined);
     await sweeper.end().catch(() => undefined);
     if (args.keep && throwaways.names.length) say(`pgv: kept for inspection: ${throwaways.names.join(', ')} (drop them with dropdb when done)`);
   }
@@ -220,36 +220,28 @@ async function copyByDump(production: ConnectionSpec, target: string, env: Reado
 }
 
 /**
- * The throwaway databases of a rehearsal: dropped at the end (unless kept), and on SIGINT or
- * SIGTERM before the signal is raised again.
+ * The throwaway databases of a rehearsal: dropped at the end (unless kept), also when the run
+ * was interrupted.
  */
 class Throwaways {
   private readonly drops = new Map<string, () => Promise<void>>();
-  private readonly handler = (signal: NodeJS.Signals) => {
-    this.release();
-    void this.dropAll()
-      .catch(() => undefined)
-      .finally(() => process.kill(process.pid, signal));
-  };
   constructor(
     private readonly production: ConnectionSpec,
     private readonly keep: boolean,
-  ) {
-    process.once('SIGINT', this.handler);
-    process.once('SIGTERM', this.handler);
-  }
+  ) {}
   get names(): string[] {
     return [...this.drops.keys()];
   }
   add(name: string, drop: () => Promise<void>): void {
     this.drops.set(name, drop);
   }
+  /** Drop them all; also after an interrupt (the sessions that built them were cancelled). */
   async dropAll(): Promise<void> {
     if (this.keep) return;
     const failures: string[] = [];
     for (const [name, drop] of [...this.drops]) {
       try {
-        await drop();
+        await shielded(drop);
         this.drops.delete(name);
       } catch (e) {
         failures.push(`${name}: ${(e as Error)?.message ?? e}`);
@@ -260,9 +252,5 @@ class Throwaways {
   /** Comment the kept databases so that the next run's sweep spares them. */
   async markKept(admin: Db): Promise<void> {
     for (const name of this.drops.keys()) await admin.query(`COMMENT ON DATABASE ${quoteIdent(name)} IS ${quoteLiteral(keptComment)}`);
-  }
-  release(): void {
-    process.off('SIGINT', this.handler);
-    process.off('SIGTERM', this.handler);
   }
 }

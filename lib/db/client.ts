@@ -7,6 +7,7 @@ import { restoreNavigator } from './pg-probe.js'; // must come before pg
 import pg from 'pg';
 import { PgvError } from '../errors.js';
 import { describeConnection, type ConnectionSpec } from './connection.js';
+import { currentSignal, interrupted, interruptedError, register } from './cancel.js';
 
 restoreNavigator();
 
@@ -79,8 +80,14 @@ export interface SessionOptions {
   readonly pipeline?: boolean;
 }
 
-/** Open a session; connection failures become PgvErrors (exit 3) naming the target, not the password. */
+/**
+ * Open a session; connection failures become PgvErrors (exit 3) naming the target, not the password.
+ * Inside a cancellation scope (cancel.ts) an interrupt cancels the session's running statement and
+ * refuses its later queries.
+ */
 export async function connect(spec: ConnectionSpec, options: SessionOptions = {}): Promise<Db> {
+  const signal = currentSignal();
+  if (signal?.aborted) throw interruptedError(`did not connect to database "${spec.dbname}"`);
   const client = new pg.Client({
     pipeline: options.pipeline === true,
     host: spec.host,
@@ -104,6 +111,23 @@ export async function connect(spec: ConnectionSpec, options: SessionOptions = {}
     throw connectionError(spec, e);
   }
   const backendPid = (client as unknown as { processID: number }).processID;
+  const secretKey = (client as unknown as { secretKey: number }).secretKey;
+  // Queries waiting for their answer, and who waits for them all to be answered (cancel.ts).
+  let inFlight = 0;
+  let idle: Array<() => void> = [];
+  const label = `database "${spec.dbname}" (backend pid ${backendPid})`;
+  let unregister: () => void;
+  try {
+    unregister = register({
+      label,
+      busy: () => inFlight > 0,
+      cancel: () => sendCancel(spec, backendPid, secretKey),
+      settled: () => (inFlight === 0 ? Promise.resolve() : new Promise((resolve) => idle.push(resolve))),
+    });
+  } catch (e) {
+    await client.end().catch(() => undefined);
+    throw e;
+  }
   // Count the statements the server completes in each query (pipelined or not: the server answers
   // in order), and mark a server error with the count, to place errors that carry no position.
   const connection = (client as unknown as { connection: NodeJS.EventEmitter }).connection;
@@ -123,26 +147,66 @@ export async function connect(spec: ConnectionSpec, options: SessionOptions = {}
     spec,
     backendPid,
     async query<Row>(sql: string, params?: readonly unknown[]) {
+      // Refused in an interrupted scope; cleanup in `shielded` may still use the session.
+      if (interrupted()) throw interruptedError(`nothing more was sent to ${label}`);
       if (lost) throw lostError(spec, lost);
       if (stream && !corked) {
         corked = true;
         stream.cork();
         process.nextTick(uncork);
       }
+      inFlight++;
       try {
         const result = params ? await client.query(sql, params as unknown[]) : await client.query(sql);
         // A multi-statement string yields one result per statement; callers want the last.
         const last = Array.isArray(result) ? result[result.length - 1] : result;
         return { rows: (last?.rows ?? []) as Row[], rowCount: last?.rowCount ?? 0 };
       } catch (e) {
+        // Cancelled by the interrupt (57014), or failed behind the cancelled one: the server
+        // rolled back the transaction; the error says so and keeps the server's for its position.
+        if (signal?.aborted) throw interruptedError(`cancelled the running statement on ${label}; its transaction was rolled back`, e);
         if (serverErrorOf(e)) throw e;
         throw lostError(spec, e);
+      } finally {
+        if (--inFlight === 0) {
+          for (const resolve of idle) resolve();
+          idle = [];
+        }
       }
     },
     async end() {
+      unregister();
       await client.end().catch(() => undefined);
     },
   };
+}
+
+/**
+ * The protocol's cancel request: a new connection that sends the backend's pid and secret key
+ * (no authentication; the server then closes it). The server cancels the statement the backend
+ * runs, if any.
+ */
+function sendCancel(spec: ConnectionSpec, pid: number, secretKey: number): Promise<void> {
+  return new Promise((resolve) => {
+    const con = new (pg as unknown as { Connection: new () => CancelConnection }).Connection();
+    const timer = setTimeout(() => con.stream.destroy(), 2000);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    con.on('end', done);
+    con.on('error', done);
+    con.once('connect', () => con.cancel(pid, secretKey));
+    if (spec.host.startsWith('/')) con.connect(`${spec.host}/.s.PGSQL.${spec.port}`);
+    else con.connect(spec.port, spec.host);
+  });
+}
+
+/** The part of pg's (untyped) Connection that sends a cancel request. */
+interface CancelConnection extends NodeJS.EventEmitter {
+  readonly stream: { destroy(): void };
+  connect(port: number | string, host?: string): void;
+  cancel(pid: number, secretKey: number): void;
 }
 
 /** Run `fn` with a session that is always closed afterwards. */

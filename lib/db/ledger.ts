@@ -95,6 +95,15 @@ export function deleteLedgerRowSql(table: QualifiedName): string {
   return `DELETE FROM ${quoteQualified(table)} WHERE id = $1 AND NOT success`;
 }
 
+/**
+ * Mark a row written with success = false as failed: it keeps success = false and gets the time
+ * the script ran until it failed ($1 id, $2 ms, at least 1), where a run that was killed leaves
+ * NULL (pgv's ledger) or 0 (a pum table, whose column is NOT NULL). See plan/ledger-state.ts.
+ */
+export function failLedgerRowSql(table: QualifiedName, style: LedgerStyle): string {
+  return `UPDATE ${quoteQualified(table)} SET ${style === 'pum' ? 'execution_time' : 'duration_ms'} = greatest($2::integer, 1) WHERE id = $1`;
+}
+
 /** The columns of a pum 0.x upgrades table. */
 const pumColumns = ['id', 'version', 'description', 'type', 'script', 'checksum', 'installed_by', 'installed_on', 'execution_time', 'success'];
 const pgvColumns = ['id', 'version', 'script', 'kind', 'checksum', 'installed_by', 'installed_at', 'duration_ms', 'success', 'pgv_version'];

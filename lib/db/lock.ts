@@ -15,21 +15,40 @@ export interface LockOptions {
   /** What is locked, for the error message (default: `database "<the session's database>"`). */
   readonly subject?: string;
   readonly sleep?: (ms: number) => Promise<unknown>;
+  /** Told once, as soon as the lock is found taken: who holds it and how long pgv waits. */
+  readonly onWait?: (message: string) => void;
 }
 
 /** Take pgv's lock on the session's database, waiting up to `timeoutMs`. */
 export async function acquireLock(db: Db, timeoutMs: number, options: LockOptions = {}): Promise<void> {
   const key2 = options.key ?? 1;
   const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const subject = options.subject ?? `database "${db.spec.dbname}"`;
   const deadline = Date.now() + timeoutMs;
   let wait = 25;
+  let told = false;
   for (;;) {
     const { rows } = await db.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [key1, key2]);
     if (rows[0]?.ok) return;
     if (Date.now() >= deadline) break;
+    // Say whom we wait for as soon as we wait (a silent minute looks like a hang).
+    if (!told && options.onWait) {
+      told = true;
+      const holder = await lockHolder(db, key2);
+      if (holder) options.onWait(`${subject} is locked by ${holder.text}; waiting for it up to ${Math.round(timeoutMs / 1000)} s (--lock-timeout)`);
+    }
     await sleep(Math.min(wait, Math.max(0, deadline - Date.now())));
     wait = Math.min(wait * 2, 500);
   }
+  const h = await lockHolder(db, key2);
+  throw new PgvError('lock_timeout', `${subject} is locked by ${h?.text ?? 'another session (it has just released the lock)'}; gave up after ${Math.round(timeoutMs / 1000)} s`, {
+    hint: 'Another pgv is working on this database. Wait for it and run again, or raise --lock-timeout.',
+    data: { database: db.spec.dbname, ...(h ? { holder_pid: h.pid, holder_application: h.application } : {}) },
+  });
+}
+
+/** Who holds pgv's lock `key2` on the session's database: pid, application, user, since. */
+async function lockHolder(db: Db, key2: number): Promise<{ pid: number; application: string; text: string } | undefined> {
   const { rows } = await db.query<{ pid: number; application_name: string; usename: string; backend_start: Date; client: string | null }>(
     `SELECT a.pid, a.application_name, a.usename, a.backend_start, a.client_addr::text AS client
        FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
@@ -38,11 +57,10 @@ export async function acquireLock(db: Db, timeoutMs: number, options: LockOption
     [key1, key2],
   );
   const h = rows[0];
-  const holder = h
-    ? `pid ${h.pid} (${h.application_name || 'no application name'}, user ${h.usename}${h.client ? ` from ${h.client}` : ''}, connected since ${new Date(h.backend_start).toISOString()})`
-    : 'another session (it has just released the lock)';
-  throw new PgvError('lock_timeout', `${options.subject ?? `database "${db.spec.dbname}"`} is locked by ${holder}; gave up after ${Math.round(timeoutMs / 1000)} s`, {
-    hint: 'Another pgv is working on this database. Wait for it and run again, or raise --lock-timeout.',
-    data: { database: db.spec.dbname, ...(h ? { holder_pid: h.pid, holder_application: h.application_name } : {}) },
-  });
+  if (!h) return undefined;
+  return {
+    pid: h.pid,
+    application: h.application_name,
+    text: `pid ${h.pid} (${h.application_name || 'no application name'}, user ${h.usename}${h.client ? ` from ${h.client}` : ''}, connected since ${new Date(h.backend_start).toISOString()})`,
+  };
 }

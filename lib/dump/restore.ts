@@ -13,6 +13,7 @@ import { detectFormat, parseToc, type DumpFormat, type TableOfContents } from '.
 import { isDropStatement, restoredObject, restoreErrors } from './progress.js';
 import { runClient, toolFailure, type ClientRun } from './run-tool.js';
 import { withMaintenance } from '../db/maintenance.js';
+import { shielded } from '../db/cancel.js';
 import { connectIfExists, createEmptyDatabase, dropCreatedDatabase, serverVersionNum, userObjects } from './target.js';
 import { findClientToolFor, type ClientTool } from './tools.js';
 
@@ -93,7 +94,9 @@ export async function restoreDatabase(spec: ConnectionSpec, file: string, option
     return { database: spec.dbname, file: source, format, durationMs: performance.now() - t0, ...(toc ? { objects: toc.entries, toc } : {}), created, warnings, tool };
   } catch (e) {
     await close();
-    if (created && (await dropCreatedDatabase(spec).then(() => true, () => false)) && isPgvError(e)) {
+    // Shielded: also after an interrupt, which cancelled the restore's own sessions.
+    if (created && (await shielded(() => dropCreatedDatabase(spec)).then(() => true, () => false)) && isPgvError(e)) {
+      if (e.code === 'interrupted') throw new PgvError(e.code, `${e.message}; the database pgv created for the restore was dropped again`, { data: { ...e.data } });
       throw new PgvError(e.code, e.message, { ...(e.hint ? { hint: `${e.hint} The database pgv created for the restore was dropped again.` } : {}), details: [...e.detailLines], data: { ...e.data } });
     }
     throw e;

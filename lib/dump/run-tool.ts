@@ -50,7 +50,12 @@ export async function runClient(run: ClientRun): Promise<RunResult> {
 export function toolFailure(run: ClientRun, result: RunResult, what: string, state: string, lines?: readonly string[]): PgvError {
   const scrub = (l: string) => (run.spec.password ? l.split(run.spec.password).join('***') : l);
   const details = (lines ?? failureLines(run.tool.program, result.stderr)).map(scrub);
-  const how = result.canceled ? 'was interrupted' : `exited with ${result.exitCode}`;
+  if (result.canceled) {
+    return new PgvError('interrupted', `interrupted: ${what}: ${run.tool.program} was stopped and its statement cancelled on the server; ${state.replace(/^./, (c) => c.toLowerCase())}`, {
+      data: { program: run.tool.program, canceled: true },
+    });
+  }
+  const how = `exited with ${result.exitCode}`;
   return new PgvError('tool_failed', `${what}: ${run.tool.program} ${how} (${describeConnection(run.spec)})`, {
     hint: details.length ? `${state} The lines above are ${run.tool.program}'s own messages.` : state,
     details,

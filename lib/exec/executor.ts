@@ -79,12 +79,13 @@ export async function executePlan(plan: Plan, jobFor: (part: PartPlan) => Job, o
         view.finished(step, ms);
       }
       view.close();
+      const held = fresh.heldByTo ? `stopped at ${fresh.target ?? 'none'} (--to); ${fresh.heldByTo} script${fresh.heldByTo === 1 ? '' : 's'} pending` : '';
       ui.title(
         fresh.steps.length === 0
-          ? `${partPlan.name}: up to date${fresh.current !== null ? ` (version ${fresh.current})` : ''}`
-          : `${partPlan.name}: ${stepResults.length} step${stepResults.length === 1 ? '' : 's'} done${fresh.target !== null ? `, now at version ${fresh.target}` : ''}`,
+          ? `${partPlan.name}: ${held || `up to date${fresh.current !== null ? ` (version ${fresh.current})` : ''}`}`
+          : `${partPlan.name}: ${stepResults.length} step${stepResults.length === 1 ? '' : 's'} done${held ? `, ${held}` : fresh.target !== null ? `, now at version ${fresh.target}` : ''}`,
       );
-      result = { status: stepResults.length ? 'applied' : 'unchanged' };
+      result = { status: stepResults.length ? 'applied' : 'unchanged', version: fresh.target, ...(fresh.heldByTo ? { heldByTo: fresh.heldByTo } : {}) };
     } catch (e) {
       view.close();
       result = { status: 'failed', error: e };
@@ -122,8 +123,8 @@ async function runWithTaskList(plan: Plan, runPart: (p: PartPlan, ui: PartUi) =>
   // Step lines carry their own icons (the plain renderer's), and the renderers print them as task
   // output without an icon of their own.
   const icons = new ListrLogger({ ...LISTR_LOGGER_STYLE, processOutput: new ProcessOutput(options.stream, options.stream) });
-  const line = (level: 'STARTED' | 'COMPLETED' | 'FAILED', step: Step, ms?: number) =>
-    `${icons.icon(ListrLogLevels[level])} ${step.title}${ms === undefined ? '' : ` (${formatDuration(ms)})`}`;
+  const line = (level: 'STARTED' | 'COMPLETED' | 'FAILED', step: Step, ms?: number, part?: string) =>
+    `${icons.icon(ListrLogLevels[level])} ${part ? `${part}: ` : ''}${step.title}${ms === undefined ? '' : ` (${formatDuration(ms)})`}`;
   const tasks: Array<ListrTask> = plan.parts.map((partPlan) => ({
     title: partTitle(partPlan),
     // The live renderer keeps the part's last steps on screen when it is done.
@@ -133,7 +134,8 @@ async function runWithTaskList(plan: Plan, runPart: (p: PartPlan, ui: PartUi) =>
       return runPart(partPlan, {
         skip: (message) => task.skip(message),
         title: (text) => (task.title = text),
-        steps: options.progress === 'live' ? new LiveStepView(output, line) : lineSteps(output, line),
+        // Plain lines of concurrent parts interleave: each names its part.
+        steps: options.progress === 'live' ? new LiveStepView(output, line) : lineSteps(output, (level, step, ms) => line(level, step, ms, partPlan.name)),
       });
     },
     // A part that failed does not stop independent parts.

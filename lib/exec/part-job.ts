@@ -12,13 +12,14 @@ import { connect, serverErrorOf, type Db } from '../db/client.js';
 import type { ConnectionSpec } from '../db/connection.js';
 import { connectMaintenance } from '../db/maintenance.js';
 import { displayQualified, quoteIdent } from '../db/ident.js';
-import { createLedgerSql, deleteLedgerRowSql, finishLedgerRowSql, insertLedgerRowSql, statementDurationSql, type LedgerEntry, type LedgerStyle } from '../db/ledger.js';
+import { createLedgerSql, deleteLedgerRowSql, failLedgerRowSql, finishLedgerRowSql, insertLedgerRowSql, statementDurationSql, type LedgerEntry, type LedgerStyle } from '../db/ledger.js';
 import { acquireLock } from '../db/lock.js';
 import { observeWith, observePart } from '../db/observe.js';
 import type { ScriptSet, Script } from '../recipes/types.js';
 import { changedScriptsRefusal } from '../plan/plan.js';
 import type { PartPlan, RunScriptStep, Step } from '../plan/types.js';
 import { scriptMessage } from './script-message.js';
+import { isInterrupted } from '../db/cancel.js';
 import { scriptFailure } from './script-error.js';
 import { pgvVersion } from '../version.js';
 import { compareVersions } from '../util/versions.js';
@@ -35,6 +36,8 @@ export interface PartJobInput {
   readonly lockTimeoutMs: number;
   /** The environment pgv runs in, for Python hooks (PATH, PGV_PYTHON); none: hooks see an empty one. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Told when the part's lock is taken by another session (whom pgv waits for). */
+  readonly onLockWait?: (message: string) => void;
 }
 
 /**
@@ -85,6 +88,8 @@ export class PartJob {
   /** Python hooks: the interpreter (found in begin() when the plan has hooks) and the version pum would pass them. */
   private python: Python | undefined;
   private version: string | null = null;
+  /** The version the database was at when the run began (under the lock). */
+  private startedAt: string | null = null;
   /** Transactional scripts answered, the time they took, and when the last answer came. */
   private answered = 0;
   private answeredMs = 0;
@@ -108,7 +113,7 @@ export class PartJob {
       onCreated(create, performance.now() - t0);
     }
     this.db = await connect(this.input.spec, { pipeline: true });
-    await acquireLock(this.db, this.input.lockTimeoutMs);
+    await acquireLock(this.db, this.input.lockTimeoutMs, this.input.onLockWait ? { onWait: this.input.onLockWait } : {});
     const observed = await observeWith(this.db, this.input.part.upgradesTable, this.input.scripts.pumModule?.migrationTable);
     this.style = observed.ledger.style;
     this.pumCodes = observed.ledger.pumCodes ?? 'flags';
@@ -117,6 +122,7 @@ export class PartJob {
     const late = this.python ? undefined : firstPythonHook(fresh.steps, this.input.scripts);
     if (late) this.python = await (await import('../hooks/python.js')).findPython(this.input.part.python, this.input.env ?? {}, late);
     this.steps = fresh.steps;
+    this.startedAt = fresh.current;
     fresh.steps.forEach((s, k) => this.index.set(s, k));
     const refusal = changedScriptsRefusal([fresh]);
     if (refusal) throw refusal;
@@ -188,6 +194,30 @@ export class PartJob {
       success,
       pgvVersion,
     };
+  }
+
+  /** The version the database was at before `script` ran: the last main script before it in this run, or where the run began. */
+  private versionBefore(script: string): string {
+    const at = this.steps.findIndex((s) => s.kind === 'run-script' && s.script === script);
+    for (let k = at - 1; k >= 0; k--) {
+      const s = this.steps[k]!;
+      if (s.kind === 'run-script' && (s.scriptKind === 'init' || s.scriptKind === 'update' || s.scriptKind === 'delta')) return s.version;
+      if (s.kind === 'baseline') return s.version;
+    }
+    return this.startedAt ?? '0';
+  }
+
+  /** Did this run's pre-all.sql run before `script`? (Steps run in order: it did if it comes first.) */
+  private ranPreAll(script: string): boolean {
+    const at = this.steps.findIndex((s) => s.kind === 'run-script' && s.script === script);
+    return this.steps.slice(0, Math.max(at, 0)).some((s) => s.kind === 'run-script' && s.scriptKind === 'pre-all');
+  }
+
+  /** The deltas this run committed before `script`, as `delta_1.sql–delta_2.sql`, or ''. */
+  private deltasBefore(script: string): string {
+    const at = this.steps.findIndex((s) => s.kind === 'run-script' && s.script === script);
+    const names = this.steps.slice(0, Math.max(at, 0)).flatMap((s) => (s.kind === 'run-script' && s.scriptKind !== 'pre-all' ? [s.script] : []));
+    return names.length === 0 ? '' : names.length === 1 ? names[0]! : `${names[0]}–${names[names.length - 1]}`;
   }
 
   private scriptNamed(name: string): Script {
@@ -349,6 +379,15 @@ export class PartJob {
       // before the error tell which one failed.
       const index = server.position === undefined && server.completedStatements !== undefined ? server.completedStatements - sent.prefixStatements : -1;
       const failure = scriptFailure(script.path, script.prepared.sql, server, 0, sent.prefix, script.prepared.statements[index]);
+      if (sent.kind !== 'post-all' && sent.kind !== 'pre-all' && this.ranPreAll(script.name)) {
+        // pre-all.sql committed on its own: what it did (typically: drop the views) stays until post-all.sql runs.
+        const applied = this.deltasBefore(script.name);
+        throw new PgvError('script_failed', failure.message, {
+          hint: `Nothing of ${script.name} was kept (its transaction was rolled back), but pre-all.sql ran before it and committed: what it did (dropped views, for example) stays so until post-all.sql runs${applied ? `; ${applied} stay applied` : ''}. Fix ${script.name} and run apply again: it runs pre-all.sql, the pending deltas and post-all.sql.`,
+          details: [...failure.detailLines],
+          data: { ...(failure.data as Record<string, unknown>), pre_all_committed: true },
+        });
+      }
       if (sent.kind !== 'post-all') throw failure;
       throw new PgvError('script_failed', failure.message, {
         hint:
@@ -376,17 +415,27 @@ export class PartJob {
     // reported next time instead of silently retried, then run statement by statement.
     const start = this.entry(script, kind, false);
     const id = start ? (await db.query<{ id: string }>(`${this.insertRow(start)} RETURNING id`)).rows[0]!.id : undefined;
-    for (const statement of prepared.statements) {
+    for (const [k, statement] of prepared.statements.entries()) {
       try {
         await db.query(prepared.sql.slice(statement.start, statement.end));
       } catch (e) {
+        if (isInterrupted(e)) {
+          throw new PgvError('interrupted', `${script.name} (outside a transaction) was cancelled at statement ${k + 1} of ${prepared.statements.length}`, {
+            data: { script: script.name, completed: k, statements: prepared.statements.length },
+            cause: e,
+          });
+        }
         const server = serverErrorOf(e);
         if (server) {
+          // Recorded as failed (not as interrupted): the next run says so.
+          if (id !== undefined) await db.query(failLedgerRowSql(table, this.style), [id, Math.round(performance.now() - t0)]).catch(() => undefined);
           const failure = scriptFailure(script.path, prepared.sql, server, statement.start, '', statement);
+          const before = k === 0 ? 'no statement before it had completed' : k === 1 ? 'statement 1 before it completed and stays applied' : `statements 1–${k} before it completed and stay applied`;
+          const { part } = this.input;
           throw new PgvError('script_failed', failure.message, {
-            hint: `${script.name} runs outside a transaction: the statements before this one stay applied. Fix it by hand, then record it with pgv baseline.`,
+            hint: `${script.name} runs outside a transaction: statement ${k + 1} of ${prepared.statements.length} failed, ${before}. Finish it by hand and record that with \`pgv baseline ${part.name} --version ${script.version}\`, or undo it and record \`pgv baseline ${part.name} --version ${this.versionBefore(script.name)}\`; then run apply again.`,
             details: [...failure.detailLines],
-            data: failure.data as Record<string, unknown>,
+            data: { ...(failure.data as Record<string, unknown>), statement: k + 1, statements: prepared.statements.length },
           });
         }
         throw e;

@@ -19,6 +19,10 @@ export interface PartResult {
   readonly durationMs: number;
   /** The error that stopped the part (a PgvError's JSON, or an internal error's message). */
   readonly error?: unknown;
+  /** The version the part is at after the run, as planned under the lock (when it ran to the end). */
+  readonly version?: string | null;
+  /** Scripts `--to` left pending. */
+  readonly heldByTo?: number;
 }
 
 /** The outcome of `pgv apply`. */

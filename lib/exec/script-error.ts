@@ -2,6 +2,9 @@
 import { PgvError } from '../errors.js';
 import type { ServerError } from '../db/client.js';
 import { lineColumnOf } from '../sql/lexer.js';
+import { excerpt } from '../sql/excerpt.js';
+
+export { excerpt };
 
 /**
  * A PgvError for a failed script. `text` is the script as prepared (offsets as in the file); the
@@ -15,8 +18,15 @@ export function scriptFailure(file: string, text: string, error: ServerError, se
   let line: number | undefined;
   let column: number | undefined;
   const inScript = error.position === undefined ? -1 : error.position - 1 - prefix.length;
+  let message = error.message;
   if (inScript >= 0 || statement) {
-    const offset = inScript >= 0 ? codeUnitOffset(text, sentStart, inScript) : firstSignificant(text, statement!.start);
+    let offset = inScript >= 0 ? codeUnitOffset(text, sentStart, inScript) : firstSignificant(text, statement!.start);
+    if (inScript >= 0 && offset >= text.length && text.trim() !== '') {
+      // The position is in pgv's own SQL after the script: its last statement runs on into it.
+      // Name the end of the script, never pgv's token ("syntax error at or near ";"").
+      offset = text.trimEnd().length - 1;
+      if (error.sqlstate === '42601') message = 'syntax error at the end of the script: its last statement is not finished (a missing closing parenthesis, END or quote?)';
+    }
     if (offset < text.length || (offset === text.length && text.length > 0)) {
       ({ line, column } = lineColumnOf(text, Math.min(offset, text.length - 1)));
       where = `${file}:${line}:${column}`;
@@ -26,7 +36,7 @@ export function scriptFailure(file: string, text: string, error: ServerError, se
   if (error.detail) details.push(`DETAIL: ${error.detail}`);
   if (error.hint) details.push(`HINT: ${error.hint}`);
   if (error.where) details.push(`CONTEXT: ${error.where.split('\n')[0]}`);
-  return new PgvError('script_failed', `${where}: ${error.message}`, {
+  return new PgvError('script_failed', `${where}: ${message}`, {
     hint: `Nothing of this script was kept (its transaction was rolled back); ${nextStep(error.sqlstate)}`,
     details,
     data: { file, ...(line ? { line, column } : {}), sqlstate: error.sqlstate },
@@ -35,6 +45,7 @@ export function scriptFailure(file: string, text: string, error: ServerError, se
 
 /** What to do about a failure, by its SQLSTATE: most are the script's, some are the moment's. */
 function nextStep(sqlstate: string): string {
+  if (sqlstate === '25001') return 'this statement cannot run inside a transaction block: move it to a script of its own whose first line is `-- pgv:no-transaction` (pgv then runs it statement by statement, outside a transaction), then run apply again.';
   if (sqlstate === '55P03') return 'another session holds a lock it needs: run apply again when that session is done, or raise the part\'s ddl_lock_timeout.';
   if (sqlstate === '57014') return 'a statement was cancelled (statement_timeout, or an administrator): run apply again, or raise the timeout.';
   if (sqlstate.startsWith('57P') || sqlstate.startsWith('08')) return 'the server ended the session (an administrator, a restart, or the script itself): run apply again once the server is back.';
@@ -51,7 +62,7 @@ function codeUnitOffset(text: string, from: number, codePoints: number): number 
   return offset;
 }
 
-/** The first character of a statement that is not white space or a comment line. */
+/** The first character of a statement that is not white space or a comment (`--` lines, nested `/* … *\/` blocks): psql's line. */
 function firstSignificant(text: string, start: number): number {
   let i = start;
   for (;;) {
@@ -60,20 +71,16 @@ function firstSignificant(text: string, start: number): number {
       const eol = text.indexOf('\n', i);
       if (eol < 0) return i;
       i = eol + 1;
+    } else if (text.startsWith('/*', i)) {
+      let depth = 1;
+      let j = i + 2;
+      while (j < text.length && depth > 0) {
+        const step = text.startsWith('/*', j) ? 1 : text.startsWith('*/', j) ? -1 : 0;
+        depth += step;
+        j += step === 0 ? 1 : 2;
+      }
+      if (depth > 0) return i;
+      i = j;
     } else return i;
   }
-}
-
-/** A few lines around `line`, numbered, with a caret under `column`. */
-export function excerpt(text: string, line: number, column: number, context = 2): string[] {
-  const lines = text.split('\n');
-  const from = Math.max(1, line - context);
-  const to = Math.min(lines.length, line);
-  const width = String(to).length;
-  const out: string[] = [];
-  for (let n = from; n <= to; n++) {
-    out.push(`${String(n).padStart(width)} | ${lines[n - 1]!.replace(/\t/g, ' ').replace(/\r$/, '')}`);
-  }
-  out.push(`${' '.repeat(width)} | ${' '.repeat(Math.max(0, column - 1))}^`);
-  return out;
 }

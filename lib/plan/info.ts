@@ -42,7 +42,10 @@ export function partInfo(part: Part, observed: ObservedPart, scripts: ScriptSet,
     if (!isPgvError(e)) throw e;
     if (!unfinished) problems.push(e.message.replace(`part ${part.name}: `, ''));
   }
-  if (unfinished) problems.push(`${unfinished.script} started at ${unfinished.installedAt} outside a transaction and never finished`);
+  if (unfinished) {
+    const failed = unfinished.durationMs !== null && unfinished.durationMs > 0; // see db/ledger.ts failLedgerRowSql
+    problems.push(failed ? `${unfinished.script} failed at ${unfinished.installedAt} outside a transaction (the statements before the failing one stay applied)` : `${unfinished.script} started at ${unfinished.installedAt} outside a transaction and never finished`);
+  }
   const changed = observed.exists ? changedScripts(observed, scripts) : [];
   if (changed.some((c) => c.change === 'modified')) problems.push('applied scripts changed since they ran: apply refuses until they are restored or accepted with --accept-changed');
   const skipped = part.recipe === 'deltas' && observed.exists ? deltaStatus(observed, scripts, currentVersion(observed)).skipped.map((s) => ({ version: s.version, script: s.name })) : [];

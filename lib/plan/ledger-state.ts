@@ -88,13 +88,20 @@ export function planFoundation(part: Part, observed: ObservedPart, ledgerName: s
     steps.push({ kind: 'create-database', id: id('create-database'), title: `create database ${part.dbname}`, reason: 'the database does not exist and the part has create: true', database: part.dbname });
   }
   const unfinished = unfinishedScript(observed);
-  if (unfinished) {
-    throw new PgvError('refused', `part ${part.name}: ${unfinished.script} started at ${unfinished.installedAt} and never finished`, {
-      hint: `It ran outside a transaction and was interrupted. Check what it did and finish or undo it by hand, then record the ${unit} the database is at with \`pgv baseline ${part.name} --version ${v}\`.`,
-      data: { part: part.name, script: unfinished.script },
-    });
-  }
   const current = currentVersion(observed);
+  if (unfinished) {
+    // A failure records how long the script ran (see db/ledger.ts failLedgerRowSql); a killed run leaves nothing there.
+    const failed = unfinished.durationMs !== null && unfinished.durationMs > 0;
+    const settle = `Check what it did, then finish it by hand and record that with \`pgv baseline ${part.name} --version ${unfinished.version}\`, or undo it and record \`pgv baseline ${part.name} --version ${current ?? '0'}\`; then run apply again.`;
+    throw new PgvError(
+      'refused',
+      failed ? `part ${part.name}: ${unfinished.script} failed at ${unfinished.installedAt}` : `part ${part.name}: ${unfinished.script} started at ${unfinished.installedAt} and never finished`,
+      {
+        hint: `${failed ? 'It ran outside a transaction: the statements before the failing one stay applied.' : 'It ran outside a transaction and was interrupted.'} ${settle}`,
+        data: { part: part.name, script: unfinished.script, state: failed ? 'failed' : 'interrupted' },
+      },
+    );
+  }
   if (current === null && observed.userTables > 0) {
     throw new PgvError('refused', `part ${part.name}: database "${part.dbname}" has ${observed.userTables} table${observed.userTables === 1 ? '' : 's'} but no ledger (${ledgerName}); pgv will not guess its ${unit}`, {
       hint: `If its schema is at ${unit} ${v}, record that with \`pgv baseline ${part.name} --version ${v}\`, then run apply again.`,

@@ -61,7 +61,7 @@ export function planBaseline(part: Part, observed: ObservedPart, version: string
     kind: 'baseline',
     id: `${part.name}:baseline:${version}`,
     title: `record version ${version} as applied`,
-    reason: unfinished ? `settles ${unfinished.script}, which never finished; nothing runs` : 'pgv baseline: nothing runs',
+    reason: unfinished ? `settles ${unfinished.script}, which ${unfinished.durationMs !== null && unfinished.durationMs > 0 ? 'failed' : 'never finished'}; nothing runs` : 'pgv baseline: nothing runs',
     version,
   });
   return { ...base, target: version, steps };

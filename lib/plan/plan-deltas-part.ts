@@ -66,14 +66,17 @@ export function planDeltasPart(part: Part, observed: ObservedPart, scripts: Scri
   const { steps, current } = planFoundation(part, observed, ledgerName);
   const accepted = acceptSteps(part, observed, scripts, options.accept ?? new Set());
   steps.push(...accepted.steps);
-  const pending = deltaStatus(observed, scripts, current).pending.filter((s) => options.to === undefined || compareVersions(s.version, options.to) <= 0);
+  const all = deltaStatus(observed, scripts, current).pending;
+  const pending = all.filter((s) => options.to === undefined || compareVersions(s.version, options.to) <= 0);
+  const held = all.length - pending.length;
+  const heldByTo = held ? { heldByTo: held } : {};
   if (pending.length === 0) {
     if (scripts.postAll && postAllOwed(observed)) {
       const reason = 'post-all.sql of the last upgrade did not finish';
       if (scripts.preAll) steps.push({ ...runStep(part, scripts.preAll, `${reason}: runs again, with pre-all.sql`), version: current ?? scripts.preAll.version });
       steps.push({ ...runStep(part, scripts.postAll, `${reason}: runs again`), version: current ?? scripts.postAll.version });
     }
-    return done(part, current, current, steps, accepted.changed);
+    return { ...done(part, current, current, steps, accepted.changed), ...heldByTo };
   }
   const mains = pending.filter((s) => s.kind === 'delta');
   const target = mains.length ? mains[mains.length - 1]!.version : current;
@@ -93,5 +96,5 @@ export function planDeltasPart(part: Part, observed: ObservedPart, scripts: Scri
     if (s.kind === 'delta') previous = s.version;
   }
   if (scripts.postAll) steps.push(around(scripts.postAll, 'runs after every upgrade that applies deltas'));
-  return done(part, current, target, steps, accepted.changed);
+  return { ...done(part, current, target, steps, accepted.changed), ...heldByTo };
 }

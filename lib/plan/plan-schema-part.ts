@@ -36,7 +36,8 @@ export function planSchemaPart(part: Part, observed: ObservedPart, scripts: Scri
     previous = u.version;
   }
   const target = pending.length ? pending[pending.length - 1]!.version : current;
-  return done(part, current, target, steps, accepted.changed);
+  const held = options.to === undefined ? 0 : scripts.updates.filter((u) => Number(u.version) > from && Number(u.version) > Number(options.to)).length;
+  return { ...done(part, current, target, steps, accepted.changed), ...(held ? { heldByTo: held } : {}) };
 }
 
 /** A step running one script (recorded in the ledger unless it is a delta directory's pre-all/post-all). */

@@ -115,6 +115,8 @@ export interface PartPlan {
   readonly changed: readonly ChangedScript[];
   /** Parts that must finish first. */
   readonly after: readonly string[];
+  /** Scripts left pending by `--to` (set only when `--to` holds some back). */
+  readonly heldByTo?: number;
 }
 
 /** The plan of a run: parts in an order that respects `after`. */

@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { PgvError } from '../errors.js';
 import { compareVersions } from '../util/versions.js';
-import { prepareScript } from '../sql/script.js';
+import { describeProblems, prepareScript } from '../sql/script.js';
 import { matchesAny } from '../util/glob.js';
 import { isPumModule, readPumModule } from './pum-module.js';
 import { listFiles, readScriptFile } from './read.js';
@@ -84,7 +84,7 @@ export function readDeltaDirectory(directory: string, options: { ignoreFiles: re
     const filled = fillPlaceholders(content.text, options.placeholders);
     for (const p of filled.problems) problems.push(`${name}:${p.line}: ${p.message}`);
     const prepared = prepareScript(filled.text);
-    for (const p of prepared.problems) problems.push(`${name}:${p.line}: ${p.message}`);
+    problems.push(...describeProblems(name, prepared.problems));
     return { name, path: file, version, kind, checksum: content.checksum, md5: content.md5, ...(description !== undefined ? { description } : {}), prepared };
   };
   const updates = files.deltas.map((d) => load(d.name, d.version, d.phase, d.description));

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { Part } from '../config/types.js';
 import { PgvError } from '../errors.js';
-import { prepareScript } from '../sql/script.js';
+import { describeProblems, prepareScript } from '../sql/script.js';
 import { readScriptFile } from './read.js';
 import type { Script, ScriptSet } from './types.js';
 import { fillPlaceholders } from './variables.js';
@@ -20,7 +20,7 @@ export function readReferenceScripts(part: Part, version: string): ScriptSet {
     const filled = fillPlaceholders(content.text, { values: part.variables, pum: part.pumPlaceholders });
     for (const p of filled.problems) problems.push(`${name}:${p.line}: ${p.message}`);
     const prepared = prepareScript(filled.text);
-    for (const p of prepared.problems) problems.push(`${name}:${p.line}: ${p.message}`);
+    problems.push(...describeProblems(name, prepared.problems));
     return { name, path: file, version, kind: 'init', checksum: content.checksum, md5: content.md5, prepared };
   });
   if (problems.length) {

@@ -4,9 +4,11 @@
  * database and sets the generation to N; updateN.sql runs from generation N-1.
  */
 import { PgvError } from '../errors.js';
-import { prepareScript } from '../sql/script.js';
+import { describeProblems, prepareScript } from '../sql/script.js';
 import path from 'node:path';
 import { listFiles, readScriptFile } from './read.js';
+import { schemaLookAlike } from './look-alike.js';
+import { matchesAny } from '../util/glob.js';
 import type { Precondition, Script, ScriptSet } from './types.js';
 import { fillPlaceholders, type PlaceholderOptions } from './variables.js';
 
@@ -18,13 +20,20 @@ export interface SchemaFiles {
   readonly problems: readonly string[];
 }
 
-/** Classify file names; other files (README, __init__.py) are left alone. */
-export function classifySchemaFiles(names: readonly string[]): SchemaFiles {
+/**
+ * Classify file names. A name that looks like a script but is not spelled as one (`Update10.sql`,
+ * `update_10.sql`) is a problem unless `ignoreFiles` matches it; other files (README,
+ * __init__.py) are left alone.
+ */
+export function classifySchemaFiles(names: readonly string[], ignoreFiles: readonly string[] = []): SchemaFiles {
   const updates: Array<{ n: number; name: string }> = [];
   const preconditions: Array<{ n: number; name: string; language: Precondition['language'] }> = [];
   const problems: string[] = [];
   let init: string | undefined;
   for (const name of names) {
+    if (matchesAny(name, ignoreFiles)) continue;
+    const lookAlike = schemaLookAlike(name);
+    if (lookAlike) problems.push(`${name}: ${lookAlike.problem}; or list it in the part's ignore_files to keep it`);
     if (name === 'init.sql') init = name;
     const u = /^update(\d+)\.sql$/.exec(name);
     if (u) updates.push({ n: Number(u[1]), name });
@@ -54,8 +63,8 @@ export function classifySchemaFiles(names: readonly string[]): SchemaFiles {
 }
 
 /** Read a schema directory into its scripts; PgvError (before anything runs) on any problem. */
-export function readSchemaDirectory(directory: string, placeholders: PlaceholderOptions = { values: {}, pum: false }): ScriptSet {
-  const files = classifySchemaFiles(listFiles(directory));
+export function readSchemaDirectory(directory: string, placeholders: PlaceholderOptions = { values: {}, pum: false }, ignoreFiles: readonly string[] = []): ScriptSet {
+  const files = classifySchemaFiles(listFiles(directory), ignoreFiles);
   const problems = [...files.problems];
   const latest = files.updates.length ? String(files.updates[files.updates.length - 1]!.n) : '0';
   // path.join(directory, name) for names read from the directory, without normalizing each time.
@@ -66,7 +75,7 @@ export function readSchemaDirectory(directory: string, placeholders: Placeholder
     const filled = fillPlaceholders(content.text, placeholders);
     for (const p of filled.problems) problems.push(`${name}:${p.line}: ${p.message}`);
     const prepared = prepareScript(filled.text);
-    for (const p of prepared.problems) problems.push(`${name}:${p.line}: ${p.message}`);
+    problems.push(...describeProblems(name, prepared.problems));
     return { name, path: file, version, kind, checksum: content.checksum, md5: content.md5, prepared };
   };
   const init = files.init ? load(files.init, latest, 'init') : undefined;

@@ -3,6 +3,8 @@ import { isPgvError } from '../errors.js';
 
 /** Lines for stderr describing `e`: message, details, hint; a stack for internal errors. */
 export function renderError(e: unknown, verbose = false): string[] {
+  // An interrupt is one line: what was stopped and what it left (see report/interrupt.ts).
+  if (isPgvError(e) && e.code === 'interrupted') return [`pgv: ${e.message}`];
   if (isPgvError(e)) {
     const lines = [`pgv: error: ${e.message}`];
     for (const d of e.detailLines) lines.push(`  ${d}`);

@@ -17,6 +17,8 @@ export function renderPlanText(plan: Plan): string {
     for (const c of p.changed) lines.push(`  ! ${c.script} (version ${c.version}) ${c.change === 'missing' ? 'was applied but its file is gone' : 'changed since it was applied'}`);
     total += p.steps.length;
   }
-  lines.push(total === 0 ? 'Nothing to do.' : `${total} step${total === 1 ? '' : 's'} in ${plan.parts.filter((p) => p.steps.length).length} part${plan.parts.filter((p) => p.steps.length).length === 1 ? '' : 's'}; \`pgv apply\` runs them.`);
+  const refused = plan.parts.some((p) => p.changed.some((c) => c.change === 'modified'));
+  if (refused) lines.push('`pgv apply` refuses to run while an applied script has changed (marked ! above); see the error below.');
+  else lines.push(total === 0 ? 'Nothing to do.' : `${total} step${total === 1 ? '' : 's'} in ${plan.parts.filter((p) => p.steps.length).length} part${plan.parts.filter((p) => p.steps.length).length === 1 ? '' : 's'}; \`pgv apply\` runs them.`);
   return lines.join('\n');
 }

@@ -11,14 +11,19 @@ export function renderRunText(result: RunResult): string {
     const head = `${p.name} (${p.database})`;
     const done = p.steps.filter((s) => s.status === 'done');
     const last = [...done].reverse().find((s) => 'version' in s.step);
+    // --to held scripts back: never "up to date".
+    const held = p.heldByTo ? `stopped at ${p.version ?? 'none'} (--to); ${p.heldByTo} script${p.heldByTo === 1 ? '' : 's'} pending` : '';
+    // The version as planned (an accepted change records the old script's version, not the database's).
+    const version = p.version !== undefined ? p.version : last && 'version' in last.step ? last.step.version : null;
     switch (p.status) {
       case 'unchanged':
-        return `${head}: up to date`;
+        return `${head}: ${held || 'up to date'}`;
       case 'applied':
-        return `${head}: ${done.length} step${done.length === 1 ? '' : 's'} applied in ${formatDuration(p.durationMs)}${last && 'version' in last.step ? `, now at version ${last.step.version}` : ''}`;
+        return `${head}: ${done.length} step${done.length === 1 ? '' : 's'} applied in ${formatDuration(p.durationMs)}${held ? `, ${held}` : version !== null ? `, now at version ${version}` : ''}`;
       case 'failed': {
         const failed = p.steps.find((s) => s.status === 'failed');
-        return `${head}: FAILED${failed ? ` at ${failed.step.title}` : ''} (${done.length} step${done.length === 1 ? '' : 's'} applied before)`;
+        const how = (p.error as { code?: unknown } | undefined)?.code === 'interrupted' ? 'INTERRUPTED' : 'FAILED';
+        return `${head}: ${how}${failed ? ` at ${failed.step.title}` : ''} (${done.length} step${done.length === 1 ? '' : 's'} applied before)`;
       }
       case 'skipped':
         return `${head}: skipped (${(p.error as { message?: string })?.message ?? 'not run'})`;

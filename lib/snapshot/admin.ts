@@ -31,6 +31,8 @@ export interface SessionOptions {
   readonly action: string;
   readonly lockTimeoutMs: number;
   readonly pause?: PauseHook;
+  /** Told when another command holds the lock (whom pgv waits for). */
+  readonly onLockWait?: (message: string) => void;
 }
 
 /** Open the session for `spec.dbname`, lock it, run `fn`, close (which releases the lock). */
@@ -38,7 +40,7 @@ export async function withSnapshotSession<T>(spec: ConnectionSpec, options: Sess
   const working = spec.dbname;
   const db = await connectMaintenance(spec, { avoid: spec.dbname, applicationName: 'pgv snapshot' });
   try {
-    await acquireLock(db, options.lockTimeoutMs, { key: lockKey(working), subject: `the snapshots of database "${working}"` });
+    await acquireLock(db, options.lockTimeoutMs, { key: lockKey(working), subject: `the snapshots of database "${working}"`, ...(options.onLockWait ? { onWait: options.onLockWait } : {}) });
     const { rows } = await db.query<{ v: number }>(`SELECT current_setting('server_version_num')::int AS v`);
     return await fn({ db, working, serverVersion: rows[0]!.v, pause: options.pause ?? (async () => undefined) });
   } catch (e) {

@@ -11,6 +11,7 @@ import { requireVersioned, withoutJournal } from './journal.js';
 import { commentSql, readHistory, readMetadataOf, writeMetadata, type SnapshotMeta, type WorkingMeta } from './metadata.js';
 import { snapshotDatabaseName } from './names.js';
 import { adoptState, commitTransition } from './revisions.js';
+import { shielded } from '../db/cancel.js';
 
 /** What `init` did. */
 export interface InitOutcome {
@@ -69,7 +70,8 @@ export async function commitSnapshot(s: SnapshotSession, o: CommitOptions): Prom
   try {
     await copyDatabase(s.db, { source: s.working, target: name, strategy, force: o.force, ...(owner ? { owner } : {}) });
   } catch (e) {
-    await writeMetadata(s.db, s.working, meta).catch(() => undefined);
+    // Shielded: also after an interrupt cancelled the copy.
+    await shielded(() => writeMetadata(s.db, s.working, meta)).catch(() => undefined);
     throw e;
   }
   await s.pause('commit:copied');

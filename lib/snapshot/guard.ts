@@ -5,6 +5,7 @@
  * a half-upgraded database behind. `pgv apply --no-snapshot` skips it for one run.
  */
 import { PgvError, isPgvError } from '../errors.js';
+import { isInterrupted } from '../db/cancel.js';
 import type { ConnectionSpec } from '../db/connection.js';
 import type { PartResult, RunResult } from '../exec/result.js';
 import type { PartPlan, Plan } from '../plan/types.js';
@@ -54,7 +55,8 @@ export async function guardedRun(guarded: readonly GuardCandidate[], o: GuardOpt
     const part = result.parts.find((p) => p.name === c.plan.name);
     const revision = before.get(c.plan.name)!;
     const base = { part: c.plan.name, database: c.plan.database, before: revision };
-    if (!part || part.status !== 'failed' || part.steps.length === 0) {
+    // Interrupted: the cancelled script was rolled back; no revert behind the user's Ctrl-C (the line says how to go back).
+    if (!part || part.status !== 'failed' || part.steps.length === 0 || isInterrupted(part.error)) {
       outcomes.push({ ...base, reverted: false });
       continue;
     }

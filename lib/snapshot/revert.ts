@@ -22,6 +22,7 @@ import { commentSql, readHistory, writeMetadata, type Journal, type Metadata, ty
 import { quoteIdent } from '../db/ident.js';
 import { discardName, revertCopyName, snapshotDatabaseName } from './names.js';
 import { resolveTarget, revertTransition, type Target } from './revisions.js';
+import { shielded } from '../db/cancel.js';
 
 /** Options of `revert`. */
 export interface RevertOptions {
@@ -86,14 +87,15 @@ export async function revertTo(s: SnapshotSession, o: RevertOptions): Promise<Re
       try {
         await s.db.query(`BEGIN; ${swap.join('; ')}; COMMIT`);
       } catch (e) {
-        await s.db.query('ROLLBACK').catch(() => undefined);
+        await shielded(() => s.db.query('ROLLBACK')).catch(() => undefined);
         throw e;
       }
     });
   } catch (e) {
     // Before the swap: the working database is untouched; drop the copy and forget the journal.
-    await dropDatabase(s.db, copy, true, s.serverVersion).catch(() => undefined);
-    await writeMetadata(s.db, w, meta).catch(() => undefined);
+    // Shielded: also after an interrupt cancelled the copy or the swap.
+    await shielded(() => dropDatabase(s.db, copy, true, s.serverVersion)).catch(() => undefined);
+    await shielded(() => writeMetadata(s.db, w, meta)).catch(() => undefined);
     throw e;
   }
   await s.pause('revert:swapped');

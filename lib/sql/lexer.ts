@@ -32,11 +32,23 @@ export interface VariableRef {
   readonly quote: 'literal' | 'identifier' | 'none';
 }
 
+/** A quote or comment that the script opens and never closes: where it opens. */
+export interface Unterminated {
+  /** 0-based offset of the opening quote or `/*`. */
+  readonly start: number;
+  readonly line: number;
+  readonly what: 'string' | 'quoted identifier' | 'dollar-quoted string' | 'block comment';
+  /** The opening token as written (`'`, `"`, `$body$`, `/*`). */
+  readonly opening: string;
+}
+
 /** The scan of a script. */
 export interface Scan {
   readonly statements: readonly Statement[];
   readonly metaCommands: readonly MetaCommand[];
   readonly variables: readonly VariableRef[];
+  /** Set when a quote or comment runs to the end of the text (the server would swallow what follows). */
+  readonly unterminated?: Unterminated;
 }
 
 /** A character of an identifier or keyword: A-Z a-z 0-9 _ or anything beyond ASCII. */
@@ -49,6 +61,8 @@ export function scanSql(text: string): Scan {
   const statements: Statement[] = [];
   const metaCommands: MetaCommand[] = [];
   const variables: VariableRef[] = [];
+  let unterminated: Unterminated | undefined;
+  const open = (what: Unterminated['what'], opening: string, start = i) => (unterminated ??= { start, line, what, opening });
   let i = 0;
   let stmtStart = 0;
   let significantAt = -1;
@@ -121,6 +135,7 @@ export function scanSql(text: string): Scan {
           j += 2;
         } else j++;
       }
+      if (depth > 0) open('block comment', '/*');
       advanceTo(j);
       continue;
     }
@@ -160,6 +175,7 @@ export function scanSql(text: string): Scan {
         else if (text[j] === "'") break;
         else j++;
       }
+      if (j >= n) open('string', escapes ? `${text[i - 1]}'` : "'", escapes ? i - 1 : i);
       advanceTo(j + 1);
       continue;
     }
@@ -170,6 +186,7 @@ export function scanSql(text: string): Scan {
         else if (text[j] === '"') break;
         else j++;
       }
+      if (j >= n) open('quoted identifier', '"');
       advanceTo(j + 1);
       continue;
     }
@@ -177,6 +194,7 @@ export function scanSql(text: string): Scan {
       const m = /^\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/.exec(text.slice(i, i + 70));
       if (m) {
         const close = text.indexOf(m[0], i + m[0].length);
+        if (close < 0) open('dollar-quoted string', m[0]);
         advanceTo(close < 0 ? n : close + m[0].length);
         continue;
       }
@@ -203,7 +221,7 @@ export function scanSql(text: string): Scan {
     i++;
   }
   pushStatement(n);
-  return { statements, metaCommands, variables };
+  return { statements, metaCommands, variables, ...(unterminated ? { unterminated } : {}) };
 }
 
 /** Does a statement start with CREATE [OR REPLACE] FUNCTION|PROCEDURE? */

@@ -4,7 +4,8 @@
  * gocept.rdbmanagement convention) so pgv can commit the script and its ledger row together.
  * Pure; problems are returned with their line numbers, not thrown.
  */
-import { blank, scanSql, type Statement } from './lexer.js';
+import { blank, lineColumnOf, scanSql, type Statement } from './lexer.js';
+import { excerpt } from './excerpt.js';
 
 /** A script ready to run. */
 export interface PreparedScript {
@@ -16,7 +17,16 @@ export interface PreparedScript {
   readonly transactional: boolean;
   /** The script carried its own BEGIN … COMMIT, which pgv replaced by its own transaction. */
   readonly unwrapped: boolean;
-  readonly problems: ReadonlyArray<{ line: number; message: string }>;
+  readonly problems: ReadonlyArray<ScriptProblem>;
+}
+
+/** A problem found before anything runs: its line (and column, with the source excerpt, when known). */
+export interface ScriptProblem {
+  readonly line: number;
+  readonly column?: number;
+  readonly message: string;
+  /** Numbered source lines with a caret under the column. */
+  readonly excerpt?: readonly string[];
 }
 
 /** psql meta-commands that are harmless to skip: pg_dump's \restrict guard and friends. */
@@ -31,12 +41,18 @@ export const noTransactionDirective = /^\s*--\s*pgv:no-transaction\b/i;
 
 /** Prepare a script's text. */
 export function prepareScript(text: string): PreparedScript {
-  const problems: Array<{ line: number; message: string }> = [];
+  const problems: ScriptProblem[] = [];
   const transactional = !noTransactionDirective.test(text.split('\n', 1)[0] ?? '');
   if (text.includes('\u0000')) {
     return { sql: '', statements: [], transactional, unwrapped: false, problems: [{ line: 1, message: 'contains NUL bytes: not a SQL text file' }] };
   }
   const scan = scanSql(text);
+  if (scan.unterminated) {
+    // Sent as it is, the quote would swallow the rest of the script and pgv's own statements after it.
+    const u = scan.unterminated;
+    const { line, column } = lineColumnOf(text, u.start);
+    problems.push({ line, column, message: `unterminated ${u.what}: the ${u.opening} opened here is never closed`, excerpt: excerpt(text, line, column) });
+  }
   let sql = text;
   for (const meta of scan.metaCommands) {
     if (ignorableMeta.has(meta.command)) sql = blank(sql, meta.start, meta.end);
@@ -64,4 +80,9 @@ export function prepareScript(text: string): PreparedScript {
     }
   }
   return { sql, statements, transactional, unwrapped, problems };
+}
+
+/** A script's problems as lines for an error: `name:line[:column]: message`, with the excerpt (indented) when there is one. */
+export function describeProblems(name: string, problems: readonly ScriptProblem[]): string[] {
+  return problems.map((p) => `${name}:${p.line}${p.column ? `:${p.column}` : ''}: ${p.message}${(p.excerpt ?? []).map((l) => `\n    ${l}`).join('')}`);
 }

@@ -28,7 +28,7 @@ export interface RunOptions {
    * (a restore's command tags can run to millions of lines).
    */
   readonly onStdoutLine?: (line: string) => void;
-  /** Aborting it stops the program (SIGTERM). */
+  /** Aborting it stops the program (SIGINT; SIGKILL after 5 s). */
   readonly signal?: AbortSignal;
 }
 
@@ -63,7 +63,9 @@ export async function runProgram(file: string, args: readonly string[], options:
     // Generator transforms receive the output line by line (without the newline).
     ...(onStderrLine ? { stderr: [function* (line: unknown) { onStderrLine(String(line)); yield line; }] } : {}),
     ...(onStdoutLine ? { stdout: [function* (line: unknown) { onStdoutLine(String(line)); }] } : {}),
-    ...(options.signal ? { cancelSignal: options.signal } : {}),
+    // SIGINT, not SIGTERM: pg_dump, pg_restore and psql answer it by sending the server a cancel
+    // request for their running statement (SIGTERM would leave it running on the server).
+    ...(options.signal ? { cancelSignal: options.signal, killSignal: 'SIGINT' as const } : {}),
   });
   if (options.onSpawn && subprocess.pid !== undefined) options.onSpawn(subprocess.pid);
   const result = await subprocess;

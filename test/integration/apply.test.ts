@@ -267,7 +267,7 @@ test('error positions stay right after pgv\'s own prefix, with emoji and a lock 
   }
 });
 
-test('a -- pgv:no-transaction script runs outside a transaction; an interrupted one is refused next time', async () => {
+test('a -- pgv:no-transaction script runs outside a transaction; a failed one is recorded as failed and refused next time, with the exact baseline commands', async () => {
   const db = await createDatabase('notx');
   const dir = makeProject();
   writeFiles(dir, {
@@ -284,11 +284,13 @@ test('a -- pgv:no-transaction script runs outside a transaction; an interrupted 
     const failed = await runPgv(['apply'], { cwd: dir });
     assert.is(failed.code, 3);
     assert.match(failed.stderr, /update3\.sql:3:\d+: relation "missing" does not exist/);
-    assert.match(failed.stderr, 'runs outside a transaction');
+    assert.match(failed.stderr, 'update3.sql runs outside a transaction: statement 2 of 2 failed, statement 1 before it completed and stays applied');
+    assert.match(failed.stderr, 'Finish it by hand and record that with `pgv baseline app --version 3`, or undo it and record `pgv baseline app --version 2`');
     const again = await runPgv(['apply'], { cwd: dir });
     assert.is(again.code, 3);
-    assert.match(again.stderr, 'update3.sql started at');
-    assert.match(again.stderr, 'never finished');
+    assert.match(again.stderr, /part app: update3\.sql failed at \S+\n/);
+    assert.not.match(again.stderr, 'interrupted');
+    assert.match(again.stderr, 'finish it by hand and record that with `pgv baseline app --version 3`, or undo it and record `pgv baseline app --version 2`');
     assert.equal((await ledgerOf(db)).map((r) => `${r.script}:${r.success}`), ['update1.sql:true', 'update2.sql:true', 'update3.sql:false']);
   } finally {
     await dropDatabase(db);

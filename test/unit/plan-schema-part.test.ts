@@ -150,15 +150,24 @@ test('an accepted checksum, failed rows, baseline rows and rows without checksum
 });
 
 test('an interrupted non-transactional script is refused until it is resolved', () => {
-  const rows = [row('update1.sql', '1'), row('update2.sql', '2', { success: false, installedAt: '2024-05-06T07:08:09Z' })];
+  // A killed run leaves the started row without a duration.
+  const rows = [row('update1.sql', '1'), row('update2.sql', '2', { success: false, durationMs: null, installedAt: '2024-05-06T07:08:09Z' })];
   const err = thrown(() => planSchemaPart(part(), observed(rows), scripts(), 'pgv.upgrades'));
   assert.is(err.code, 'refused');
   assert.is(err.message, 'part app: update2.sql started at 2024-05-06T07:08:09Z and never finished');
-  assert.match(err.hint ?? '', /pgv baseline/);
+  assert.match(err.hint ?? '', 'finish it by hand and record that with `pgv baseline app --version 2`, or undo it and record `pgv baseline app --version 1`');
+});
+
+test('a failed non-transactional script (its row has the time it ran) is refused as failed, with the exact baseline commands', () => {
+  const rows = [row('update1.sql', '1'), row('update2.sql', '2', { success: false, durationMs: 40, installedAt: '2024-05-06T07:08:09Z' })];
+  const err = thrown(() => planSchemaPart(part(), observed(rows), scripts(), 'pgv.upgrades'));
+  assert.is(err.message, 'part app: update2.sql failed at 2024-05-06T07:08:09Z');
+  assert.match(err.hint ?? '', 'the statements before the failing one stay applied');
+  assert.match(err.hint ?? '', '`pgv baseline app --version 2`, or undo it and record `pgv baseline app --version 1`');
 });
 
 test('an interrupted init.sql (no successful row at all) is refused too', () => {
-  const err = thrown(() => planSchemaPart(part(), observed([row('init.sql', '3', { success: false })], { userTables: 1 }), scripts(), 'pgv.upgrades'));
+  const err = thrown(() => planSchemaPart(part(), observed([row('init.sql', '3', { success: false, durationMs: null })], { userTables: 1 }), scripts(), 'pgv.upgrades'));
   assert.is(err.code, 'refused');
   assert.match(err.message, /^part app: init\.sql started at .* and never finished$/);
 });

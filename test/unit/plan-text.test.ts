@@ -66,9 +66,12 @@ test('changed and missing scripts are flagged under their part', () => {
       'app (appdb): up to date at version 2',
       '  ! update1.sql (version 1) changed since it was applied',
       '  ! update2.sql (version 2) was applied but its file is gone',
-      'Nothing to do.',
+      '`pgv apply` refuses to run while an applied script has changed (marked ! above); see the error below.',
     ].join('\n'),
   );
+  // A missing file alone does not stop apply.
+  const missing = renderPlanText({ parts: [partPlan({ current: '2', target: '2', changed: [{ version: '2', script: 'update2.sql', change: 'missing' }] })] });
+  assert.match(missing, /\nNothing to do\.$/);
 });
 
 test('a single step uses the singular', () => {

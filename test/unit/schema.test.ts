@@ -26,12 +26,30 @@ test('init.sql alone is a valid directory; so are updates alone', () => {
   assert.equal(updatesOnly.problems, []);
 });
 
-test('names that only look similar are not scripts', () => {
-  const files = classifySchemaFiles(['init.sql.bak', 'Update1.sql', 'update1.SQL', 'update1.sql~', 'update.sql', 'update1a.sql', 'precondition1.pyc', 'init.SQL']);
+test('look-alike names are refused, each with the name it probably meant; ignore_files keeps one', () => {
+  const names = ['update_10.sql', 'Update10.sql', 'update10.SQL', 'upgrade10.sql', 'precondtion9.sql', 'update10.sql.txt', 'init.sql.bak', 'update1.sql~', 'update.sql', 'update1a.sql', 'init.SQL', 'precondtion3.py', 'update3.py'];
+  const files = classifySchemaFiles(names);
   assert.equal(files.updates, []);
   assert.equal(files.preconditions, []);
   assert.is(files.init, undefined);
-  assert.equal(files.problems, ['no init.sql and no updateN.sql']);
+  const problems = files.problems.filter((p) => p !== 'no init.sql and no updateN.sql');
+  assert.is(problems.length, names.length, problems.join('\n'));
+  const meant = (name: string) => problems.find((p) => p.startsWith(`${name}: `));
+  for (const name of ['update_10.sql', 'Update10.sql', 'update10.SQL', 'upgrade10.sql', 'update10.sql.txt']) assert.match(meant(name)!, 'looks like update10.sql but is not spelled so, and would be ignored; rename it to update10.sql');
+  assert.match(meant('precondtion9.sql')!, 'rename it to precondition9.sql');
+  assert.match(meant('init.SQL')!, 'rename it to init.sql');
+  assert.match(meant('update.sql')!, 'updates are numbered');
+  assert.match(meant('precondtion3.py')!, 'rename it to precondition3.py');
+  assert.match(meant('update3.py')!, 'only preconditions may be Python');
+  assert.match(meant('Update10.sql')!, "or list it in the part's ignore_files to keep it");
+  const kept = classifySchemaFiles(['init.sql', 'Update10.sql', 'update1.sql~'], ['Update10.sql', '*~']);
+  assert.equal(kept.problems, []);
+});
+
+test('files that are plainly not scripts stay accepted (seed 002: a schema directory is a Python package)', () => {
+  const files = classifySchemaFiles(['init.sql', '__init__.py', 'README', 'README.txt', 'notes.md', 'CHANGES.md', 'todo.txt', 'diagram.png', 'Makefile', 'update1.sql', 'update-notes.md', '.gitkeep']);
+  assert.equal(files.problems, []);
+  assert.equal(files.updates.map((u) => u.name), ['update1.sql']);
 });
 
 test('a gap names the missing update', () => {
