@@ -2,9 +2,11 @@
  * Finding and parsing config files: the one home of cosmiconfig and of js-yaml, its YAML parser.
  * Returns raw, untrusted data; validation and resolution happen elsewhere.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { cosmiconfig } from 'cosmiconfig';
 import { PgvError } from '../errors.js';
+import { parseJsonConfig } from './json-syntax.js';
 
 /** Where cosmiconfig looks, in order, in each directory from the start up to the project root. */
 export const searchPlaces = [
@@ -30,7 +32,17 @@ export interface RawFile {
  */
 const loadYaml = async (_file: string, content: string): Promise<unknown> => (await import('js-yaml')).load(content);
 
-const explorer = cosmiconfig('pgv', { searchPlaces, searchStrategy: 'project', cache: false, loaders: { '.yaml': loadYaml, '.yml': loadYaml, noExt: loadYaml } });
+/** JSON (also package.json) through our parser, so a syntax error names file:line:column. */
+const loadJson = (file: string, content: string): unknown => parseJsonConfig(file, content);
+
+// Made on first use: cosmiconfig reads the nearest package.json (for its own settings) when the
+// explorer is made, and a broken one must be a config error, not a crash at import.
+let explorerMade: ReturnType<typeof cosmiconfig> | undefined;
+const explorer = {
+  make: () => (explorerMade ??= cosmiconfig('pgv', { searchPlaces, searchStrategy: 'project', cache: false, loaders: { '.json': loadJson, '.yaml': loadYaml, '.yml': loadYaml, noExt: loadYaml } })),
+  load: (file: string) => explorer.make().load(file),
+  search: (cwd: string) => explorer.make().search(cwd),
+};
 
 /** Parse one config file (YAML or JSON by its extension and content). */
 export async function readConfigFile(file: string): Promise<RawFile> {
@@ -85,7 +97,16 @@ function parseError(file: string, e: unknown): PgvError {
       data: { file, line, column },
     });
   }
-  // JSON syntax errors: cosmiconfig prefixes "JSON Error in FILE:"; keep the parser's words.
+  // A JSON file that cosmiconfig parsed itself (its own settings in package.json): parse it again
+  // with ours for file:line:column in words.
+  const jsonFile = /^JSON Error in ([^\n]*?):/.exec(String(err.message ?? ''))?.[1];
+  if (jsonFile) {
+    try {
+      parseJsonConfig(jsonFile, readFileSync(jsonFile, 'utf8'));
+    } catch (again) {
+      if (again instanceof PgvError) return again;
+    }
+  }
   const message = String(err.message ?? e).replace(/^JSON Error in [^\n]*:\n?/, '').split('\n')[0];
   return new PgvError('config_parse', `${file}: ${message}`, {
     hint: 'Fix the syntax of the file.',

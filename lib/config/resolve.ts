@@ -4,6 +4,7 @@
  * is reported at once in one `config_invalid` error.
  */
 import path from 'node:path';
+import { closest } from '../util/suggest.js';
 import { statSync } from 'node:fs';
 import { PgvError } from '../errors.js';
 import { findConfigFile, readConfigFile } from './load.js';
@@ -37,7 +38,8 @@ export async function loadConfig(options: LoadOptions): Promise<Config> {
   const { value, problems: substitutionProblems } = substitute(merged, options.env);
   report(substitutionProblems);
   report(validateAgainst('pgv.config.schema.json', value));
-  if (problems.length === 0) report(checkReferences(value));
+  // Reported with the schema's problems, so that one run lists everything.
+  report(checkReferences(value));
   let config: Config | undefined;
   if (problems.length === 0) {
     const normalized = normalize(value, file, files, origins);
@@ -95,10 +97,16 @@ async function readWithExtends(file: string): Promise<{ files: string[]; merged:
 /** Cross-references the schema cannot express: `after` names existing parts, no cycles. */
 function checkReferences(value: Obj): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
+  const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(value.parts)) return problems; // the schema's problem
   const parts = value.parts as Record<string, Obj>;
   for (const [name, part] of Object.entries(parts)) {
+    if (!isObject(part) || !(typeof part.after === 'string' || Array.isArray(part.after))) continue;
     for (const dep of asList(part.after)) {
-      if (!(dep in parts)) problems.push({ path: `/parts/${name}/after`, message: `names part "${dep}", which does not exist` });
+      if (!(dep in parts)) {
+        const guess = closest(dep, Object.keys(parts).filter((n) => n !== name));
+        problems.push({ path: `/parts/${name}/after`, message: `names part "${dep}", which does not exist${guess ? `; did you mean "${guess}"?` : `; parts: ${Object.keys(parts).join(', ')}`}` });
+      }
       else if (dep === name) problems.push({ path: `/parts/${name}/after`, message: 'a part cannot come after itself' });
     }
   }
