@@ -42,7 +42,7 @@ export async function loadConfig(options: LoadOptions): Promise<Config> {
   report(checkReferences(value));
   let config: Config | undefined;
   if (problems.length === 0) {
-    const normalized = normalize(value, file, files, origins);
+    const normalized = normalize(value, file, files, origins, (pointer) => passwordOrigin(pointer, origins, read, file));
     report(normalized.problems);
     config = normalized.config;
   }
@@ -113,11 +113,21 @@ function checkReferences(value: Obj): ConfigProblem[] {
   return problems;
 }
 
-function normalize(value: Obj, file: string, files: string[], origins: Origins): { config?: Config; problems: ConfigProblem[] } {
+/** Where the password at `pointer` was written: "`${env:X}` in FILE" or "FILE"; undefined when none is. */
+function passwordOrigin(pointer: string, origins: Origins, read: readonly { file: string; data: Obj }[], fallback: string): string | undefined {
+  const file = originOf(origins, pointer, fallback);
+  let at: unknown = read.find((r) => r.file === file)?.data;
+  for (const key of pointer.split('/').slice(1)) at = typeof at === 'object' && at !== null ? (at as Obj)[key.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined;
+  if (at === undefined) return undefined;
+  const name = path.basename(file);
+  return typeof at === 'string' && at.includes('${') ? `\`${at}\` in ${name}` : name;
+}
+
+function normalize(value: Obj, file: string, files: string[], origins: Origins, passwordFrom: (pointer: string) => string | undefined): { config?: Config; problems: ConfigProblem[] } {
   const problems: ConfigProblem[] = [];
   const root = path.dirname(file);
   const relativeTo = (pointer: string) => path.dirname(originOf(origins, pointer, file));
-  const connection = normalizeConnection((value.connection ?? {}) as Obj);
+  const connection = normalizeConnection((value.connection ?? {}) as Obj, passwordFrom('/connection/password'));
 
   let server: EmbeddedServerConfig | null = null;
   if (value.server !== undefined) {
@@ -157,7 +167,7 @@ function normalize(value: Obj, file: string, files: string[], origins: Origins):
         name,
         recipe,
         dbname: String(raw.dbname),
-        connection: Object.freeze({ ...connection, ...normalizeConnection((raw.connection ?? {}) as Obj), dbname: String(raw.dbname) }),
+        connection: Object.freeze({ ...connection, ...normalizeConnection((raw.connection ?? {}) as Obj, passwordFrom(`/parts/${name}/connection/password`)), dbname: String(raw.dbname) }),
         directory,
         upgradesTable: 'problem' in table ? { schema: 'pgv', name: 'upgrades' } : table,
         ignore: Object.freeze(asList(raw.ignore)),
@@ -183,12 +193,13 @@ function normalize(value: Obj, file: string, files: string[], origins: Origins):
   };
 }
 
-function normalizeConnection(raw: Obj): ConnectionOptions {
+function normalizeConnection(raw: Obj, passwordFrom: string | undefined): ConnectionOptions {
   const out: Record<string, string | number> = {};
   for (const [k, v] of Object.entries(raw)) {
     if (v === null || v === undefined) continue;
     out[k] = k === 'port' || k === 'connect_timeout' ? Number(v) : String(v);
   }
+  if (out.password !== undefined && passwordFrom) out.passwordFrom = passwordFrom;
   return out as ConnectionOptions;
 }
 

@@ -15,6 +15,8 @@ export interface ConnectionOptions {
   readonly service?: string;
   readonly application_name?: string;
   readonly connect_timeout?: number;
+  /** Where `password` was written, for messages (`${env:PROD_DB_PASSWORD}` in pgv.prod.yaml); not a libpq setting. */
+  readonly passwordFrom?: string;
 }
 
 /** The project-local PostgreSQL that `server: embedded` asks for. */

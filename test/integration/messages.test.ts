@@ -5,7 +5,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import path from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { makeProject, runPgv, writeFiles } from '../helpers/cli.js';
+import { cluster, uniqueName, withDb } from '../helpers/db.js';
 
 const part = { recipe: 'schema', dbname: 'x', schema: 'db' };
 
@@ -71,6 +73,54 @@ test('config messages say what is expected, never a regular expression, all in o
   assert.match(run.stderr, '/parts/app/after: names part "reportng", which does not exist; did you mean "reporting"?');
   assert.not.match(run.stderr, 'pattern');
   assert.not.match(run.stderr, '^[0-9]');
+});
+
+test('connection errors in words: no socket, nothing listening, an unknown host', async () => {
+  const dir = makeProject('conn');
+  const cases: Array<[string, string]> = [
+    ['host=/nonexistent/run port=5499 dbname=a', 'cannot connect to root@[/nonexistent/run]:5499/a: no server listening on socket /nonexistent/run/.s.PGSQL.5499 (is it running?)'],
+    ['postgresql://u@127.0.0.1:1/x', 'cannot connect to u@127.0.0.1:1/x: no server listening on 127.0.0.1:1 (is it running?)'],
+    ['postgresql://u@no-such-host.invalid/x', 'the host name "no-such-host.invalid" is not known (DNS)'],
+  ];
+  for (const [conn, message] of cases) {
+    const run = await runPgv(['check', '--db1', conn, '--db2', conn], { cwd: dir, env: { USER: 'root', PGUSER: conn.includes('u@') ? undefined : 'root' } });
+    assert.is(run.code, 3, run.stderr);
+    assert.match(run.stderr, message);
+    assert.not.match(run.stderr, /ENOENT|ECONNREFUSED|ENOTFOUND|getaddrinfo/);
+  }
+});
+
+test('an empty password says so and where it came from (${env:…} in the file), not the driver\'s SASL text', async () => {
+  const role = uniqueName('pw_role');
+  const hba = await withDb('postgres', async (db) => (await db.query<{ f: string }>("SELECT current_setting('hba_file') AS f")).rows[0]!.f);
+  const original = readFileSync(hba, 'utf8');
+  try {
+    await withDb('postgres', async (db) => {
+      await db.query(`CREATE ROLE ${role} LOGIN PASSWORD 'right-one'`);
+      // Only this role must give a password on the socket; every other test stays trusted.
+      writeFileSync(hba, `local all ${role} scram-sha-256\n${original}`);
+      await db.query('SELECT pg_reload_conf()');
+    });
+    const dir = makeProject('pw');
+    writeFiles(dir, {
+      'db/init.sql': '',
+      'pgv.prod.yaml': `connection:\n  host: ${JSON.stringify(cluster.socketDir)}\n  port: ${cluster.port}\n  user: ${role}\n  password: \${env:PROD_DB_PASSWORD}\nparts:\n  app:\n    recipe: schema\n    dbname: postgres\n    schema: db\n`,
+    });
+    const run = await runPgv(['plan', '-c', 'pgv.prod.yaml'], { cwd: dir, env: { PROD_DB_PASSWORD: '' } });
+    assert.is(run.code, 3, run.stderr);
+    assert.match(run.stderr, 'the password is empty (from `${env:PROD_DB_PASSWORD}` in pgv.prod.yaml)');
+    assert.not.match(run.stderr, 'SASL');
+    const conn = `host=${cluster.socketDir} port=${cluster.port} user=${role} dbname=postgres`;
+    const none = await runPgv(['check', '--db1', conn, '--db2', conn], { cwd: dir, env: { PGPASSWORD: undefined, PGPASSFILE: '/nonexistent' } });
+    assert.is(none.code, 3, none.stderr);
+    assert.match(none.stderr, 'the password is empty (none given: config `connection.password`, PGPASSWORD or ~/.pgpass)', none.stderr);
+  } finally {
+    writeFileSync(hba, original);
+    await withDb('postgres', async (db) => {
+      await db.query('SELECT pg_reload_conf()');
+      await db.query(`DROP ROLE IF EXISTS ${role}`);
+    });
+  }
 });
 
 test.run();
