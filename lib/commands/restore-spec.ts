@@ -5,8 +5,17 @@ import { positiveInt, stringOpt, type CommandSpec } from './spec.js';
 export const restoreSpec: CommandSpec = {
   name: 'restore',
   summary: 'restore a dump with pg_restore (or psql, for plain SQL)',
-  usage: 'pgv restore PART | --db CONN -f FILE [--jobs N] [--create] [--clean]',
-  options: { db: { type: 'string' }, file: { type: 'string', short: 'f' }, jobs: { type: 'string' }, create: { type: 'boolean' }, clean: { type: 'boolean' } },
+  usage: 'pgv restore PART | --db CONN -f FILE [--jobs N] [--create] [--clean] [--no-owner]\n' +
+    '                   [--role ROLE]',
+  options: {
+    db: { type: 'string' },
+    file: { type: 'string', short: 'f' },
+    jobs: { type: 'string' },
+    create: { type: 'boolean' },
+    clean: { type: 'boolean' },
+    'no-owner': { type: 'boolean' },
+    role: { type: 'string' },
+  },
   help: [
     '    --db CONN         the target database: a name (on the config\'s server, if there is a',
     '                      config), a URL or a keyword string; instead of PART',
@@ -16,6 +25,10 @@ export const restoreSpec: CommandSpec = {
     '    --create          create the database (from template0) when it does not exist',
     '    --clean           allow a target with objects: drop the dump\'s objects first',
     '                      (pg_restore --clean --if-exists)',
+    '    --no-owner        objects belong to the user restoring, not to the dump\'s owners (archives)',
+    '    --role ROLE       restore as ROLE (pg_restore --role; SET ROLE for plain SQL)',
+    '  A dump that creates schema public (pg_dump before 11, or -n public) skips that entry when the',
+    '  target has the schema, and says so.',
     '  A target that already holds tables, views, sequences, functions, types or schemas is refused',
     '  (exit 3) unless --clean. Without --jobs and --clean the restore runs in one transaction.',
     '  --json: {"database","file","format","duration_ms","objects","created","warnings"}',
@@ -30,5 +43,7 @@ export const restoreSpec: CommandSpec = {
       ...(v.jobs !== undefined ? { jobs: positiveInt(v.jobs, '--jobs', 1) } : {}),
       create: v.create === true,
       clean: v.clean === true,
+      noOwner: v['no-owner'] === true,
+      ...stringOpt(v, 'role', 'role'),
     }),
 };

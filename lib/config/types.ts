@@ -59,6 +59,8 @@ export interface Part {
   readonly create: boolean;
   /** `snapshot: before-apply` (or true): take a snapshot before apply runs scripts; revert on failure. */
   readonly snapshot: boolean;
+  /** How many of apply's guard snapshots to keep (`snapshot: {mode: before-apply, keep: N}`); unset: the guard's default. */
+  readonly snapshotKeep?: number;
   /** Parts that must be applied before this one. */
   readonly after: readonly string[];
   /** Glob patterns of files in the delta directory that are not deltas. */
