@@ -100,7 +100,7 @@ export async function restoreDatabase(spec: ConnectionSpec, file: string, option
     const list = listWithoutPublicSchema(toc, targetHasPublic);
     let warnings: string[];
     try {
-      warnings = format === 'plain' ? await runPsql(tool, source, spec, options) : await runPgRestore(tool, source, format, spec, options, list);
+      warnings = format === 'plain' ? await runPsql(tool, source, spec, options) : await runPgRestore(tool, source, format, spec, options, list, toc?.entries);
     } finally {
       if (list) rmSync(path.dirname(list), { recursive: true, force: true });
     }
@@ -169,7 +169,7 @@ function listWithoutPublicSchema(toc: (TableOfContents & { listing: string }) | 
 }
 
 /** pg_restore into the target; returns the drop-phase errors that `clean` tolerated. */
-async function runPgRestore(tool: ClientTool, source: string, format: DumpFormat, spec: ConnectionSpec, options: RestoreOptions, list?: string): Promise<string[]> {
+async function runPgRestore(tool: ClientTool, source: string, format: DumpFormat, spec: ConnectionSpec, options: RestoreOptions, list?: string, total?: number): Promise<string[]> {
   // --clean cannot stop at the first error: its drop phase fails harmlessly on some objects
   // (a partition's inherited primary key), so pg_restore carries on and pgv sorts the errors.
   const atomic = options.jobs === undefined && !options.clean;
@@ -188,13 +188,20 @@ async function runPgRestore(tool: ClientTool, source: string, format: DumpFormat
     source,
   ];
   let done = 0;
+  let tablesData = 0;
   const onProgress = options.onProgress;
   const run: ClientRun = {
     tool,
     args,
     spec,
     env: options.env,
-    ...(onProgress ? { onStderrLine: (line: string) => { const o = restoredObject(line); if (o) onProgress(++done, o); } } : {}),
+    onStderrLine: (line: string) => {
+      const o = restoredObject(line);
+      if (!o) return;
+      done++;
+      if (o.startsWith('TABLE DATA ')) tablesData++;
+      onProgress?.(done, o);
+    },
     ...(options.onSpawn ? { onSpawn: options.onSpawn } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   };
@@ -204,7 +211,7 @@ async function runPgRestore(tool: ClientTool, source: string, format: DumpFormat
   const state = atomic
     ? 'Nothing was restored: the restore ran in one transaction.'
     : options.clean
-      ? 'pg_restore carried on past these errors (--clean cannot stop at the first one): the target may be partly restored.'
+      ? `pg_restore carried on past these errors (--clean cannot stop at the first one): of the archive's ${total ?? '?'} entries it restored ${Math.max(0, done - errors.length)} (the data of ${tablesData} table${tablesData === 1 ? '' : 's'} among them); the ${errors.length} above failed.`
       : 'The restore stopped part-way (--jobs does not run in one transaction).';
   const hint = failureHint(state, result.stderr);
   const brief = (e: { message: string; command: string }) => `${e.message.split('\n')[0]}${e.command ? ` (${e.command.split('\n')[0]})` : ''}`;
