@@ -13,7 +13,10 @@ export const metadataSchema = 'pgv';
 export interface Exclusions {
   /** Schemas skipped with everything in them. */
   readonly schemas: readonly string[];
-  /** LIKE patterns matched against `table.column` and `schema.table.column`. */
+  /**
+   * LIKE patterns: one with a dot matches `table.column` or `schema.table.column`; one without
+   * matches the column name (as pum's `-P usr_%` does).
+   */
   readonly columns: readonly string[];
   /** pgv ledger tables: skipped with their columns, constraints, indexes, sequences, etc. */
   readonly ledgers: readonly QualifiedName[];
@@ -36,6 +39,13 @@ export function likeMatcher(pattern: string): (text: string) => boolean {
   return (text) => re.test(text);
 }
 
+/** An `--exclude-column` pattern as a test on (schema, table, column); see Exclusions.columns. */
+export function columnMatcher(pattern: string): (schema: string, table: string, column: string) => boolean {
+  const m = likeMatcher(pattern);
+  if (!pattern.includes('.')) return (_s, _t, column) => m(column);
+  return (schema, table, column) => m(`${table}.${column}`) || m(`${schema}.${table}.${column}`);
+}
+
 function escapeRegExp(c: string): string {
   return c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
@@ -43,10 +53,10 @@ function escapeRegExp(c: string): string {
 /** The catalog without the excluded objects. */
 export function applyExclusions(catalog: Catalog, exclusions: Exclusions): Catalog {
   const schemas = new Set([metadataSchema, ...exclusions.schemas]);
-  const patterns = exclusions.columns.map(likeMatcher);
+  const patterns = exclusions.columns.map(columnMatcher);
   const isLedger = (t: QualifiedName | undefined) => t !== undefined && exclusions.ledgers.some((l) => l.schema === t.schema && l.name === t.name);
   const columnExcluded = (o: CatalogObject) =>
-    o.column !== undefined && o.table !== undefined && patterns.some((m) => m(`${o.table!.name}.${o.column}`) || m(`${o.table!.schema}.${o.table!.name}.${o.column}`));
+    o.column !== undefined && o.table !== undefined && patterns.some((m) => m(o.table!.schema, o.table!.name, o.column!));
   const keep = (o: CatalogObject) => !(o.schema !== null && schemas.has(o.schema)) && !isLedger(o.table) && !columnExcluded(o);
 
   const out = new Map<Kind, readonly CatalogObject[]>();

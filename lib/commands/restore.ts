@@ -15,6 +15,10 @@ export interface RestoreArgs {
   readonly jobs?: number;
   readonly create: boolean;
   readonly clean: boolean;
+  /** pg_restore --no-owner: objects belong to the user restoring. */
+  readonly noOwner?: boolean;
+  /** pg_restore --role (SET ROLE for plain SQL). */
+  readonly role?: string;
 }
 
 /** Run `pgv restore`. */
@@ -29,6 +33,8 @@ export async function restoreCommand(g: Globals, args: RestoreArgs): Promise<Com
         ...(args.jobs !== undefined ? { jobs: args.jobs } : {}),
         create: args.create,
         clean: args.clean,
+        ...(args.noOwner ? { noOwner: true } : {}),
+        ...(args.role !== undefined ? { role: args.role } : {}),
         env: g.env,
         signal,
         onStart: (info) => {

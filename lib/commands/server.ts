@@ -34,7 +34,9 @@ export async function serverCommand(g: Globals, args: { action?: string; dbname?
       return { ...result(s, s.running ? 'running' : s.initialized ? 'stopped' : 'not initialized', embeddedUrl(server)), exitCode: s.running ? 0 : 3 };
     }
     default: {
-      const url = embeddedUrl(server, args.dbname ?? 'postgres');
+      // A part's name means its database (as every other command takes PART); else a database name.
+      const part = args.dbname !== undefined ? config.parts.find((p) => p.name === args.dbname) : undefined;
+      const url = embeddedUrl(server, part?.dbname ?? args.dbname ?? 'postgres');
       return { exitCode: 0, text: url, json: { url } };
     }
   }

@@ -5,7 +5,7 @@
  */
 import { parseDurationMs } from '../config/values.js';
 import { ExitCode, PgvError, isPgvError, usageError } from '../errors.js';
-import { parseConnectionString, resolveConnection, type ConnectionSpec } from '../db/connection.js';
+import { describeConnection, parseConnectionString, resolveConnection, type ConnectionSpec } from '../db/connection.js';
 import { readConnectionSources } from '../db/sources.js';
 import { infoJson, logEntries, logJson, purgeJson, renderInfoText, renderLogText, renderPurgeText } from '../report/snapshot-text.js';
 import { renderError } from '../report/error-text.js';
@@ -49,7 +49,7 @@ export async function snapshotCommand(g: Globals, values: SnapshotValues, positi
       throw usageError(`--${name} does not apply to pgv snapshot ${action}`, `See pgv snapshot --help.`);
     }
   }
-  const { spec, operands } = await target(g, action, values, positionals.slice(1));
+  const { spec, operands, notes: targetNotes = [] } = await target(g, action, values, positionals.slice(1));
   const [min, max] = operandCount[action];
   if (operands.length < min || operands.length > max) {
     throw usageError(
@@ -64,7 +64,7 @@ export async function snapshotCommand(g: Globals, values: SnapshotValues, positi
     const notes = await recoverInterrupted(s);
     try {
       const result = await run(s);
-      return { ...result, errors: [...notes.map((n) => `pgv: note: ${n}`), ...(result.errors ?? [])] };
+      return { ...result, errors: [...[...targetNotes, ...notes].map((n) => `pgv: note: ${n}`), ...(result.errors ?? [])] };
     } catch (e) {
       // The recovery happened even though the action failed: say so with the error.
       if (!notes.length || !isPgvError(e)) throw e;
@@ -93,9 +93,21 @@ function parseAction(word: string | undefined): Action {
   throw usageError(word ? `unknown snapshot action "${word}"` : 'pgv snapshot needs an action', `${guess ? `Did you mean pgv snapshot ${guess}? ` : ''}Actions: ${snapshotActions.join(', ')}.`);
 }
 
-/** The working database's connection (from PART or --db) and the operands left after PART. */
-async function target(g: Globals, action: Action, values: SnapshotValues, rest: readonly string[]): Promise<{ spec: ConnectionSpec; operands: string[] }> {
-  const db = typeof values.db === 'string' ? values.db : undefined;
+/**
+ * The working database's connection (from PART or --db) and the operands left after PART. Without
+ * any config, a first operand that is not the action's own (odb's `odb init demo8`) is a database
+ * name where libpq's environment points, and a note says so.
+ */
+async function target(g: Globals, action: Action, values: SnapshotValues, rest: readonly string[]): Promise<{ spec: ConnectionSpec; operands: string[]; notes?: string[] }> {
+  let db = typeof values.db === 'string' ? values.db : undefined;
+  const [, most] = operandCount[action];
+  const looksLikeDatabase = rest.length > most || (action === 'revert' && rest.length === 1 && !/^[0-9]+$/.test(rest[0]!));
+  if (db === undefined && looksLikeDatabase && !(await loadOptionalConfig(g))) {
+    const [name, ...operands] = rest;
+    const where = describeConnection(resolveConnection([{ dbname: name! }], readConnectionSources(g.env)));
+    const note = `no pgv config here: "${name}" is a database name, ${where} (from libpq's PGHOST, PGPORT, PGUSER…; --db ${name} says the same)`;
+    return { spec: resolveConnection([parseConnectionString(name!)], readConnectionSources(g.env)), operands, notes: [note] };
+  }
   if (db !== undefined) {
     const config = await loadOptionalConfig(g);
     const options = parseConnectionString(db);
@@ -114,6 +126,11 @@ async function target(g: Globals, action: Action, values: SnapshotValues, rest: 
       throw usageError(`which part? pgv snapshot ${action} needs a PART or --db NAME`, `Parts in ${config.file}: ${names.join(', ') || '(none)'}.`);
     }
     partName = names[0]!;
+  }
+  if (!names.includes(partName)) {
+    // odb's `odb init demo8` names a database; here a bare word is a part.
+    const guess = closest(partName, names);
+    throw usageError(`no part named "${partName}" in ${config.file}`, `${guess ? `Did you mean part "${guess}"? ` : ''}For a database that is not a part, use --db: \`pgv snapshot ${action} --db ${partName}${operands.length ? ` ${operands.join(' ')}` : ''}\`. Parts: ${names.join(', ') || '(none)'}.`);
   }
   const [part] = selectParts(config, [partName]);
   await ensureServer(config, g);

@@ -4,7 +4,7 @@
  * differs upgrade production. Production is untouched until the last phase; the throwaway
  * databases are dropped in every case (also on Ctrl-C), unless --keep.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Config, Part } from '../config/types.js';
@@ -17,7 +17,8 @@ import { connectMaintenance, dropDatabaseForce } from '../db/maintenance.js';
 import { isInterrupted, shielded } from '../db/cancel.js';
 import { keptComment, sweepThrowaways } from './throwaway-sweep.js';
 import { compareDatabases } from '../check/check.js';
-import { parseKinds, selectKinds } from '../check/options.js';
+import { parseKinds, selectKinds, splitList } from '../check/options.js';
+import { initSqlHint } from '../report/rehearsal-hint.js';
 import { changedScriptsRefusal, isEmptyPlan } from '../plan/plan.js';
 import { renderCheckJson } from '../report/check-json.js';
 import { renderCheckText } from '../report/check-text.js';
@@ -37,6 +38,18 @@ export interface TestAndUpgradeArgs {
   readonly copy: CopyMethod;
   readonly keep: boolean;
   readonly lockTimeoutMs: number;
+  /** pgv check's options for the comparison, over the part's own (`--ignore`, `--exclude-column`…). */
+  readonly comparison?: ComparisonArgs;
+}
+
+/** The comparison options `pgv test-and-upgrade` shares with `pgv check`, as given. */
+export interface ComparisonArgs {
+  readonly ignore: readonly string[];
+  readonly include: readonly string[];
+  readonly excludeSchemas: readonly string[];
+  readonly excludeColumns: readonly string[];
+  readonly columnOrder: boolean;
+  readonly ignoreGeneratedNames: boolean;
 }
 
 /** One phase of the rehearsal, as reported. */
@@ -51,6 +64,7 @@ interface Phase {
 export async function testAndUpgradeCommand(g: Globals, args: TestAndUpgradeArgs): Promise<CommandResult> {
   const config = await loadProjectConfig(g);
   const [part] = selectParts(config, [args.part]);
+  checkOptionsOf(part!, args.comparison); // bad kinds are reported before anything connects
   return rehearse(config, part!, g, args);
 }
 
@@ -109,12 +123,13 @@ async function rehearse(config: Config, part: Part, g: Globals, args: TestAndUpg
     });
     const comparison = await phase(
       'compare the upgraded copy with the reference',
-      () => compareDatabases(withDatabase(production, copyName), reference.spec, checkOptionsOf(part)),
+      () => compareDatabases(withDatabase(production, copyName), reference.spec, checkOptionsOf(part, args.comparison)),
       (c) => (c.identical ? 'identical' : `${c.differences.length} difference${c.differences.length === 1 ? '' : 's'}`),
     );
     if (!comparison.identical) {
-      const databases = { db1: `${copyName} (production upgraded)`, db2: `${reference.spec.dbname} (fresh build)` };
-      return finish(ExitCode.differences, `${renderCheckText(comparison, { ...databases, verbose: g.verbose })}\n${part.name}: the upgraded copy differs from a fresh build; production is untouched.`, {
+      const databases = { db1: `${copyName} (a copy of ${part.dbname}, upgraded)`, db2: `${reference.spec.dbname} (a fresh build of part ${part.name}'s scripts)` };
+      const hint = part.recipe === 'schema' ? `\n  hint: ${initSqlHint(comparison.differences, ranUpdates(part, plan.parts[0]!.steps))}` : '';
+      return finish(ExitCode.differences, `${renderCheckText(comparison, { ...databases, verbose: g.verbose })}\n${part.name}: the upgraded copy of ${part.dbname} differs from a fresh build; production is untouched.${hint}`, {
         method,
         check: renderCheckJson(comparison, databases),
       });
@@ -149,13 +164,24 @@ async function rehearse(config: Config, part: Part, g: Globals, args: TestAndUpg
   }
 }
 
-/** The check options of a part: its ignore list and exclusions, its ledger. */
-function checkOptionsOf(part: Part) {
+/** The check options of a part: its ignore list and exclusions, its ledger, and the command line's. */
+function checkOptionsOf(part: Part, c: ComparisonArgs | undefined) {
+  const ignore = [...parseKinds(part.ignore, `part ${part.name}'s ignore option`), ...parseKinds(splitList(c?.ignore ?? []), '--ignore')];
   return {
-    kinds: selectKinds(parseKinds(part.ignore, `part ${part.name}'s ignore option`), []),
-    exclusions: { schemas: [...part.excludeSchemas], columns: [...part.excludeColumns], ledgers: [part.upgradesTable, { schema: 'pgv', name: 'upgrades' }] },
-    compare: { columnOrder: false, ignoreGeneratedNames: false },
+    kinds: selectKinds(ignore, parseKinds(splitList(c?.include ?? []), '--include')),
+    exclusions: {
+      schemas: [...part.excludeSchemas, ...splitList(c?.excludeSchemas ?? [])],
+      columns: [...part.excludeColumns, ...splitList(c?.excludeColumns ?? [])],
+      ledgers: [part.upgradesTable, { schema: 'pgv', name: 'upgrades' }],
+    },
+    compare: { columnOrder: c?.columnOrder ?? false, ignoreGeneratedNames: c?.ignoreGeneratedNames ?? false },
   };
+}
+
+/** The updates the rehearsal ran, with their text (for the init.sql hint). */
+function ranUpdates(part: Part, steps: readonly { kind: string; script?: string }[]) {
+  const names = steps.flatMap((s) => (s.kind === 'run-script' && s.script && s.script !== 'init.sql' ? [s.script] : []));
+  return names.map((name) => ({ name, text: readFileSync(path.join(part.directory, name), 'utf8') }));
 }
 
 function describePending(p: { steps: readonly { kind: string }[]; current: string | null; target: string | null }): string {

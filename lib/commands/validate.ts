@@ -1,6 +1,6 @@
 /** `pgv validate`: load and check the config, print the resolved parts (passwords masked). */
 import path from 'node:path';
-import type { Config } from '../config/types.js';
+import type { Config, ConnectionOptions } from '../config/types.js';
 import { displayQualified } from '../db/ident.js';
 import { displayVariable } from '../config/variables.js';
 import { redact } from '../util/redact.js';
@@ -21,14 +21,14 @@ export function resolvedDocument(config: Config): Record<string, unknown> {
     file: config.file,
     files: config.files,
     server: config.server ? { mode: 'embedded', dir: config.server.dir, port: config.server.port, tcp: config.server.tcp } : null,
-    connection: config.connection,
+    connection: withoutOrigin(config.connection),
     parts: config.parts.map((p) => ({
       name: p.name,
       recipe: p.recipe,
       dbname: p.dbname,
       directory: p.directory,
       upgrades_table: displayQualified(p.upgradesTable),
-      connection: p.connection,
+      connection: withoutOrigin(p.connection),
       create: p.create,
       snapshot: p.snapshot,
       after: p.after,
@@ -38,6 +38,12 @@ export function resolvedDocument(config: Config): Record<string, unknown> {
       ...(p.ddlLockTimeoutMs ? { ddl_lock_timeout_ms: p.ddlLockTimeoutMs } : {}),
     })),
   }) as Record<string, unknown>;
+}
+
+/** Connection settings as written (without the password's origin, which is for messages). */
+function withoutOrigin(c: ConnectionOptions): ConnectionOptions {
+  const { passwordFrom: _origin, ...rest } = c;
+  return rest;
 }
 
 /** `host=db port=5432 password=***`: a connection as libpq keywords (already masked). */

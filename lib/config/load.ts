@@ -3,9 +3,11 @@
  * Returns raw, untrusted data; validation and resolution happen elsewhere.
  */
 import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { cosmiconfig } from 'cosmiconfig';
 import { PgvError } from '../errors.js';
+import { parseJsonConfig } from './json-syntax.js';
 
 /** Where cosmiconfig looks, in order, in each directory from the start up to the project root. */
 export const searchPlaces = [
@@ -40,6 +42,17 @@ export function parseYaml(text: string): unknown {
 }
 
 const explorer = cosmiconfig('pgv', { searchPlaces, searchStrategy: 'project', cache: false, loaders: { '.yaml': loadYaml, '.yml': loadYaml, noExt: loadYaml } });
+/** JSON (also package.json) through our parser, so a syntax error names file:line:column. */
+const loadJson = (file: string, content: string): unknown => parseJsonConfig(file, content);
+
+// Made on first use: cosmiconfig reads the nearest package.json (for its own settings) when the
+// explorer is made, and a broken one must be a config error, not a crash at import.
+let explorerMade: ReturnType<typeof cosmiconfig> | undefined;
+const explorer = {
+  make: () => (explorerMade ??= cosmiconfig('pgv', { searchPlaces, searchStrategy: 'project', cache: false, loaders: { '.json': loadJson, '.yaml': loadYaml, '.yml': loadYaml, noExt: loadYaml } })),
+  load: (file: string) => explorer.make().load(file),
+  search: (cwd: string) => explorer.make().search(cwd),
+};
 
 /** Parse one config file (YAML or JSON by its extension and content). */
 export async function readConfigFile(file: string): Promise<RawFile> {
@@ -94,7 +107,16 @@ function parseError(file: string, e: unknown): PgvError {
       data: { file, line, column },
     });
   }
-  // JSON syntax errors: cosmiconfig prefixes "JSON Error in FILE:"; keep the parser's words.
+  // A JSON file that cosmiconfig parsed itself (its own settings in package.json): parse it again
+  // with ours for file:line:column in words.
+  const jsonFile = /^JSON Error in ([^\n]*?):/.exec(String(err.message ?? ''))?.[1];
+  if (jsonFile) {
+    try {
+      parseJsonConfig(jsonFile, readFileSync(jsonFile, 'utf8'));
+    } catch (again) {
+      if (again instanceof PgvError) return again;
+    }
+  }
   const message = String(err.message ?? e).replace(/^JSON Error in [^\n]*:\n?/, '').split('\n')[0];
   return new PgvError('config_parse', `${file}: ${message}`, {
     hint: 'Fix the syntax of the file.',

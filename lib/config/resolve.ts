@@ -4,6 +4,7 @@
  * is reported at once in one `config_invalid` error.
  */
 import path from 'node:path';
+import { closest } from '../util/suggest.js';
 import { statSync } from 'node:fs';
 import { PgvError } from '../errors.js';
 import { findConfigFile, readConfigFile } from './load.js';
@@ -38,10 +39,11 @@ export async function loadConfig(options: LoadOptions): Promise<Config> {
   const { value, problems: substitutionProblems } = substitute(merged, options.env);
   report(substitutionProblems);
   report(validateAgainst('pgv.config.schema.json', value));
-  if (problems.length === 0) report(checkReferences(value));
+  // Reported with the schema's problems, so that one run lists everything.
+  report(checkReferences(value));
   let config: Config | undefined;
   if (problems.length === 0) {
-    const normalized = normalize(value, file, files, origins);
+    const normalized = normalize(value, file, files, origins, (pointer) => passwordOrigin(pointer, origins, read, file));
     report(normalized.problems);
     config = normalized.config;
   }
@@ -96,21 +98,37 @@ async function readWithExtends(file: string): Promise<{ files: string[]; merged:
 /** Cross-references the schema cannot express: `after` names existing parts, no cycles. */
 function checkReferences(value: Obj): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
+  const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(value.parts)) return problems; // the schema's problem
   const parts = value.parts as Record<string, Obj>;
   for (const [name, part] of Object.entries(parts)) {
+    if (!isObject(part) || !(typeof part.after === 'string' || Array.isArray(part.after))) continue;
     for (const dep of asList(part.after)) {
-      if (!(dep in parts)) problems.push({ path: `/parts/${name}/after`, message: `names part "${dep}", which does not exist` });
+      if (!(dep in parts)) {
+        const guess = closest(dep, Object.keys(parts).filter((n) => n !== name));
+        problems.push({ path: `/parts/${name}/after`, message: `names part "${dep}", which does not exist${guess ? `; did you mean "${guess}"?` : `; parts: ${Object.keys(parts).join(', ')}`}` });
+      }
       else if (dep === name) problems.push({ path: `/parts/${name}/after`, message: 'a part cannot come after itself' });
     }
   }
   return problems;
 }
 
-function normalize(value: Obj, file: string, files: string[], origins: Origins): { config?: Config; problems: ConfigProblem[] } {
+/** Where the password at `pointer` was written: "`${env:X}` in FILE" or "FILE"; undefined when none is. */
+function passwordOrigin(pointer: string, origins: Origins, read: readonly { file: string; data: Obj }[], fallback: string): string | undefined {
+  const file = originOf(origins, pointer, fallback);
+  let at: unknown = read.find((r) => r.file === file)?.data;
+  for (const key of pointer.split('/').slice(1)) at = typeof at === 'object' && at !== null ? (at as Obj)[key.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined;
+  if (at === undefined) return undefined;
+  const name = path.basename(file);
+  return typeof at === 'string' && at.includes('${') ? `\`${at}\` in ${name}` : name;
+}
+
+function normalize(value: Obj, file: string, files: string[], origins: Origins, passwordFrom: (pointer: string) => string | undefined): { config?: Config; problems: ConfigProblem[] } {
   const problems: ConfigProblem[] = [];
   const root = path.dirname(file);
   const relativeTo = (pointer: string) => path.dirname(originOf(origins, pointer, file));
-  const connection = normalizeConnection((value.connection ?? {}) as Obj);
+  const connection = normalizeConnection((value.connection ?? {}) as Obj, passwordFrom('/connection/password'));
 
   let server: EmbeddedServerConfig | null = null;
   if (value.server !== undefined) {
@@ -150,14 +168,15 @@ function normalize(value: Obj, file: string, files: string[], origins: Origins):
         name,
         recipe,
         dbname: String(raw.dbname),
-        connection: Object.freeze({ ...connection, ...normalizeConnection((raw.connection ?? {}) as Obj), dbname: String(raw.dbname) }),
+        connection: Object.freeze({ ...connection, ...normalizeConnection((raw.connection ?? {}) as Obj, passwordFrom(`/parts/${name}/connection/password`)), dbname: String(raw.dbname) }),
         directory,
         upgradesTable: 'problem' in table ? { schema: 'pgv', name: 'upgrades' } : table,
         ignore: Object.freeze(asList(raw.ignore)),
         excludeSchemas: Object.freeze(asList(raw.exclude_schemas)),
         excludeColumns: Object.freeze(asList(raw.exclude_columns)),
         create: raw.create === true,
-        snapshot: raw.snapshot === true || raw.snapshot === 'before-apply',
+        snapshot: raw.snapshot === true || raw.snapshot === 'before-apply' || (typeof raw.snapshot === 'object' && raw.snapshot !== null),
+        ...(typeof raw.snapshot === 'object' && raw.snapshot !== null && typeof (raw.snapshot as Obj).keep === 'number' ? { snapshotKeep: Number((raw.snapshot as Obj).keep) } : {}),
         after: Object.freeze(asList(raw.after)),
         ignoreFiles: Object.freeze(asList(raw.ignore_files)),
         variables: Object.freeze(variablesOf(name, (raw.variables ?? {}) as Obj, problems)),
@@ -191,12 +210,13 @@ function variablesOf(part: string, raw: Obj, problems: ConfigProblem[]): Record<
   return out;
 }
 
-function normalizeConnection(raw: Obj): ConnectionOptions {
+function normalizeConnection(raw: Obj, passwordFrom: string | undefined): ConnectionOptions {
   const out: Record<string, string | number> = {};
   for (const [k, v] of Object.entries(raw)) {
     if (v === null || v === undefined) continue;
     out[k] = k === 'port' || k === 'connect_timeout' ? Number(v) : String(v);
   }
+  if (out.password !== undefined && passwordFrom) out.passwordFrom = passwordFrom;
   return out as ConnectionOptions;
 }
 

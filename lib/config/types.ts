@@ -15,6 +15,8 @@ export interface ConnectionOptions {
   readonly service?: string;
   readonly application_name?: string;
   readonly connect_timeout?: number;
+  /** Where `password` was written, for messages (`${env:PROD_DB_PASSWORD}` in pgv.prod.yaml); not a libpq setting. */
+  readonly passwordFrom?: string;
 }
 
 /** The project-local PostgreSQL that `server: embedded` asks for. */
@@ -67,6 +69,8 @@ export interface Part {
   readonly create: boolean;
   /** `snapshot: before-apply` (or true): take a snapshot before apply runs scripts; revert on failure. */
   readonly snapshot: boolean;
+  /** How many of apply's guard snapshots to keep (`snapshot: {mode: before-apply, keep: N}`); unset: the guard's default. */
+  readonly snapshotKeep?: number;
   /** Parts that must be applied before this one. */
   readonly after: readonly string[];
   /** Glob patterns of files in the delta directory that are not deltas. */

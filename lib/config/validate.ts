@@ -138,10 +138,27 @@ function problemOf(e: ErrorObject): ConfigProblem {
       const name = (e.params as { propertyName: string }).propertyName;
       return { path: `${at}/${escapePointer(name)}`, message: `"${name}" is not a valid name (letters, digits, _ . -; at most 63 characters; not starting with a digit)` };
     }
+    case 'pattern': {
+      const pattern = (e.params as { pattern: string }).pattern;
+      const expected = patternMeaning[pattern] ?? 'in the form its description in schemas/pgv.config.schema.json gives';
+      return { path: at, message: `must be ${expected}, not ${describeValue(e.data)}` };
+    }
+    case 'minimum':
+    case 'maximum': {
+      const { comparison, limit } = e.params as { comparison: string; limit: number };
+      return { path: at, message: `must be ${comparison === '>=' ? 'at least' : comparison === '<=' ? 'at most' : comparison} ${limit}, not ${describeValue(e.data)}` };
+    }
     default:
       return { path: at, message: e.message ?? `fails ${e.keyword}` };
   }
 }
+
+/** What the schema's string patterns accept, in words: a message never shows a regular expression. */
+const patternMeaning: Readonly<Record<string, string>> = {
+  '^[0-9]+\\s*(ms|s|min|h)?$': 'a duration: milliseconds, or a whole number with ms, s, min or h (500ms, 5s, 2min)',
+  '^[0-9]{1,5}$': 'a port number (1 to 65535)',
+  '^[0-9]+$': 'a whole number',
+};
 
 function describeSchema(s: object): string {
   const schema = s as { const?: unknown; type?: string | string[]; $ref?: string; items?: unknown; enum?: unknown[] };

@@ -222,7 +222,7 @@ export async function withClient<T>(spec: ConnectionSpec, fn: (db: Db) => Promis
 function connectionError(spec: ConnectionSpec, e: unknown): PgvError {
   const server = serverErrorOf(e);
   const target = describeConnection(spec);
-  const reason = scrub(server?.message ?? (e as Error)?.message ?? String(e), spec);
+  const reason = server ? scrub(server.message, spec) : inWords(spec, e);
   if (server?.sqlstate === '3D000') {
     return new PgvError('database_missing', `database "${spec.dbname}" does not exist (${target})`, {
       hint: 'Create it, or set `create: true` on the part so that `pgv apply` creates it.',
@@ -231,7 +231,7 @@ function connectionError(spec: ConnectionSpec, e: unknown): PgvError {
   }
   const code = (e as NodeJS.ErrnoException)?.code;
   const hint =
-    server?.sqlstate === '28P01' || server?.sqlstate === '28000'
+    server?.sqlstate === '28P01' || server?.sqlstate === '28000' || isEmptyPassword(e)
       ? 'Check the user and password (config `connection`, PGPASSWORD or ~/.pgpass).'
       : code === 'ECONNREFUSED' || code === 'ENOENT'
         ? 'Is the server running there? For the embedded server: `pgv server start`. Otherwise check host and port (config `connection` or PGHOST/PGPORT).'
@@ -240,6 +240,27 @@ function connectionError(spec: ConnectionSpec, e: unknown): PgvError {
     hint,
     data: { target, ...(server ? { sqlstate: server.sqlstate } : {}), ...(code ? { errno: code } : {}) },
   });
+}
+
+/** A client-side connection failure in words: never the driver's or Node's text. */
+function inWords(spec: ConnectionSpec, e: unknown): string {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  const socket = spec.host.startsWith('/') ? `socket ${spec.host.replace(/\/$/, '')}/.s.PGSQL.${spec.port}` : `${spec.host}:${spec.port}`;
+  if (isEmptyPassword(e)) return `the password is empty (${spec.passwordFrom ? `from ${spec.passwordFrom}` : 'none given: config `connection.password`, PGPASSWORD or ~/.pgpass'}); the server asks for one`;
+  if (code === 'ENOENT') return `no server listening on socket ${socket.replace(/^socket /, '')} (is it running?)`;
+  if (code === 'ECONNREFUSED') return `no server listening on ${socket} (is it running?)`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `the host name "${spec.host}" is not known (DNS)`;
+  if (code === 'EACCES') return `no permission to open the ${socket}`;
+  if (code === 'ETIMEDOUT' || /timeout/i.test((e as Error)?.message ?? '')) return `no answer from ${socket} within ${spec.connect_timeout ?? 30} s (connect_timeout)`;
+  if (code === 'ECONNRESET' || code === 'EPIPE') return `${socket} closed the connection while it was being opened (is it a PostgreSQL server? does it want SSL?)`;
+  if (/self[- ]signed|certificate/i.test((e as Error)?.message ?? '')) return `the server's SSL certificate is not trusted (sslmode ${spec.sslmode})`;
+  if (/does not support SSL/i.test((e as Error)?.message ?? '')) return `the server does not accept SSL, and sslmode ${spec.sslmode} requires it`;
+  return scrub((e as Error)?.message ?? String(e), spec);
+}
+
+/** pg's SCRAM step without a password ("client password must be a (non-empty) string"). */
+function isEmptyPassword(e: unknown): boolean {
+  return /client password must be a (non-empty )?string/.test((e as Error)?.message ?? '');
 }
 
 function lostError(spec: ConnectionSpec, e: unknown): PgvError {

@@ -16,6 +16,8 @@ export interface ConnectionSpec {
   readonly sslmode: string;
   readonly application_name: string;
   readonly connect_timeout?: number;
+  /** Where the password came from (`${env:X}` in FILE, PGPASSWORD, ~/.pgpass…), for messages. */
+  readonly passwordFrom?: string;
 }
 
 /** What the libpq environment offers: variables and the contents of the files it names. */
@@ -205,8 +207,10 @@ function splitPgpassLine(line: string): string[] {
  */
 export function resolveConnection(layers: readonly ConnectionOptions[], sources: ConnectionSources): ConnectionSpec {
   let explicit: ConnectionOptions = {};
+  let explicitFrom: string | undefined;
   for (const layer of layers) {
     const expanded = layer.url ? { ...parseConnectionString(layer.url), ...withoutUrl(layer) } : layer;
+    if (expanded.password !== undefined) explicitFrom = layer.passwordFrom ?? (layer.url ? 'the connection string' : 'the config');
     explicit = { ...explicit, ...defined(expanded) };
   }
   const env = sources.env;
@@ -239,6 +243,8 @@ export function resolveConnection(layers: readonly ConnectionOptions[], sources:
   const port = merged.port ?? 5432;
   const dbname = merged.dbname ?? user;
   const password = merged.password ?? (sources.pgpass ? lookupPgpass(sources.pgpass, { host, port, dbname, user }) : undefined);
+  const passwordFrom =
+    explicit.password !== undefined ? explicitFrom : service.password !== undefined ? `service "${serviceName}" in pg_service.conf` : fromEnv.password !== undefined ? 'PGPASSWORD' : password !== undefined ? 'the password file (~/.pgpass or PGPASSFILE)' : undefined;
   return Object.freeze({
     host,
     port,
@@ -247,6 +253,7 @@ export function resolveConnection(layers: readonly ConnectionOptions[], sources:
     sslmode: merged.sslmode ?? 'prefer',
     application_name: merged.application_name ?? 'pgv',
     ...(password !== undefined ? { password } : {}),
+    ...(passwordFrom !== undefined ? { passwordFrom } : {}),
     ...(merged.connect_timeout !== undefined ? { connect_timeout: merged.connect_timeout } : {}),
   });
 }

@@ -88,6 +88,11 @@ export interface TableOfContents {
   readonly database?: string;
   readonly dumpedFrom?: string;
   readonly dumpedBy?: string;
+  /**
+   * The entry that creates schema public (`5; 2615 2200 SCHEMA - public postgres`): dumps by
+   * pg_dump before 11, or of `-n public`, have it, and it fails on a target that has the schema.
+   */
+  readonly publicSchemaEntry?: string;
 }
 
 /** Parse `pg_restore -l` output. Pure. */
@@ -96,7 +101,9 @@ export function parseToc(text: string): TableOfContents {
   let database: string | undefined;
   let dumpedFrom: string | undefined;
   let dumpedBy: string | undefined;
+  let publicSchemaEntry: string | undefined;
   for (const line of text.split('\n')) {
+    if (/^\d+; \d+ \d+ SCHEMA - public( |$)/.test(line)) publicSchemaEntry = line;
     if (line.startsWith(';')) {
       const header = /^;\s+(dbname|Dumped from database version|Dumped by pg_dump version):\s*(.*)$/.exec(line);
       if (header?.[1] === 'dbname') database = header[2];
@@ -104,5 +111,5 @@ export function parseToc(text: string): TableOfContents {
       else if (header?.[1] === 'Dumped by pg_dump version') dumpedBy = header[2];
     } else if (/^\d+;/.test(line)) entries++;
   }
-  return { entries, ...(database ? { database } : {}), ...(dumpedFrom ? { dumpedFrom } : {}), ...(dumpedBy ? { dumpedBy } : {}) };
+  return { entries, ...(database ? { database } : {}), ...(dumpedFrom ? { dumpedFrom } : {}), ...(dumpedBy ? { dumpedBy } : {}), ...(publicSchemaEntry ? { publicSchemaEntry } : {}) };
 }

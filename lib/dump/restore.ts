@@ -5,9 +5,12 @@
  * Without `jobs` or `clean` everything runs in one transaction: a failure leaves the target as
  * it was.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Db } from '../db/client.js';
 import { describeConnection, type ConnectionSpec } from '../db/connection.js';
+import { quoteIdent } from '../db/ident.js';
 import { PgvError, isPgvError, usageError } from '../errors.js';
 import { detectFormat, parseToc, type DumpFormat, type TableOfContents } from './archive.js';
 import { isDropStatement, restoredObject, restoreErrors } from './progress.js';
@@ -25,6 +28,10 @@ export interface RestoreOptions {
   readonly create?: boolean;
   /** Drop the dump's objects before recreating them (pg_restore --clean --if-exists); allows a non-empty target. */
   readonly clean?: boolean;
+  /** Do not give objects their owners from the dump: they belong to the user restoring (pg_restore --no-owner). */
+  readonly noOwner?: boolean;
+  /** Restore as this role (pg_restore --role; SET ROLE for plain SQL). */
+  readonly role?: string;
   /** The environment pgv runs in: where the tools are found and what they inherit (minus libpq's connection variables). */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Called once the format, the tool and (for archives) the number of objects are known. */
@@ -84,14 +91,23 @@ export async function restoreDatabase(spec: ConnectionSpec, file: string, option
     if (contents.status === 'rejected') throw contents.reason;
     if (inspected.status === 'rejected') throw inspected.reason;
     const toc = contents.value;
+    const targetHasPublic = existing ? (await existing.query("SELECT 1 FROM pg_namespace WHERE nspname = 'public'")).rows.length > 0 : true;
     if (!existing) {
       await createEmptyDatabase(spec);
       created = true;
     }
     await close(); // pg_restore needs no company, and a DROP DATABASE after a failure none either
     options.onStart?.({ format, tool, ...(toc ? { total: toc.entries } : {}), created });
-    const warnings = format === 'plain' ? await runPsql(tool, source, spec, options) : await runPgRestore(tool, source, format, spec, options);
-    return { database: spec.dbname, file: source, format, durationMs: performance.now() - t0, ...(toc ? { objects: toc.entries, toc } : {}), created, warnings, tool };
+    const list = listWithoutPublicSchema(toc, targetHasPublic);
+    let warnings: string[];
+    try {
+      warnings = format === 'plain' ? await runPsql(tool, source, spec, options) : await runPgRestore(tool, source, format, spec, options, list, toc?.entries);
+    } finally {
+      if (list) rmSync(path.dirname(list), { recursive: true, force: true });
+    }
+    if (list) warnings = [`skipped CREATE SCHEMA public: "${spec.dbname}" has it already (dumps by pg_dump before 11${toc?.dumpedBy ? `, this one by ${toc.dumpedBy}` : ''}, or of -n public, create it)`, ...warnings];
+    const { listing: _listing, ...contentsOnly } = toc ?? { listing: '' };
+    return { database: spec.dbname, file: source, format, durationMs: performance.now() - t0, ...(toc ? { objects: toc.entries, toc: contentsOnly as TableOfContents } : {}), created, warnings, tool };
   } catch (e) {
     await close();
     // Shielded: also after an interrupt, which cancelled the restore's own sessions.
@@ -108,6 +124,9 @@ function checkRestoreOptions(format: DumpFormat, options: RestoreOptions): void 
     throw usageError(`--jobs works only with custom and directory dumps; this one is ${format}`, 'Leave out --jobs (pg_restore reads tar archives and psql plain files with one process).');
   }
   if (options.jobs !== undefined && (!Number.isInteger(options.jobs) || options.jobs < 1)) throw usageError(`--jobs must be a positive integer, not ${options.jobs}`);
+  if (options.noOwner && format === 'plain') {
+    throw usageError('--no-owner works only with archive dumps (custom, directory, tar); this one is plain SQL', 'A plain dump carries its ALTER … OWNER statements: dump again with pg_dump --no-owner, or use --role ROLE.');
+  }
   if (options.clean && format === 'plain') {
     throw usageError('--clean works only with archive dumps (custom, directory, tar); this one is plain SQL', 'Restore into an empty database (--create makes one), or dump with pg_dump --clean for a plain file that drops its objects itself.');
   }
@@ -130,17 +149,30 @@ function plural(kind: string, n: number): string {
 }
 
 /** `pg_restore -l`: the archive's table of contents. */
-async function readToc(tool: ClientTool, source: string, spec: ConnectionSpec, options: RestoreOptions): Promise<TableOfContents> {
+async function readToc(tool: ClientTool, source: string, spec: ConnectionSpec, options: RestoreOptions): Promise<TableOfContents & { listing: string }> {
   const run: ClientRun = { tool, args: ['--list', source], spec, env: options.env };
   const result = await runClient(run);
   if (result.exitCode !== 0) {
     throw toolFailure(run, result, `could not read the table of contents of ${source}`, `Nothing was changed. Is it a complete dump, written by a pg_dump not newer than ${tool.program} ${tool.version}?`);
   }
-  return parseToc(result.stdout);
+  return { ...parseToc(result.stdout), listing: result.stdout };
+}
+
+/**
+ * A list for `pg_restore --use-list` without the entry that creates schema public, when the
+ * target has that schema (every database made from template0 does): the one error a dump from
+ * PostgreSQL 9.6 gives there. Returns the list file (in a private folder) or undefined.
+ */
+function listWithoutPublicSchema(toc: (TableOfContents & { listing: string }) | undefined, targetHasPublic: boolean): string | undefined {
+  if (!toc?.publicSchemaEntry || !targetHasPublic) return undefined;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pgv-restore-'));
+  const file = path.join(dir, 'toc.list');
+  writeFileSync(file, toc.listing.split('\n').map((l) => (l === toc.publicSchemaEntry ? `;${l}` : l)).join('\n'), { mode: 0o600 });
+  return file;
 }
 
 /** pg_restore into the target; returns the drop-phase errors that `clean` tolerated. */
-async function runPgRestore(tool: ClientTool, source: string, format: DumpFormat, spec: ConnectionSpec, options: RestoreOptions): Promise<string[]> {
+async function runPgRestore(tool: ClientTool, source: string, format: DumpFormat, spec: ConnectionSpec, options: RestoreOptions, list?: string, total?: number): Promise<string[]> {
   // --clean cannot stop at the first error: its drop phase fails harmlessly on some objects
   // (a partition's inherited primary key), so pg_restore carries on and pgv sorts the errors.
   const atomic = options.jobs === undefined && !options.clean;
@@ -152,17 +184,27 @@ async function runPgRestore(tool: ClientTool, source: string, format: DumpFormat
     '--no-password',
     ...(atomic ? ['--single-transaction'] : []),
     ...(options.clean ? ['--clean', '--if-exists'] : ['--exit-on-error']),
+    ...(options.noOwner ? ['--no-owner'] : []),
+    ...(list ? [`--use-list=${list}`] : []),
+    ...(options.role !== undefined ? [`--role=${options.role}`] : []),
     ...(options.jobs !== undefined ? [`--jobs=${options.jobs}`] : []),
     source,
   ];
   let done = 0;
+  let tablesData = 0;
   const onProgress = options.onProgress;
   const run: ClientRun = {
     tool,
     args,
     spec,
     env: options.env,
-    ...(onProgress ? { onStderrLine: (line: string) => { const o = restoredObject(line); if (o) onProgress(++done, o); } } : {}),
+    onStderrLine: (line: string) => {
+      const o = restoredObject(line);
+      if (!o) return;
+      done++;
+      if (o.startsWith('TABLE DATA ')) tablesData++;
+      onProgress?.(done, o);
+    },
     ...(options.onSpawn ? { onSpawn: options.onSpawn } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   };
@@ -172,7 +214,7 @@ async function runPgRestore(tool: ClientTool, source: string, format: DumpFormat
   const state = atomic
     ? 'Nothing was restored: the restore ran in one transaction.'
     : options.clean
-      ? 'pg_restore carried on past these errors (--clean cannot stop at the first one): the target may be partly restored.'
+      ? `pg_restore carried on past these errors (--clean cannot stop at the first one): of the archive's ${total ?? '?'} entries it restored ${Math.max(0, done - errors.length)} (the data of ${tablesData} table${tablesData === 1 ? '' : 's'} among them); the ${errors.length} above failed.`
       : 'The restore stopped part-way (--jobs does not run in one transaction).';
   const hint = failureHint(state, result.stderr);
   const brief = (e: { message: string; command: string }) => `${e.message.split('\n')[0]}${e.command ? ` (${e.command.split('\n')[0]})` : ''}`;
@@ -190,7 +232,9 @@ async function runPgRestore(tool: ClientTool, source: string, format: DumpFormat
 /** The hint after a failed restore: what state it left, and the usual cause when it is recognizable. */
 function failureHint(state: string, stderr: string): string {
   const role = /role "([^"]+)" does not exist/.exec(stderr);
-  return role ? `${state} Create the role ${role[1]} on the target server first: objects in the dump belong to it.` : state;
+  if (role) return `${state} Create the role ${role[1]} on the target server first (objects in the dump belong to it), or restore with --no-owner (they then belong to the user restoring) or --role ROLE.`;
+  if (/must be owner of|permission denied/.test(stderr)) return `${state} An ownership or permission failure: restore with --no-owner (objects belong to the user restoring), or --role ROLE with a role that may create them.`;
+  return state;
 }
 
 /** A line of psql output that is a command tag (`CREATE TABLE`, `COPY 100`), not a query's result. */
@@ -203,7 +247,7 @@ async function runPsql(tool: ClientTool, source: string, spec: ConnectionSpec, o
   const run: ClientRun = {
     tool,
     // -X: no ~/.psqlrc. Without -q psql prints one command tag per statement: the progress count.
-    args: ['-X', '--no-password', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '--file', source],
+    args: ['-X', '--no-password', '-v', 'ON_ERROR_STOP=1', '--single-transaction', ...(options.role !== undefined ? ['--command', `SET ROLE ${quoteIdent(options.role)}`] : []), '--file', source],
     spec,
     env: options.env,
     onStdoutLine: onProgress ? (line) => { if (commandTag.test(line)) onProgress(++done, line); } : () => undefined,

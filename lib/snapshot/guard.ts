@@ -9,13 +9,15 @@ import { isInterrupted } from '../db/cancel.js';
 import type { ConnectionSpec } from '../db/connection.js';
 import type { PartResult, RunResult } from '../exec/result.js';
 import type { PartPlan, Plan } from '../plan/types.js';
-import { withSnapshotSession } from './admin.js';
+import { withSnapshotSession, type SnapshotSession } from './admin.js';
 import { recoverInterrupted } from './journal.js';
 
 /** A part apply is about to change. */
 export interface GuardCandidate {
   readonly plan: PartPlan;
   readonly spec: ConnectionSpec;
+  /** Guard snapshots to keep; older ones are dropped after the new one is taken. */
+  readonly keep: number;
 }
 
 /** What the guard did for one part. */
@@ -39,10 +41,22 @@ export interface GuardOptions {
 }
 
 /** The parts to guard: `snapshot: before-apply`, with steps to run, on a database that exists already. */
-export function partsToGuard(plan: Plan, parts: ReadonlyMap<string, { readonly part: { readonly snapshot: boolean }; readonly spec: ConnectionSpec }>): GuardCandidate[] {
+export function partsToGuard(plan: Plan, parts: ReadonlyMap<string, { readonly part: { readonly snapshot: boolean; readonly snapshotKeep?: number }; readonly spec: ConnectionSpec }>): GuardCandidate[] {
   return plan.parts
     .filter((p) => parts.get(p.name)?.part.snapshot === true && p.steps.length > 0 && !p.steps.some((s) => s.kind === 'create-database'))
-    .map((p) => ({ plan: p, spec: parts.get(p.name)!.spec }));
+    .map((p) => ({ plan: p, spec: parts.get(p.name)!.spec, keep: parts.get(p.name)!.part.snapshotKeep ?? defaultGuardKeep }));
+}
+
+/** Guard snapshots kept per part when the config does not say (`snapshot: {mode: before-apply, keep: N}`). */
+export const defaultGuardKeep = 3;
+
+/** The messages of the guard's snapshots: the state before an apply, and the failed state after one. */
+const guardMessages = ['before pgv apply: ', 'failed pgv apply: '];
+
+/** The guard snapshots beyond the newest `keep` (tagged ones are the user's: never). Pure. */
+export function guardSnapshotsToDrop(snapshots: readonly { revision: number; message?: string; tag?: string }[], keep: number): number[] {
+  const guards = snapshots.filter((s) => s.tag === undefined && guardMessages.some((m) => s.message?.startsWith(m))).sort((a, b) => b.revision - a.revision);
+  return guards.slice(Math.max(1, keep)).map((s) => s.revision).sort((a, b) => a - b);
 }
 
 /** Commit before `run`, revert the parts that failed after it. */
@@ -91,7 +105,8 @@ async function commitBefore(c: GuardCandidate, o: GuardOptions): Promise<number>
       for (const n of await recoverInterrupted(s)) o.note(n);
       await initVersioning(s);
       const steps = c.plan.steps.map((st) => st.title).join(', ');
-      const r = await commitSnapshot(s, { message: `before pgv apply: ${steps}`, force: false, strategy: 'auto' });
+      const r = await commitSnapshot(s, { message: `${guardMessages[0]}${steps}`, force: false, strategy: 'auto' });
+      await purgeOldGuards(s, c, o);
       return r.snapshot.revision;
     });
   } catch (e) {
@@ -109,9 +124,21 @@ async function revertAfter(c: GuardCandidate, revision: number, part: PartResult
   const why = (part.error as Error | undefined)?.message ?? 'failed';
   // --force: sessions that connected to a half-upgraded database are worse off than terminated ones.
   const r = await withSnapshotSession(c.spec, { action: 'revert (after a failed apply)', lockTimeoutMs: o.lockTimeoutMs }, (s) =>
-    revertTo(s, { target: { kind: 'revision', revision }, force: true, strategy: 'auto', keep: true, keepMessage: `failed pgv apply: ${why}` }),
+    revertTo(s, { target: { kind: 'revision', revision }, force: true, strategy: 'auto', keep: true, keepMessage: `${guardMessages[1]}${why}` }),
   );
   return r.kept ? { kept: r.kept } : {};
+}
+
+/** Drop the guard snapshots beyond the part's `keep` (each is a full copy of the database). */
+async function purgeOldGuards(s: SnapshotSession, c: GuardCandidate, o: GuardOptions): Promise<void> {
+  const { readHistory } = await import('./metadata.js');
+  const { purgeSnapshots } = await import('./manage.js');
+  const revisions = guardSnapshotsToDrop((await readHistory(s.db, s.working)).snapshots, c.keep);
+  if (!revisions.length) return;
+  const r = await purgeSnapshots(s, { filter: { all: false, keepTags: true, revisions }, yes: true, force: false });
+  const names = r.dropped.map((d) => d.revision).join(', ');
+  if (names) o.note(`${c.plan.name}: dropped guard snapshot${r.dropped.length === 1 ? '' : 's'} ${names} of "${s.working}" (keeping the newest ${c.keep}; snapshot: {keep: N} changes it)`);
+  for (const f of r.failed) o.note(`${c.plan.name}: could not drop guard snapshot ${f.snapshot.revision} (${f.error.message}); pgv snapshot purge drops it by hand`);
 }
 
 /** Report lines for the text output. Pure. */

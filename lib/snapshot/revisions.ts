@@ -81,6 +81,8 @@ export interface PurgeFilter {
   readonly keepTags: boolean;
   /** Only snapshots created longer ago than this. */
   readonly olderThanMs?: number;
+  /** Only these revisions. */
+  readonly revisions?: readonly number[];
 }
 
 /** The snapshots a purge drops, oldest first. `now` in epoch milliseconds. */
@@ -88,6 +90,7 @@ export function selectForPurge<S extends SnapshotLike>(snapshots: readonly S[], 
   return snapshots
     .filter((s) => filter.all || !filter.keepTags || s.tag === undefined)
     .filter((s) => filter.all || filter.olderThanMs === undefined || now - Date.parse(s.createdAt) > filter.olderThanMs)
+    .filter((s) => filter.revisions === undefined || filter.revisions.includes(s.revision))
     .sort((a, b) => a.revision - b.revision);
 }
 

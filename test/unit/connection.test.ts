@@ -128,7 +128,7 @@ test('resolveConnection: defaults are the OS user, its database, socket dir or l
 test('resolveConnection: PG* environment fills the gaps, explicit options win over it', () => {
   const env = { PGHOST: 'envhost', PGPORT: '6000', PGUSER: 'envuser', PGDATABASE: 'envdb', PGSSLMODE: 'require', PGPASSWORD: 'envpw', PGAPPNAME: 'a', PGCONNECT_TIMEOUT: '3' };
   assert.equal(resolveConnection([], sources({ env })), {
-    host: 'envhost', port: 6000, user: 'envuser', dbname: 'envdb', sslmode: 'require', application_name: 'a', password: 'envpw', connect_timeout: 3,
+    host: 'envhost', port: 6000, user: 'envuser', dbname: 'envdb', sslmode: 'require', application_name: 'a', password: 'envpw', connect_timeout: 3, passwordFrom: 'PGPASSWORD',
   });
   const r = resolveConnection([{ host: 'h' }, { dbname: 'x' }], sources({ env }));
   assert.equal([r.host, r.dbname, r.user], ['h', 'x', 'envuser']);

@@ -1,0 +1,50 @@
+/** `pgv apply`: its options, help and adapter (see spec.ts). */
+import { positiveInt, listOf, stringOpt, type CommandSpec } from './spec.js';
+
+/** The spec of `pgv apply`. */
+export const applySpec: CommandSpec = {
+  name: 'apply',
+  summary: 'bring the parts\' databases to the state their scripts describe',
+  usage: 'pgv apply [PART...] [--dry-run] [--test-first] [--to VERSION] [--accept-changed SCRIPT]\n' +
+    '                 [--concurrency N] [--lock-timeout SECONDS] [--no-snapshot]',
+  options: {
+    'dry-run': { type: 'boolean' },
+    'test-first': { type: 'boolean' },
+    to: { type: 'string' },
+    'accept-changed': { type: 'string', multiple: true },
+    concurrency: { type: 'string' },
+    'lock-timeout': { type: 'string' },
+    'no-snapshot': { type: 'boolean' },
+  },
+  help: [
+    '    --dry-run                print the plan instead of running it (same as pgv plan)',
+    '    --test-first             rehearse each part on a copy first, as pgv test-and-upgrade does',
+    '    --to VERSION             stop at VERSION (a generation, or a delta version such as 1.2.0)',
+    '    --accept-changed SCRIPT  accept the new content of an applied script that changed',
+    '                             (PART:SCRIPT for one part; repeatable); recorded, nothing runs',
+    '    --no-snapshot            skip the snapshot of parts with `snapshot: before-apply` this once',
+    '    --concurrency N          parts applied at once where `after` allows (default 4)',
+    '    --lock-timeout S         seconds to wait for another pgv on the same database (default 60)',
+  ],
+  examples: [
+    { args: 'apply --dry-run', does: 'print what would run' },
+    { args: 'apply app', does: 'run part app\'s pending scripts' },
+  ],
+  exitCodes: {
+    0: 'applied (or already up to date)',
+    1: 'with --test-first: a rehearsal differs from a fresh build (production untouched)',
+    2: 'bad usage, invalid config or unknown part',
+    3: 'a script failed, a precondition vetoed, a lock was not acquired, or a changed script',
+  },
+  run: async (g, v, parts) =>
+    (await import('./apply.js')).applyCommand(g, {
+      parts,
+      dryRun: v['dry-run'] === true,
+      acceptChanged: listOf(v, 'accept-changed'),
+      ...stringOpt(v, 'to', 'to'),
+      concurrency: positiveInt(v.concurrency, '--concurrency', 4),
+      lockTimeoutMs: positiveInt(v['lock-timeout'], '--lock-timeout', 60, true) * 1000,
+      noSnapshot: v['no-snapshot'] === true,
+      testFirst: v['test-first'] === true,
+    }),
+};

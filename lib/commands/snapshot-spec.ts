@@ -1,0 +1,53 @@
+/** `pgv snapshot`: its options, help and adapter (see spec.ts). */
+import type { CommandSpec } from './spec.js';
+
+/** The spec of `pgv snapshot`. */
+export const snapshotSpec: CommandSpec = {
+  name: 'snapshot',
+  summary: 'commit, revert, log, tag and purge whole-database snapshots',
+  usage: 'pgv snapshot init|commit|info|log|revert|tag|purge [PART | --db NAME] [ARG] [options]',
+  options: {
+    db: { type: 'string' },
+    message: { type: 'string', short: 'm' },
+    tag: { type: 'string' },
+    rev: { type: 'string' },
+    delete: { type: 'boolean' },
+    all: { type: 'boolean' },
+    'keep-tags': { type: 'boolean' },
+    'older-than': { type: 'string' },
+    yes: { type: 'boolean' },
+    force: { type: 'boolean' },
+    keep: { type: 'boolean' },
+    strategy: { type: 'string' },
+    'lock-timeout': { type: 'string' },
+  },
+  help: [
+    '  init [PART]               start versioning the working database: "Now version 0"',
+    '  commit [PART] [-m MSG]    freeze the current state as a snapshot; move to the next version',
+    '  info [PART]               database, version, parent and tip',
+    '  log [PART]                the revisions as a graph (--json: a list)',
+    '  revert [PART] [REV]       replace the working database by a copy of REV (default: the parent)',
+    '  tag [PART] NAME           name a snapshot (default: the parent); --rev N, --delete',
+    '  purge [PART]              drop snapshots: --all, --keep-tags, --older-than 7d; lists them',
+    '                            unless --yes',
+    '  PART may be left out when the config has one part. Instead of PART, --db NAME names any',
+    '  database (odb\'s `odb init demo8` is `pgv snapshot init --db demo8`). With no config at all,',
+    '  `pgv snapshot init demo8` and --db demo8 both mean demo8 where libpq\'s environment (PGHOST,',
+    '  PGPORT, PGUSER…) points.',
+    '',
+    '    --db NAME           a database instead of a PART (a name, URL or keyword string)',
+    '    --tag TAG           revert to the snapshot tagged TAG',
+    '    --keep              revert: keep the replaced state as a snapshot of its version',
+    '    --force             terminate other sessions on the databases copied or renamed',
+    '    --strategy S        auto (default: file_copy from 64 MB, wal_log below), wal_log, file_copy',
+    '    --lock-timeout S    seconds to wait for another pgv snapshot on the same database (default 60)',
+  ],
+  examples: [
+    { args: 'snapshot init app', does: 'start versioning part app\'s database' },
+    { args: 'snapshot commit app -m "before the import"', does: 'freeze it; next version' },
+    { args: 'snapshot tag app before-import', does: 'name the snapshot just committed' },
+    { args: 'snapshot revert app --tag before-import', does: 'back to it' },
+  ],
+  exitCodes: { 0: 'done', 2: 'bad usage, invalid config, unknown part or action', 3: 'failed or refused (busy database, lock not acquired)' },
+  run: async (g, v, pos) => (await import('./snapshot.js')).snapshotCommand(g, v as Record<string, string | boolean | undefined>, pos),
+};

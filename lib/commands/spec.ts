@@ -1,0 +1,82 @@
+/**
+ * What a command tells the CLI about itself: its summary, usage, options, help, examples and exit
+ * codes, and the adapter from parsed option values to the command function. A spec module imports
+ * only this file and `errors.ts`; the command's engine (and pg) load when the adapter runs.
+ */
+import type { ParseArgsConfig } from 'node:util';
+import { usageError } from '../errors.js';
+import type { CommandResult, Globals } from './types.js';
+
+/** node:util parseArgs option declarations. */
+export type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
+/** Option values as parseArgs returns them. */
+export type OptionValues = Record<string, string | boolean | string[] | undefined>;
+
+/** One runnable example of a command's help. */
+export interface Example {
+  /** The command line after `pgv ` (quoted the shell way). */
+  readonly args: string;
+  /** What it does, in a few words. */
+  readonly does: string;
+}
+
+/** A command, as the CLI dispatches it and `--help` shows it. */
+export interface CommandSpec {
+  readonly name: string;
+  readonly summary: string;
+  readonly usage: string;
+  readonly options: OptionSpecs;
+  /** Option and argument lines, then notes. */
+  readonly help: readonly string[];
+  readonly examples: readonly Example[];
+  /** The exit codes this command can end with, code → meaning. */
+  readonly exitCodes: Readonly<Partial<Record<0 | 1 | 2 | 3, string>>>;
+  readonly run: (g: Globals, values: OptionValues, positionals: string[]) => Promise<CommandResult>;
+}
+
+/** The help text of a command, global option lines given by the CLI. Every line fits 100 columns. */
+export function renderCommandHelp(c: CommandSpec, globalHelp: readonly string[]): string {
+  const width = Math.min(36, Math.max(...c.examples.map((e) => e.args.length + 6)));
+  const codes = Object.entries(c.exitCodes).map(([code, meaning]) => `  ${code}  ${meaning}`);
+  return [
+    `Usage: ${c.usage}`,
+    '',
+    `${c.summary[0]!.toUpperCase()}${c.summary.slice(1)}.`,
+    ...(c.help.length ? ['', ...c.help] : []),
+    '',
+    c.examples.length === 1 ? 'Example:' : 'Examples:',
+    ...c.examples.flatMap((e) => {
+      const cmd = `  pgv ${e.args}`;
+      return cmd.length + 2 > width ? [cmd, `${' '.repeat(width)}${e.does}`] : [`${cmd.padEnd(width)}${e.does}`];
+    }),
+    '',
+    'Exit codes:',
+    ...codes,
+    '',
+    'Global options:',
+    ...globalHelp.map((l) => `  ${l}`),
+  ].join('\n');
+}
+
+/** A whole-number option value (`undefined` → `dflt`); a usage error otherwise. */
+export function positiveInt(text: OptionValues[string], flag: string, dflt: number, allowZero = false): number {
+  if (text === undefined || typeof text !== 'string') return dflt;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw usageError(`${flag} must be a ${allowZero ? 'non-negative' : 'positive'} integer, not "${text}"`);
+  return n;
+}
+
+/** A repeatable option's values (empty when not given). */
+export function listOf(values: OptionValues, key: string): string[] {
+  const v = values[key];
+  return Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
+}
+
+/** A string option's value, as an object to spread (`{}` when not given). */
+export function stringOpt<K extends string>(values: OptionValues, key: string, as: K): { [P in K]?: string } {
+  const v = values[key];
+  return (typeof v === 'string' ? { [as]: v } : {}) as { [P in K]?: string };
+}
+
+/** The exit codes line every command shares. */
+export const usageExit = 'bad usage or invalid config';
