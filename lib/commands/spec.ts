@@ -30,14 +30,17 @@ export interface CommandSpec {
   readonly help: readonly string[];
   readonly examples: readonly Example[];
   /** The exit codes this command can end with, code → meaning. */
-  readonly exitCodes: Readonly<Partial<Record<0 | 1 | 2 | 3, string>>>;
+  readonly exitCodes: Readonly<Partial<Record<0 | 1 | 2 | 3 | 130, string>>>;
   readonly run: (g: Globals, values: OptionValues, positionals: string[]) => Promise<CommandResult>;
 }
 
 /** The help text of a command, global option lines given by the CLI. Every line fits 100 columns. */
 export function renderCommandHelp(c: CommandSpec, globalHelp: readonly string[]): string {
-  const width = Math.min(36, Math.max(...c.examples.map((e) => e.args.length + 6)));
-  const codes = Object.entries(c.exitCodes).map(([code, meaning]) => `  ${code}  ${meaning}`);
+  // "  pgv " before the arguments, two spaces after the longest that fits.
+  const width = Math.min(40, Math.max(...c.examples.map((e) => e.args.length + 8)));
+  // Every command but validate talks to a server, and a Ctrl-C there is a normal end (cli.ts).
+  const exitCodes = c.name === 'validate' || 130 in c.exitCodes ? c.exitCodes : { ...c.exitCodes, 130: 'interrupted (Ctrl-C, SIGTERM): the running statement cancelled; the message says what is left' };
+  const codes = Object.entries(exitCodes).map(([code, meaning]) => `  ${code.padEnd(3)}  ${meaning}`);
   return [
     `Usage: ${c.usage}`,
     '',

@@ -41,7 +41,7 @@ export function parseYaml(text: string): unknown {
   return (createRequire(import.meta.url)('js-yaml') as typeof import('js-yaml')).load(text);
 }
 
-const explorer = cosmiconfig('pgv', { searchPlaces, searchStrategy: 'project', cache: false, loaders: { '.yaml': loadYaml, '.yml': loadYaml, noExt: loadYaml } });
+
 /** JSON (also package.json) through our parser, so a syntax error names file:line:column. */
 const loadJson = (file: string, content: string): unknown => parseJsonConfig(file, content);
 
