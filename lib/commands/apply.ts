@@ -4,8 +4,8 @@ import type { Part } from '../config/types.js';
 import type { Plan } from '../plan/types.js';
 import { renderPlanJson } from '../report/plan-json.js';
 import { renderPlanText } from '../report/plan-text.js';
-import { loadProjectConfig, selectParts } from './context.js';
-import { preparePlan, runPlan } from './pipeline.js';
+import { loadProjectConfig, selectParts } from '../targets/context.js';
+import { preparePlan, runPlan } from '../run/pipeline.js';
 import { changedScriptsRefusal } from '../plan/plan.js';
 import type { CommandResult, Globals } from './types.js';
 

@@ -3,8 +3,8 @@ import { displayQualified } from '../db/ident.js';
 import { usageError } from '../errors.js';
 import { checkBaselineVersion, planBaseline } from '../plan/plan-baseline.js';
 import { isEmptyPlan } from '../plan/plan.js';
-import { loadProjectConfig, selectParts } from './context.js';
-import { preparePlan, readScripts, runPlan } from './pipeline.js';
+import { loadProjectConfig, selectParts } from '../targets/context.js';
+import { preparePlan, readScripts, runPlan } from '../run/pipeline.js';
 import type { CommandResult, Globals } from './types.js';
 
 /** Options of `pgv baseline`. */

@@ -11,8 +11,8 @@ import type { Comparison } from '../check/model.js';
 import { parseKinds, selectKinds, splitList, type CheckOptions } from '../check/options.js';
 import { renderCheckJson } from '../report/check-json.js';
 import { renderCheckText } from '../report/check-text.js';
-import { connectionForArgument } from './conn-arg.js';
-import { connectionFor, ensureServer, loadProjectConfig, selectParts, loadOptionalConfig } from './context.js';
+import { connectionForArgument } from '../targets/conn-arg.js';
+import { connectionFor, ensureServer, loadProjectConfig, selectParts, loadOptionalConfig } from '../targets/context.js';
 import type { CommandResult, Globals } from './types.js';
 
 /** Options of `pgv check`, as given on the command line (lists possibly comma-separated). */
@@ -57,7 +57,7 @@ async function checkPart(g: Globals, args: CheckArgs, name: string, ignore: Chec
   const config = await loadProjectConfig(g);
   const [part] = selectParts(config, [name]);
   // The apply engine loads only for a reference build, not for --db1/--db2.
-  const { assertReferenceable, withReference } = await import('./reference.js');
+  const { assertReferenceable, withReference } = await import('../rehearse/reference.js');
   assertReferenceable(part!);
   const partIgnore = parseKinds(part!.ignore, `part ${part!.name}'s ignore option`);
   const options = checkOptions(

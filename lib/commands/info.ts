@@ -2,8 +2,8 @@
 import { partInfo } from '../plan/info.js';
 import { planPart } from '../plan/plan.js';
 import { renderInfoJson, renderInfoText } from '../report/info.js';
-import { loadProjectConfig, selectParts } from './context.js';
-import { observeParts } from './pipeline.js';
+import { loadProjectConfig, selectParts } from '../targets/context.js';
+import { observeParts } from '../run/pipeline.js';
 import type { CommandResult, Globals } from './types.js';
 
 /** Run `pgv info`. */

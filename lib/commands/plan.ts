@@ -1,8 +1,8 @@
 /** `pgv plan [PART…]`: the steps `pgv apply` would run, and why. Changes nothing. */
 import { renderPlanJson } from '../report/plan-json.js';
 import { renderPlanText } from '../report/plan-text.js';
-import { loadProjectConfig, selectParts } from './context.js';
-import { preparePlan } from './pipeline.js';
+import { loadProjectConfig, selectParts } from '../targets/context.js';
+import { preparePlan } from '../run/pipeline.js';
 import type { CommandResult, Globals } from './types.js';
 
 /** Run `pgv plan`. */

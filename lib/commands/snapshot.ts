@@ -16,7 +16,7 @@ import { readHistory } from '../snapshot/metadata.js';
 import { pauseHookFrom } from '../snapshot/pause.js';
 import type { PurgeFilter, Target } from '../snapshot/revisions.js';
 import { closest } from '../util/suggest.js';
-import { connectionFor, ensureServer, loadProjectConfig, selectParts, loadOptionalConfig } from './context.js';
+import { connectionFor, ensureServer, loadProjectConfig, selectParts, loadOptionalConfig } from '../targets/context.js';
 import type { CommandResult, Globals } from './types.js';
 
 /** The actions of `pgv snapshot`. */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Config } from '../config/types.js';
 import { displayQualified } from '../db/ident.js';
 import { redact } from '../util/redact.js';
-import { loadProjectConfig } from './context.js';
+import { loadProjectConfig } from '../targets/context.js';
 import type { CommandResult, Globals } from './types.js';
 
 /** Run `pgv validate`. */

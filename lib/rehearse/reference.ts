@@ -1,7 +1,7 @@
 /**
  * A part's reference database: a fresh build of its scripts in a throwaway database, through the
  * same engine as `pgv apply` (a copy of the part with another dbname and `create: true`), dropped
- * afterwards. Used by `pgv check PART` (and meant for `pgv test-and-upgrade`).
+ * afterwards. Used by `pgv check PART` and by the rehearsal of `pgv test-and-upgrade` (rehearse.ts).
  */
 import { randomBytes } from 'node:crypto';
 import type { Config, Part } from '../config/types.js';
@@ -9,8 +9,8 @@ import { PgvError, isPgvError } from '../errors.js';
 import type { ConnectionSpec } from '../db/connection.js';
 import { byteLength, maxIdentifierBytes, truncateUtf8 } from '../db/ident.js';
 import { dropDatabaseForce } from '../db/maintenance.js';
-import { connectionFor } from './context.js';
-import { preparePlan, readScripts, type PrepareOptions } from './pipeline.js';
+import { connectionFor } from '../targets/context.js';
+import { preparePlan, readScripts, type PrepareOptions } from '../run/pipeline.js';
 import { displayQualified } from '../db/ident.js';
 import { planFoundation } from '../plan/ledger-state.js';
 import type { PartInput } from '../plan/plan.js';
@@ -18,7 +18,7 @@ import { done, runStep } from '../plan/plan-schema-part.js';
 import type { PartPlan } from '../plan/types.js';
 import { readReferenceScripts } from '../recipes/reference.js';
 import type { ScriptSet } from '../recipes/types.js';
-import type { Globals } from './types.js';
+import type { Globals } from '../commands/types.js';
 
 /** A built reference database. */
 export interface Reference {

@@ -1,6 +1,6 @@
 /**
- * `pgv test-and-upgrade PART` (and `pgv apply --test-first`): rehearse an upgrade on a copy of
- * production, compare the upgraded copy with a fresh build of the scripts, and only when nothing
+ * The rehearsal behind `pgv test-and-upgrade PART` (and `pgv apply --test-first`): rehearse an
+ * upgrade on a copy of production, compare the upgraded copy with a fresh build of the scripts, and only when nothing
  * differs upgrade production. Production is untouched until the last phase; the throwaway
  * databases are dropped in every case (also on Ctrl-C), unless --keep.
  */
@@ -20,19 +20,18 @@ import { parseKinds, selectKinds } from '../check/options.js';
 import { changedScriptsRefusal, isEmptyPlan } from '../plan/plan.js';
 import { renderCheckJson } from '../report/check-json.js';
 import { renderCheckText } from '../report/check-text.js';
-import { connectionFor, loadProjectConfig, selectParts } from './context.js';
-import { preparePlan, runPlan } from './pipeline.js';
+import { connectionFor } from '../targets/context.js';
+import { preparePlan, runPlan } from '../run/pipeline.js';
 import { buildReference, runPartCopy, throwawayName } from './reference.js';
 import { renderError } from '../report/error-text.js';
-import type { CommandResult, Globals } from './types.js';
+import type { CommandResult, Globals } from '../commands/types.js';
 import { formatDuration } from '../util/format.js';
 
 /** How the rehearsal copy is made. */
 export type CopyMethod = 'auto' | 'template' | 'dump';
 
 /** Options of `pgv test-and-upgrade`. */
-export interface TestAndUpgradeArgs {
-  readonly part: string;
+export interface RehearseOptions {
   readonly copy: CopyMethod;
   readonly keep: boolean;
   readonly lockTimeoutMs: number;
@@ -46,14 +45,8 @@ interface Phase {
   detail?: string;
 }
 
-/** Run `pgv test-and-upgrade PART`. */
-export async function testAndUpgradeCommand(g: Globals, args: TestAndUpgradeArgs): Promise<CommandResult> {
-  const config = await loadProjectConfig(g);
-  const [part] = selectParts(config, [args.part]);
-  return rehearse(config, part!, g, args);
-}
-
-async function rehearse(config: Config, part: Part, g: Globals, args: TestAndUpgradeArgs): Promise<CommandResult> {
+/** Rehearse the upgrade of `part` on a copy, compare with a fresh build, then upgrade production. */
+export async function rehearse(config: Config, part: Part, g: Globals, args: RehearseOptions): Promise<CommandResult> {
   const phases: Phase[] = [];
   const say = (line: string) => {
     if (!g.quiet) g.progressStream.write(`${line}\n`);

@@ -10,8 +10,8 @@ import type { ObservedPart, PartPlan, Plan } from '../plan/types.js';
 import { readDeltaDirectory } from '../recipes/deltas.js';
 import { readSchemaDirectory } from '../recipes/schema.js';
 import type { ScriptSet } from '../recipes/types.js';
-import { connectionFor, ensureServer } from './context.js';
-import type { CommandResult, Globals } from './types.js';
+import { connectionFor, ensureServer } from '../targets/context.js';
+import type { CommandResult, Globals } from '../commands/types.js';
 
 /** One part, ready to plan and run. */
 export interface PreparedPart {

@@ -3,7 +3,7 @@ import type { Config } from '../config/types.js';
 import { parseConnectionString, resolveConnection, type ConnectionSpec } from '../db/connection.js';
 import { readConnectionSources } from '../db/sources.js';
 import { ensureServer } from './context.js';
-import type { Globals } from './types.js';
+import type { Globals } from '../commands/types.js';
 
 /**
  * Resolve CONN. A bare database name means that database on the config's server: the embedded

@@ -5,7 +5,7 @@ import { PgvError, isPgvError } from '../errors.js';
 import { resolveConnection, type ConnectionSpec } from '../db/connection.js';
 import { readConnectionSources } from '../db/sources.js';
 import { closest } from '../util/suggest.js';
-import type { Globals } from './types.js';
+import type { Globals } from '../commands/types.js';
 
 /** Load the config named by -c, or found from the working directory. */
 export async function loadProjectConfig(g: Globals): Promise<Config> {

@@ -3,7 +3,7 @@ import type { ConnectionSpec } from '../db/connection.js';
 import { usageError } from '../errors.js';
 import { connectionForArgument } from './conn-arg.js';
 import { connectionFor, ensureServer, loadProjectConfig, selectParts, loadOptionalConfig } from './context.js';
-import type { Globals } from './types.js';
+import type { Globals } from '../commands/types.js';
 
 /** `pgv dump` or `pgv restore` with its PART positionals and `--db`. */
 export async function dumpTarget(g: Globals, command: 'dump' | 'restore', parts: readonly string[], db: string | undefined): Promise<ConnectionSpec> {
