@@ -10,7 +10,7 @@ import { readConnectionSources } from '../db/sources.js';
 import { infoJson, logEntries, logJson, purgeJson, renderInfoText, renderLogText, renderPurgeText } from '../report/snapshot-text.js';
 import { renderError } from '../report/error-text.js';
 import { withSnapshotSession, type SnapshotSession } from '../snapshot/admin.js';
-import type { StrategyChoice } from '../snapshot/copy.js';
+import type { StrategyChoice } from '../db/databases.js';
 import { recoverInterrupted, requireVersioned } from '../snapshot/journal.js';
 import { readHistory } from '../snapshot/metadata.js';
 import { pauseHookFrom } from '../snapshot/pause.js';

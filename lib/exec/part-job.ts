@@ -11,7 +11,7 @@ import { PgvError, isPgvError } from '../errors.js';
 import { connect, serverErrorOf, type Db } from '../db/client.js';
 import type { ConnectionSpec } from '../db/connection.js';
 import { connectMaintenance } from '../db/maintenance.js';
-import { quoteIdent } from '../db/ident.js';
+import { createDatabaseSql, isDuplicateDatabase } from '../db/databases.js';
 import { createLedgerSql, finishLedgerRowSql, insertLedgerRowSql, statementDurationSql, type LedgerEntry, type LedgerStyle } from '../db/ledger.js';
 import { acquireLock } from '../db/lock.js';
 import { observeWith, observePart } from '../db/observe.js';
@@ -178,12 +178,11 @@ export class PartJob {
     const { spec, part } = this.input;
     const admin = await connectMaintenance(spec);
     try {
-      await admin.query(`CREATE DATABASE ${quoteIdent(part.dbname)}`);
+      await admin.query(createDatabaseSql(part.dbname));
     } catch (e) {
+      // Created meanwhile by a concurrent runner.
+      if (isDuplicateDatabase(e)) return;
       const err = serverErrorOf(e);
-      // Created meanwhile by a concurrent runner: 42P04 when it had committed before our check,
-      // a unique violation on pg_database's name index when both inserted at once.
-      if (err?.sqlstate === '42P04' || (err?.sqlstate === '23505' && err.message.includes('pg_database_datname_index'))) return;
       if (err) {
         throw new PgvError('refused', `part ${part.name}: cannot create database "${part.dbname}": ${err.message}`, {
           hint: err.sqlstate === '42501' ? `The role ${spec.user} needs CREATEDB; or create the database beforehand.` : 'Create the database by hand, then run apply again.',

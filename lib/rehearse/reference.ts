@@ -8,7 +8,7 @@ import type { Config, Part } from '../config/types.js';
 import { PgvError, isPgvError } from '../errors.js';
 import type { ConnectionSpec } from '../db/connection.js';
 import { byteLength, maxIdentifierBytes, truncateUtf8 } from '../db/ident.js';
-import { dropDatabaseForce } from '../db/maintenance.js';
+import { dropDatabaseForce } from '../db/databases.js';
 import { connectionFor } from '../targets/context.js';
 import { preparePlan, readScripts, type PrepareOptions } from '../run/pipeline.js';
 import { displayQualified } from '../db/ident.js';

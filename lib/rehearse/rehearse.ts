@@ -11,9 +11,8 @@ import type { Config, Part } from '../config/types.js';
 import { ExitCode, PgvError, isPgvError } from '../errors.js';
 import type { Db } from '../db/client.js';
 import { describeConnection, withDatabase, type ConnectionSpec } from '../db/connection.js';
-import { quoteIdent, quoteLiteral } from '../db/ident.js';
-import { busyError, chooseStrategy, createDatabaseSql, databaseSize, isBusyError, sessionsOn } from '../snapshot/copy.js';
-import { connectMaintenance, dropDatabaseForce } from '../db/maintenance.js';
+import { busyError, chooseStrategy, commentOnDatabaseSql, createDatabaseSql, databaseSize, dropDatabaseForce, isBusyError, serverVersionOf, sessionsOn } from '../db/databases.js';
+import { connectMaintenance } from '../db/maintenance.js';
 import { keptComment, sweepThrowaways } from './throwaway-sweep.js';
 import { compareDatabases } from '../check/check.js';
 import { parseKinds, selectKinds } from '../check/options.js';
@@ -178,9 +177,9 @@ async function copyProduction(production: ConnectionSpec, target: string, method
       throwaways.add(target, () => dropDatabaseForce(production, target));
       try {
         // The snapshot code's choice: FILE_COPY for large databases (much faster), WAL_LOG for small ones.
-        const { rows } = await admin.query<{ version: number }>("SELECT current_setting('server_version_num')::int AS version");
-        const strategy = chooseStrategy('auto', await databaseSize(admin, production.dbname), rows[0]!.version);
-        await admin.query(createDatabaseSql(target, production.dbname, strategy));
+        const version = await serverVersionOf(admin);
+        const strategy = chooseStrategy('auto', await databaseSize(admin, production.dbname), version);
+        await admin.query(createDatabaseSql(target, { template: production.dbname, strategy }, version));
       } catch (e) {
         if (isBusyError(e) && method === 'auto') {
           // Someone connected between the check and the copy: fall back to a dump.
@@ -252,7 +251,7 @@ class Throwaways {
   }
   /** Comment the kept databases so that the next run's sweep spares them. */
   async markKept(admin: Db): Promise<void> {
-    for (const name of this.drops.keys()) await admin.query(`COMMENT ON DATABASE ${quoteIdent(name)} IS ${quoteLiteral(keptComment)}`);
+    for (const name of this.drops.keys()) await admin.query(commentOnDatabaseSql(name, keptComment));
   }
   release(): void {
     process.off('SIGINT', this.handler);
