@@ -11,6 +11,7 @@ import type { Comparison } from '../check/model.js';
 import { parseKinds, selectKinds, splitList, type CheckOptions } from '../check/options.js';
 import { renderCheckJson } from '../report/check-json.js';
 import { renderCheckText } from '../report/check-text.js';
+import { eventRenderer } from '../report/progress.js';
 import { connectionForArgument } from '../targets/conn-arg.js';
 import { connectionFor, ensureServer, loadProjectConfig, selectParts, loadOptionalConfig } from '../targets/context.js';
 import type { CommandResult, Globals } from './types.js';
@@ -70,10 +71,12 @@ async function checkPart(g: Globals, args: CheckArgs, name: string, ignore: Chec
   const db1 = await connectionFor(config, part!, g);
   await assertExists(part!, db1);
   let db2 = '';
-  const { value: result, warnings } = await withReference(config, part!, g, (reference) => {
+  // The reference build's steps show on a terminal or with -v.
+  const inner = await eventRenderer(g, 'inner');
+  const { value: result, warnings } = await withReference(config, part!, { env: g.env, onEvent: inner.onEvent }, (reference) => {
     db2 = `${describeConnection(reference.spec)} (a fresh build of part ${part!.name}, dropped afterwards)`;
     return compareDatabases(db1, reference.spec, options);
-  });
+  }).finally(() => inner.close());
   return { ...report(g, result, { db1: `${describeConnection(db1)} (part ${part!.name})`, db2 }), errors: warnings };
 }
 

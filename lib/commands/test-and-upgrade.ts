@@ -1,4 +1,7 @@
 /** `pgv test-and-upgrade PART` (and `pgv apply --test-first`): the rehearsal of lib/rehearse/ for one part. */
+import type { EventSink } from '../exec/events.js';
+import { eventRenderer } from '../report/progress.js';
+import { phaseLines, renderRehearsal } from '../report/rehearsal.js';
 import { rehearse, type CopyMethod } from '../rehearse/rehearse.js';
 import { loadProjectConfig, selectParts } from '../targets/context.js';
 import type { CommandResult, Globals } from './types.js';
@@ -15,5 +18,13 @@ export interface TestAndUpgradeArgs {
 export async function testAndUpgradeCommand(g: Globals, args: TestAndUpgradeArgs): Promise<CommandResult> {
   const config = await loadProjectConfig(g);
   const [part] = selectParts(config, [args.part]);
-  return rehearse(config, part!, g, args);
+  const [run, inner] = await Promise.all([eventRenderer(g), eventRenderer(g, 'inner')]);
+  // The phases as lines on stderr (unless -q or --json-lines, which carries them as events).
+  const phases: EventSink = g.quiet || g.jsonLines ? () => undefined : phaseLines(g.progressStream);
+  try {
+    const r = await rehearse(config, part!, { env: g.env, onEvent: (e) => (phases(e), run.onEvent(e)), onInnerEvent: inner.onEvent }, args);
+    return renderRehearsal(r, g.verbose);
+  } finally {
+    await Promise.all([run.close(), inner.close()]);
+  }
 }

@@ -17,14 +17,11 @@ import { keptComment, sweepThrowaways } from './throwaway-sweep.js';
 import { compareDatabases } from '../check/check.js';
 import { parseKinds, selectKinds } from '../check/options.js';
 import { changedScriptsRefusal, isEmptyPlan } from '../plan/plan.js';
-import { renderCheckJson } from '../report/check-json.js';
-import { renderCheckText } from '../report/check-text.js';
-import { connectionFor } from '../targets/context.js';
-import { preparePlan, runPlan } from '../run/pipeline.js';
+import { connectionFor, type Environment } from '../targets/context.js';
+import { preparePlan, runPlan, type RunOutcome } from '../run/pipeline.js';
+import type { EventSink } from '../exec/events.js';
+import type { Comparison } from '../check/model.js';
 import { buildReference, runPartCopy, throwawayName } from './reference.js';
-import { renderError } from '../report/error-text.js';
-import type { CommandResult, Globals } from '../commands/types.js';
-import { formatDuration } from '../util/format.js';
 
 /** How the rehearsal copy is made. */
 export type CopyMethod = 'auto' | 'template' | 'dump';
@@ -37,22 +34,54 @@ export interface RehearseOptions {
 }
 
 /** One phase of the rehearsal, as reported. */
-interface Phase {
+export interface Phase {
   readonly name: string;
-  status: 'done' | 'failed' | 'skipped';
+  status: 'done' | 'failed';
   durationMs: number;
   detail?: string;
 }
 
+/** Where the rehearsal reports: its phases and warnings, and the runs inside it. */
+export interface RehearsalContext extends Environment {
+  /** The phases (as steps of kind `rehearse`), warnings, and the events of the production upgrade. */
+  readonly onEvent?: EventSink;
+  /** The events of the runs on the throwaway copies. */
+  readonly onInnerEvent?: EventSink;
+}
+
+/** How a rehearsal ended. */
+export type RehearsalOutcome = 'up-to-date' | 'upgraded' | 'upgrade-failed' | 'different' | 'failed-on-copy';
+
+/** What a rehearsal did, as data. */
+export interface Rehearsal {
+  readonly part: Part;
+  readonly outcome: RehearsalOutcome;
+  readonly phases: readonly Phase[];
+  /** The version production was at before. */
+  readonly current: string | null;
+  /** How production was copied. */
+  readonly method?: 'template' | 'dump';
+  /** The comparison of the upgraded copy with the reference, when it differed. */
+  readonly comparison?: { readonly result: Comparison; readonly databases: { readonly db1: string; readonly db2: string } };
+  /** The upgrade of production. */
+  readonly upgrade?: RunOutcome;
+  /** The script failure on the copy. */
+  readonly error?: PgvError;
+  /** Throwaway databases kept with --keep. */
+  readonly kept: readonly string[];
+}
+
 /** Rehearse the upgrade of `part` on a copy, compare with a fresh build, then upgrade production. */
-export async function rehearse(config: Config, part: Part, g: Globals, args: RehearseOptions): Promise<CommandResult> {
+export async function rehearse(config: Config, part: Part, ctx: RehearsalContext, args: RehearseOptions): Promise<Rehearsal> {
+  const emit: EventSink = ctx.onEvent ?? (() => undefined);
+  const inner = { env: ctx.env, ...(ctx.onInnerEvent ? { onEvent: ctx.onInnerEvent } : {}) };
   const phases: Phase[] = [];
-  const say = (line: string) => {
-    if (!g.quiet) g.progressStream.write(`${line}\n`);
-  };
+  const warn = (message: string) => emit({ type: 'warning', part: part.name, message });
   const phase = async <T>(name: string, fn: () => Promise<T>, detail?: (value: T) => string): Promise<T> => {
     const p: Phase = { name, status: 'failed', durationMs: 0 };
+    const step = { id: `${part.name}:rehearse:${phases.length + 1}`, kind: 'rehearse', title: name };
     phases.push(p);
+    emit({ type: 'step-started', part: part.name, step });
     const t0 = performance.now();
     try {
       const value = await fn();
@@ -61,40 +90,40 @@ export async function rehearse(config: Config, part: Part, g: Globals, args: Reh
       return value;
     } finally {
       p.durationMs = performance.now() - t0;
-      say(`${p.status === 'done' ? '✔' : '✖'} ${name}${p.detail ? `: ${p.detail}` : ''} (${formatDuration(p.durationMs)})`);
+      emit({ type: 'step-finished', part: part.name, step, status: p.status, duration_ms: Math.round(p.durationMs), ...(p.detail ? { detail: p.detail } : {}) });
     }
   };
+  const result = (outcome: RehearsalOutcome, extra: Partial<Rehearsal> = {}): Rehearsal => ({ part, outcome, phases, current: plan.parts[0]!.current, kept: [], ...extra });
 
   // What production needs: nothing pending means nothing to rehearse.
-  const { plan } = await phase('plan production', () => preparePlan(config, [part], g), (v) => describePending(v.plan.parts[0]!));
+  const { plan } = await phase('plan production', () => preparePlan(config, [part], ctx), (v) => describePending(v.plan.parts[0]!));
   const refusal = changedScriptsRefusal(plan.parts);
   if (refusal) throw refusal;
-  if (isEmptyPlan(plan)) {
-    return finish(ExitCode.ok, `${part.name} (${part.dbname}): up to date at version ${plan.parts[0]!.current ?? 'none'}; nothing to rehearse.`, {});
-  }
+  if (isEmptyPlan(plan)) return result('up-to-date');
   if (plan.parts[0]!.steps.some((s) => s.kind === 'create-database')) {
     throw new PgvError('refused', `part ${part.name}: database "${part.dbname}" does not exist; there is no production to rehearse on`, {
       hint: `Build it with \`pgv apply ${part.name}\`.`,
     });
   }
-  const production = await connectionFor(config, part, g);
+  const production = await connectionFor(config, part, ctx);
   const throwaways = new Throwaways(production, args.keep);
   // Held for the whole run: while it lives, no other run sweeps this run's throwaways.
   const sweeper = await connectMaintenance(production);
+  let kept: string[] = [];
   try {
     const swept = await sweepThrowaways(sweeper, part.dbname);
-    if (swept.length) say(`pgv: dropped ${swept.join(', ')}, left behind by an interrupted test-and-upgrade`);
+    if (swept.length) warn(`dropped ${swept.join(', ')}, left behind by an interrupted test-and-upgrade`);
     const copyName = throwawayName(part.dbname, 'rehearsal');
-    const method = await phase(`copy production to ${copyName}`, () => copyProduction(production, copyName, args.copy, throwaways, g.env), (m) => `by ${m}`);
+    const method = await phase(`copy production to ${copyName}`, () => copyProduction(production, copyName, args.copy, throwaways, ctx.env), (m) => `by ${m}`);
     const copyPart: Part = Object.freeze({ ...part, dbname: copyName, connection: Object.freeze({ ...part.connection, dbname: copyName }), create: false, snapshot: false, after: Object.freeze([]) });
     try {
-      await phase('apply the pending scripts to the copy', () => runPartCopy(config, copyPart, g, `the rehearsal on ${copyName}`));
+      await phase('apply the pending scripts to the copy', () => runPartCopy(config, copyPart, inner, `the rehearsal on ${copyName}`));
     } catch (e) {
       if (!isPgvError(e)) throw e;
-      return finish(ExitCode.failed, `${part.name}: the upgrade failed on the copy; production is untouched.`, { method }, [e]);
+      return result('failed-on-copy', { method, error: e });
     }
     const reference = await phase('build the reference', async () => {
-      const r = await buildReference(config, part, g);
+      const r = await buildReference(config, part, inner);
       throwaways.add(r.spec.dbname, () => r.drop());
       return r;
     });
@@ -104,40 +133,23 @@ export async function rehearse(config: Config, part: Part, g: Globals, args: Reh
       (c) => (c.identical ? 'identical' : `${c.differences.length} difference${c.differences.length === 1 ? '' : 's'}`),
     );
     if (!comparison.identical) {
-      const databases = { db1: `${copyName} (production upgraded)`, db2: `${reference.spec.dbname} (fresh build)` };
-      return finish(ExitCode.differences, `${renderCheckText(comparison, { ...databases, verbose: g.verbose })}\n${part.name}: the upgraded copy differs from a fresh build; production is untouched.`, {
-        method,
-        check: renderCheckJson(comparison, databases),
-      });
+      return result('different', { method, comparison: { result: comparison, databases: { db1: `${copyName} (production upgraded)`, db2: `${reference.spec.dbname} (fresh build)` } } });
     }
     await phase('drop the throwaway databases', () => throwaways.dropAll());
     // Production: planned again under the lock by the engine, so a production that moved since
     // the copy is noticed; guarded by a snapshot when the part asks for it.
-    const prepared = await preparePlan(config, [part], g);
-    const applied = await phase('upgrade production', () => runPlan(prepared.plan, prepared.prepared, g, { concurrency: 1, lockTimeoutMs: args.lockTimeoutMs, snapshots: true }));
-    return {
-      ...applied,
-      json: { ok: applied.exitCode === 0, part: part.name, copy: method, phases: phasesJson(), apply: applied.json },
-      text: `${applied.text ?? ''}\n${part.name}: rehearsed on a copy, identical to a fresh build, production upgraded.`,
-    };
+    const prepared = await preparePlan(config, [part], ctx);
+    const upgrade = await phase('upgrade production', () => runPlan(prepared.plan, prepared.prepared, { concurrency: 1, lockTimeoutMs: args.lockTimeoutMs, snapshots: true, onEvent: emit }));
+    return result(upgrade.result.ok ? 'upgraded' : 'upgrade-failed', { method, upgrade });
   } finally {
-    await throwaways.dropAll().catch((e) => say(`pgv: warning: ${(e as Error).message}`));
+    await throwaways.dropAll().catch((e) => warn((e as Error).message));
     throwaways.release();
     if (args.keep) await throwaways.markKept(sweeper).catch(() => undefined);
     await sweeper.end().catch(() => undefined);
-    if (args.keep && throwaways.names.length) say(`pgv: kept for inspection: ${throwaways.names.join(', ')} (drop them with dropdb when done)`);
-  }
-
-  function finish(exitCode: number, text: string, extra: Record<string, unknown>, errors: PgvError[] = []): CommandResult {
-    return {
-      exitCode,
-      text,
-      json: { ok: exitCode === 0, part: part.name, phases: phasesJson(), ...extra, ...(errors.length ? { error: errors[0]!.toJSON() } : {}) },
-      ...(errors.length ? { errors: errors.flatMap((e) => renderError(e, g.verbose)) } : {}),
-    };
-  }
-  function phasesJson() {
-    return phases.map((p) => ({ name: p.name, status: p.status, duration_ms: Math.round(p.durationMs), ...(p.detail ? { detail: p.detail } : {}) }));
+    if (args.keep && throwaways.names.length) {
+      kept = throwaways.names;
+      warn(`kept for inspection: ${kept.join(', ')} (drop them with dropdb when done)`);
+    }
   }
 }
 

@@ -1,8 +1,8 @@
-/** Config → observe → plan, shared by `plan` and `apply`. */
+/** The run pipeline: config → observe → plan → run, for plan, apply, baseline, check and the rehearsal. */
 import type { Config, Part } from '../config/types.js';
-import { ExitCode, isPgvError } from '../errors.js';
-import type { RunResult } from '../exec/result.js';
-import { renderRunJson, renderRunText, runErrors } from '../report/run.js';
+import type { EventSink } from '../exec/events.js';
+import type { PartResult, RunResult } from '../exec/result.js';
+import type { GuardOutcome } from '../snapshot/guard.js';
 import type { ConnectionSpec } from '../db/connection.js';
 import { observePart } from '../db/observe.js';
 import { buildPlan, isEmptyPlan, planPart, type PartInput } from '../plan/plan.js';
@@ -10,8 +10,7 @@ import type { ObservedPart, PartPlan, Plan } from '../plan/types.js';
 import { readDeltaDirectory } from '../recipes/deltas.js';
 import { readSchemaDirectory } from '../recipes/schema.js';
 import type { ScriptSet } from '../recipes/types.js';
-import { connectionFor, ensureServer } from '../targets/context.js';
-import type { CommandResult, Globals } from '../commands/types.js';
+import { connectionFor, ensureServer, type Environment } from '../targets/context.js';
 
 /** One part, ready to plan and run. */
 export interface PreparedPart {
@@ -43,7 +42,7 @@ export interface ObservedInput {
 }
 
 /** Read every part's scripts (all problems before any connection), then observe each database. */
-export async function observeParts(config: Config, parts: readonly Part[], g: Globals, read: (part: Part) => ScriptSet = readScripts): Promise<ObservedInput[]> {
+export async function observeParts(config: Config, parts: readonly Part[], g: Environment, read: (part: Part) => ScriptSet = readScripts): Promise<ObservedInput[]> {
   const scripts = new Map(parts.map((p) => [p.name, read(p)]));
   await ensureServer(config, g);
   return Promise.all(
@@ -55,7 +54,7 @@ export async function observeParts(config: Config, parts: readonly Part[], g: Gl
 }
 
 /** Observe and plan the parts; each prepared part can plan itself again under the lock. */
-export async function preparePlan(config: Config, parts: readonly Part[], g: Globals, options: PrepareOptions = {}): Promise<{ plan: Plan; prepared: Map<string, PreparedPart> }> {
+export async function preparePlan(config: Config, parts: readonly Part[], g: Environment, options: PrepareOptions = {}): Promise<{ plan: Plan; prepared: Map<string, PreparedPart> }> {
   const planner = options.planner ?? planPart;
   const inputs = (await observeParts(config, parts, g, options.scripts)).map((i) => ({ ...i, ...accepted(i.part) }));
   const prepared = new Map<string, PreparedPart>(
@@ -86,44 +85,47 @@ export interface RunOptions {
   readonly lockTimeoutMs: number;
   /** Guard parts with `snapshot: before-apply` (apply, unless --no-snapshot). */
   readonly snapshots?: boolean;
+  /** Receives every event of the run. */
+  readonly onEvent?: EventSink;
+  /** Aborting it stops the run before its next step. */
+  readonly signal?: AbortSignal;
+}
+
+/** What a run did: the result of every part and step, and what the snapshot guard did. */
+export interface RunOutcome {
+  readonly result: RunResult;
+  /** Parts guarded by `snapshot: before-apply`. */
+  readonly snapshots: readonly GuardOutcome[];
+  /** Notes for the user (interruptions the guard recovered from). */
+  readonly notes: readonly string[];
 }
 
 /**
- * Run a prepared plan with the engine and turn the outcome into a command result. An empty plan
- * takes no lock and loads no executor: a runner that is half-way through shows up as pending
- * steps, and then the executor locks, waits for it, and plans again.
+ * Run a prepared plan with the engine. An empty plan takes no lock and loads no executor: a
+ * runner that is half-way through shows up as pending steps, and then the executor locks, waits
+ * for it, and plans again.
  */
-export async function runPlan(plan: Plan, prepared: ReadonlyMap<string, PreparedPart>, g: Globals, options: RunOptions): Promise<CommandResult> {
+export async function runPlan(plan: Plan, prepared: ReadonlyMap<string, PreparedPart>, options: RunOptions): Promise<RunOutcome> {
+  const emit: EventSink = options.onEvent ?? (() => undefined);
   if (isEmptyPlan(plan)) {
-    const unchanged: RunResult = { ok: true, durationMs: 0, parts: plan.parts.map((p) => ({ name: p.name, database: p.database, status: 'unchanged', steps: [], durationMs: 0 })) };
-    return { exitCode: ExitCode.ok, json: renderRunJson(unchanged), text: renderRunText(unchanged) };
+    const parts = plan.parts.map((p): PartResult => ({ name: p.name, database: p.database, status: 'unchanged', steps: [], durationMs: 0 }));
+    emit({ type: 'run-started', parts: plan.parts.map((p) => ({ part: p.name, database: p.database, steps: [] })) });
+    for (const p of plan.parts) emit({ type: 'part-finished', part: p.name, database: p.database, status: 'unchanged', duration_ms: 0, steps_done: 0, version: p.current, not_run: [] });
+    emit({ type: 'run-finished', ok: true, duration_ms: 0 });
+    return { result: { ok: true, durationMs: 0, parts }, snapshots: [], notes: [] };
   }
   const [{ executePlan }, { PartJob }] = await Promise.all([import('../exec/executor.js'), import('../exec/part-job.js')]);
-  const progress = g.quiet ? 'none' : g.interactive && !g.verbose && !g.json ? 'live' : 'lines';
   const execute = () =>
-    executePlan(plan, (p) => new PartJob({ ...prepared.get(p.name)!, lockTimeoutMs: options.lockTimeoutMs }), {
-      progress,
-      concurrency: options.concurrency,
-      stream: g.progressStream,
-    });
-  const commandResult = (result: RunResult, extra: { json?: Record<string, unknown>; lines?: string[]; notes?: string[] } = {}): CommandResult => {
-    const internal = result.parts.some((p) => p.status === 'failed' && p.error !== undefined && !isPgvError(p.error));
-    // The JSON document lists every step: built only when asked for (--json), a thousand steps are not free.
-    let json: Record<string, unknown> | undefined;
-    return {
-      exitCode: result.ok ? ExitCode.ok : internal ? ExitCode.internal : ExitCode.failed,
-      get json() {
-        return (json ??= { ...(renderRunJson(result) as Record<string, unknown>), ...extra.json });
-      },
-      text: [renderRunText(result), ...(extra.lines ?? [])].join('\n'),
-      errors: [...(extra.notes ?? []), ...runErrors(result, g.verbose)],
-    };
-  };
+    executePlan(plan, (p) => new PartJob({ ...prepared.get(p.name)!, lockTimeoutMs: options.lockTimeoutMs }), { concurrency: options.concurrency, onEvent: emit, ...(options.signal ? { signal: options.signal } : {}) });
   // Parts with `snapshot: before-apply`: a snapshot before, a revert after a failure.
   const guarded = options.snapshots ? (await import('../snapshot/guard.js')).partsToGuard(plan, prepared) : [];
-  if (guarded.length === 0) return commandResult(await execute());
+  if (guarded.length === 0) return { result: await execute(), snapshots: [], notes: [] };
   const guard = await import('../snapshot/guard.js');
   const notes: string[] = [];
-  const { result, outcomes } = await guard.guardedRun(guarded, { lockTimeoutMs: options.lockTimeoutMs, note: (n) => notes.push(`pgv: note: ${n}`) }, execute);
-  return commandResult(result, { json: outcomes.length ? { snapshots: guard.guardJson(outcomes) } : {}, lines: guard.guardLines(outcomes), notes });
+  const note = (n: string) => {
+    notes.push(n);
+    emit({ type: 'warning', message: n });
+  };
+  const { result, outcomes } = await guard.guardedRun(guarded, { lockTimeoutMs: options.lockTimeoutMs, note }, execute);
+  return { result, snapshots: outcomes, notes };
 }
