@@ -12,7 +12,7 @@ import { copyBounded, mergeInto, originOf, type Origins } from './merge.js';
 import { substitute, type Env } from './substitute.js';
 import { validateAgainst, type ConfigProblem } from './validate.js';
 import { parseQualifiedName, parseDurationMs } from './values.js';
-import type { Config, ConnectionOptions, EmbeddedServerConfig, Part, RecipeName } from './types.js';
+import { defaultLedger, type Config, type ConnectionOptions, type EmbeddedServerConfig, type Part, type RecipeName } from './types.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = Record<string, Json>;
@@ -132,7 +132,7 @@ function normalize(value: Obj, file: string, files: string[], origins: Origins):
     const problem = directoryProblem(directory, String(raw[dirKey]));
     if (problem) problems.push({ path: pointer, message: problem });
 
-    const table = parseQualifiedName(typeof raw.upgrades_table === 'string' ? raw.upgrades_table : 'pgv.upgrades');
+    const table = parseQualifiedName(typeof raw.upgrades_table === 'string' ? raw.upgrades_table : `${defaultLedger.schema}.${defaultLedger.name}`);
     if ('problem' in table) problems.push({ path: `/parts/${name}/upgrades_table`, message: table.problem });
     // PostgreSQL cuts longer names silently: pgv would create one database and look for another.
     if (Buffer.byteLength(String(raw.dbname)) > 63) problems.push({ path: `/parts/${name}/dbname`, message: `${JSON.stringify(String(raw.dbname))} is longer than PostgreSQL's 63-byte identifier limit` });
@@ -151,7 +151,7 @@ function normalize(value: Obj, file: string, files: string[], origins: Origins):
         dbname: String(raw.dbname),
         connection: Object.freeze({ ...connection, ...normalizeConnection((raw.connection ?? {}) as Obj), dbname: String(raw.dbname) }),
         directory,
-        upgradesTable: 'problem' in table ? { schema: 'pgv', name: 'upgrades' } : table,
+        upgradesTable: 'problem' in table ? defaultLedger : table,
         ignore: Object.freeze(asList(raw.ignore)),
         excludeSchemas: Object.freeze(asList(raw.exclude_schemas)),
         excludeColumns: Object.freeze(asList(raw.exclude_columns)),

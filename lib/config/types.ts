@@ -38,6 +38,9 @@ export interface QualifiedName {
   readonly name: string;
 }
 
+/** The ledger's place when a part does not set `upgrades_table`. */
+export const defaultLedger: QualifiedName = Object.freeze({ schema: 'pgv', name: 'upgrades' });
+
 /** One named part: one database and the scripts that describe it. */
 export interface Part {
   readonly name: string;

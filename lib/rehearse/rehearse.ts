@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Config, Part } from '../config/types.js';
+import { defaultLedger, type Config, type Part } from '../config/types.js';
 import { ExitCode, PgvError, isPgvError } from '../errors.js';
 import type { Db } from '../db/client.js';
 import { describeConnection, withDatabase, type ConnectionSpec } from '../db/connection.js';
@@ -15,7 +15,7 @@ import { busyError, chooseStrategy, commentOnDatabaseSql, createDatabaseSql, dat
 import { connectMaintenance } from '../db/maintenance.js';
 import { keptComment, sweepThrowaways } from './throwaway-sweep.js';
 import { compareDatabases } from '../check/check.js';
-import { parseKinds, selectKinds } from '../check/options.js';
+import { checkOptionsFor } from '../check/options.js';
 import { changedScriptsRefusal, isEmptyPlan } from '../plan/plan.js';
 import { connectionFor, type Environment } from '../targets/context.js';
 import { preparePlan, runPlan, type RunOutcome } from '../run/pipeline.js';
@@ -129,7 +129,7 @@ export async function rehearse(config: Config, part: Part, ctx: RehearsalContext
     });
     const comparison = await phase(
       'compare the upgraded copy with the reference',
-      () => compareDatabases(withDatabase(production, copyName), reference.spec, checkOptionsOf(part)),
+      () => compareDatabases(withDatabase(production, copyName), reference.spec, checkOptionsFor({}, [part.upgradesTable, defaultLedger], part)),
       (c) => (c.identical ? 'identical' : `${c.differences.length} difference${c.differences.length === 1 ? '' : 's'}`),
     );
     if (!comparison.identical) {
@@ -151,15 +151,6 @@ export async function rehearse(config: Config, part: Part, ctx: RehearsalContext
       warn(`kept for inspection: ${kept.join(', ')} (drop them with dropdb when done)`);
     }
   }
-}
-
-/** The check options of a part: its ignore list and exclusions, its ledger. */
-function checkOptionsOf(part: Part) {
-  return {
-    kinds: selectKinds(parseKinds(part.ignore, `part ${part.name}'s ignore option`), []),
-    exclusions: { schemas: [...part.excludeSchemas], columns: [...part.excludeColumns], ledgers: [part.upgradesTable, { schema: 'pgv', name: 'upgrades' }] },
-    compare: { columnOrder: false, ignoreGeneratedNames: false },
-  };
 }
 
 function describePending(p: { steps: readonly { kind: string }[]; current: string | null; target: string | null }): string {
