@@ -149,7 +149,7 @@ function normalize(value: Obj, file: string, files: string[], origins: Origins):
         name,
         recipe,
         dbname: String(raw.dbname),
-        connection: Object.freeze({ ...connection, ...normalizeConnection((raw.connection ?? {}) as Obj), dbname: String(raw.dbname) }),
+        connection: Object.freeze(withoutDbname({ ...connection, ...normalizeConnection((raw.connection ?? {}) as Obj) })),
         directory,
         upgradesTable: 'problem' in table ? defaultLedger : table,
         ignore: Object.freeze(asList(raw.ignore)),
@@ -163,7 +163,6 @@ function normalize(value: Obj, file: string, files: string[], origins: Origins):
         pumPlaceholders: raw.pum_placeholders === true,
         reference: Object.freeze(reference),
         ddlLockTimeoutMs: lock,
-        options: Object.freeze({ ...raw }),
       }),
     );
   }
@@ -234,4 +233,10 @@ function invalid(file: string, problems: Array<ConfigProblem & { file: string }>
       : 'Fix the keys named above; `pgv validate` checks the config without touching a database.',
     data: { file, problems },
   });
+}
+
+/** A part's connection without a database: the part's `dbname` is the one place that names it. */
+function withoutDbname(c: ConnectionOptions): ConnectionOptions {
+  const { dbname: _ignored, ...rest } = c;
+  return rest;
 }

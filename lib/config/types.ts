@@ -45,9 +45,9 @@ export const defaultLedger: QualifiedName = Object.freeze({ schema: 'pgv', name:
 export interface Part {
   readonly name: string;
   readonly recipe: RecipeName;
-  /** The database; also in `connection.dbname`. */
+  /** The database (the one place that names it: `connection` has no dbname). */
   readonly dbname: string;
-  /** Connection settings: config-wide defaults merged with the part's own. */
+  /** Connection settings: config-wide defaults merged with the part's own, without the database. */
   readonly connection: ConnectionOptions;
   /** Absolute path of the schema directory (recipe schema) or delta directory (recipe deltas). */
   readonly directory: string;
@@ -72,8 +72,6 @@ export interface Part {
   readonly reference: readonly string[];
   /** `lock_timeout` for the DDL a script runs, in milliseconds (0: none). */
   readonly ddlLockTimeoutMs: number;
-  /** The raw options after substitution, as `pgv validate` shows them. */
-  readonly options: Readonly<Record<string, unknown>>;
 }
 
 /** A loaded, validated configuration. */

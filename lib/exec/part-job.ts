@@ -6,7 +6,7 @@
  * why a failure still stops the run at the failing script).
  */
 import { pathToFileURL } from 'node:url';
-import type { Part } from '../config/types.js';
+import type { Part, QualifiedName } from '../config/types.js';
 import { PgvError, isPgvError } from '../errors.js';
 import { connect, serverErrorOf, type Db } from '../db/client.js';
 import type { ConnectionSpec } from '../db/connection.js';
@@ -63,6 +63,8 @@ export class PartJob {
   private db: Db | undefined;
   /** The ledger's layout, as observed under the lock. */
   private style: LedgerStyle = 'pgv';
+  /** The ledger, as the plan names it. */
+  private ledger: QualifiedName;
   private readonly scripts: ReadonlyMap<string, Script>;
   /** The steps begin() planned, and where each is in that list. */
   private steps: readonly Step[] = [];
@@ -81,6 +83,7 @@ export class PartJob {
   private lastAnswer = 0;
 
   constructor(private readonly input: PartJobInput) {
+    this.ledger = input.part.upgradesTable;
     const { init, updates, preAll, postAll } = input.scripts;
     const all = [...(init ? [init] : []), ...updates, ...(preAll ? [preAll] : []), ...(postAll ? [postAll] : [])];
     this.scripts = new Map(all.map((s) => [s.name, s]));
@@ -91,12 +94,13 @@ export class PartJob {
     const create = initial.steps.find((s) => s.kind === 'create-database');
     if (create) {
       const t0 = performance.now();
-      await this.createDatabase();
+      await this.createDatabase(create.database);
       onCreated(create, performance.now() - t0);
     }
+    this.ledger = initial.ledger;
     this.db = await connect(this.input.spec, { pipeline: true });
     await acquireLock(this.db, this.input.lockTimeoutMs);
-    const observed = await observeWith(this.db, this.input.part.upgradesTable);
+    const observed = await observeWith(this.db, this.ledger);
     this.style = observed.ledger.style;
     const fresh = this.input.replan(observed);
     this.steps = fresh.steps;
@@ -114,7 +118,7 @@ export class PartJob {
       case 'create-database':
         return; // done in begin(), before the lock could be taken
       case 'create-ledger':
-        await db.query(`BEGIN; ${createLedgerSql(this.input.part.upgradesTable)}; COMMIT`);
+        await db.query(`BEGIN; ${createLedgerSql(step.table)}; COMMIT`);
         return;
       case 'accept-script':
         await db.query(this.insertRow({ version: step.version, script: step.script, kind: 'accept', checksum: step.checksum, md5: step.checksum, success: true, pgvVersion }));
@@ -125,8 +129,8 @@ export class PartJob {
       case 'precondition':
         return this.precondition(db, step.script, step.version);
       case 'run-script': {
-        const script = this.scriptNamed(step.script);
-        if (!script.prepared.transactional) return this.runOutsideTransaction(db, script, step.scriptKind);
+        const script = this.scriptOf(step);
+        if (!step.transactional) return this.runOutsideTransaction(db, script, step.scriptKind);
         let sent = this.ahead.get(step);
         if (sent) {
           this.ahead.delete(step);
@@ -146,7 +150,7 @@ export class PartJob {
 
   /** The INSERT of a ledger row in this ledger's style. */
   private insertRow(entry: LedgerEntry, durationSql?: string): string {
-    return insertLedgerRowSql(this.input.part.upgradesTable, this.style, entry, durationSql);
+    return insertLedgerRowSql(this.ledger, this.style, entry, durationSql);
   }
 
   /**
@@ -168,23 +172,30 @@ export class PartJob {
     };
   }
 
-  private scriptNamed(name: string): Script {
-    const s = this.scripts.get(name);
-    if (!s) throw new Error(`script ${name} is not in the script set`);
+  /** The script a step runs; it must still be the file that was planned. */
+  private scriptOf(step: RunScriptStep): Script {
+    const s = this.scripts.get(step.script);
+    if (!s) throw new Error(`script ${step.script} is not in the script set`);
+    if (s.checksum !== step.checksum) {
+      throw new PgvError('refused', `${s.name} changed after it was planned (checksum ${s.checksum.slice(0, 12)}…, planned ${step.checksum.slice(0, 12)}…)`, {
+        hint: 'Plan again: run apply again (or pgv plan to see what it would run).',
+        data: { script: s.name },
+      });
+    }
     return s;
   }
 
-  private async createDatabase(): Promise<void> {
+  private async createDatabase(dbname: string): Promise<void> {
     const { spec, part } = this.input;
     const admin = await connectMaintenance(spec);
     try {
-      await admin.query(createDatabaseSql(part.dbname));
+      await admin.query(createDatabaseSql(dbname));
     } catch (e) {
       // Created meanwhile by a concurrent runner.
       if (isDuplicateDatabase(e)) return;
       const err = serverErrorOf(e);
       if (err) {
-        throw new PgvError('refused', `part ${part.name}: cannot create database "${part.dbname}": ${err.message}`, {
+        throw new PgvError('refused', `part ${part.name}: cannot create database "${dbname}": ${err.message}`, {
           hint: err.sqlstate === '42501' ? `The role ${spec.user} needs CREATEDB; or create the database beforehand.` : 'Create the database by hand, then run apply again.',
           data: { sqlstate: err.sqlstate },
         });
@@ -264,9 +275,8 @@ export class PartJob {
     for (let k = Math.max(this.frontier, (this.index.get(step) ?? Infinity) + 1); k < this.steps.length; k++) {
       if (this.ahead.size >= window || this.aheadBytes >= aheadBytes) return;
       const next = this.steps[k]!;
-      if (next.kind !== 'run-script') return;
-      const script = this.scriptNamed(next.script);
-      if (!script.prepared.transactional) return;
+      if (next.kind !== 'run-script' || !next.transactional) return;
+      const script = this.scriptOf(next);
       const sent = this.send(db, next, script);
       this.ahead.set(next, sent);
       this.aheadBytes += sent.bytes;
@@ -307,7 +317,7 @@ export class PartJob {
   }
 
   private async runOutsideTransaction(db: Db, script: Script, kind: string): Promise<void> {
-    const table = this.input.part.upgradesTable;
+    const table = this.ledger;
     const prepared = script.prepared;
     const t0 = performance.now();
     const resetRole = setsRole.test(prepared.sql);

@@ -86,7 +86,7 @@ export async function buildReference(config: Config, part: Part, g: ReferenceCon
 async function referenceTarget(config: Config, part: Part, g: Environment): Promise<Reference> {
   assertReferenceable(part);
   const dbname = referenceName(part.dbname);
-  const copy: Part = Object.freeze({ ...part, dbname, connection: Object.freeze({ ...part.connection, dbname }), create: true, snapshot: false, after: Object.freeze([]) });
+  const copy: Part = Object.freeze({ ...part, dbname, create: true, snapshot: false, after: Object.freeze([]) });
   const spec = await connectionFor(config, copy, g);
   return { part: copy, spec, drop: once(() => dropDatabase(spec)) };
 }

@@ -115,7 +115,7 @@ export async function rehearse(config: Config, part: Part, ctx: RehearsalContext
     if (swept.length) warn(`dropped ${swept.join(', ')}, left behind by an interrupted test-and-upgrade`);
     const copyName = throwawayName(part.dbname, 'rehearsal');
     const method = await phase(`copy production to ${copyName}`, () => copyProduction(production, copyName, args.copy, throwaways, ctx.env), (m) => `by ${m}`);
-    const copyPart: Part = Object.freeze({ ...part, dbname: copyName, connection: Object.freeze({ ...part.connection, dbname: copyName }), create: false, snapshot: false, after: Object.freeze([]) });
+    const copyPart: Part = Object.freeze({ ...part, dbname: copyName, create: false, snapshot: false, after: Object.freeze([]) });
     try {
       await phase('apply the pending scripts to the copy', () => runPartCopy(config, copyPart, inner, `the rehearsal on ${copyName}`));
     } catch (e) {

@@ -1,6 +1,6 @@
 /** Where the engines work: the project's config, its parts, their connections, the embedded server. */
 import { loadConfig } from '../config/resolve.js';
-import type { Config, Part } from '../config/types.js';
+import type { Config, ConnectionOptions, Part } from '../config/types.js';
 import { PgvError, isPgvError } from '../errors.js';
 import { resolveConnection, type ConnectionSpec } from '../db/connection.js';
 import { readConnectionSources } from '../db/sources.js';
@@ -63,13 +63,13 @@ export async function ensureServer(config: Config, g: Environment): Promise<void
 }
 
 /** The connection of a part: embedded server defaults, then the config, then libpq's environment. */
-export async function connectionFor(config: Config, part: Pick<Part, 'connection'>, g: Environment): Promise<ConnectionSpec> {
+export async function connectionFor(config: Config, part: { readonly connection: ConnectionOptions; readonly dbname?: string }, g: Environment): Promise<ConnectionSpec> {
   const layers = [];
   if (config.server) {
     const { embeddedConnection } = await import('../server/cluster.js');
     layers.push(embeddedConnection(config.server));
   }
-  layers.push(part.connection);
+  layers.push(part.connection, ...(part.dbname !== undefined ? [{ dbname: part.dbname }] : []));
   // With an embedded server, PG* variables must not redirect pgv to another server.
   const env = config.server ? { ...g.env, PGHOST: undefined, PGPORT: undefined, PGSERVICE: undefined, PGUSER: undefined } : g.env;
   return resolveConnection(layers, readConnectionSources(env));
