@@ -44,6 +44,8 @@ export async function taskListRenderer(options: TaskListOptions): Promise<EventR
   let running: Promise<unknown> = Promise.resolve();
 
   const start = (event: Extract<RunEvent, { type: 'run-started' }>) => {
+    // Nothing to run: nothing to show (the report says "up to date").
+    if (event.parts.every((p) => p.steps.length === 0)) return;
     const tasks: Array<ListrTask> = event.parts.map(({ part, database }) => {
       // Output written before listr2 starts the part's task waits for it, in order.
       const queued: string[] = [];
