@@ -2,10 +2,8 @@
  * `pgv check PART | --db1 CONN --db2 CONN`: compare two databases' schemas by object kind. With a
  * PART, db1 is the part's database and db2 a fresh build of its scripts (dropped afterwards).
  */
-import type { Part } from '../config/types.js';
-import { ExitCode, PgvError, isPgvError, usageError } from '../errors.js';
-import { withClient } from '../db/client.js';
-import { describeConnection, type ConnectionSpec } from '../db/connection.js';
+import { ExitCode, usageError } from '../errors.js';
+import { describeConnection } from '../db/connection.js';
 import { compareDatabases } from '../check/check.js';
 import type { Comparison } from '../check/model.js';
 import { checkOptionsFor } from '../check/options.js';
@@ -13,7 +11,7 @@ import { checkConnections } from '../check/connections.js';
 import { renderCheckJson } from '../report/check-json.js';
 import { renderCheckText } from '../report/check-text.js';
 import { eventRenderer } from '../report/progress.js';
-import { connectionFor, ensureServer, loadProjectConfig, selectParts, loadOptionalConfig } from '../targets/context.js';
+import { assertPartDatabase, connectionFor, ensureServer, loadProjectConfig, selectParts, loadOptionalConfig } from '../targets/context.js';
 import type { CommandResult, Globals } from './types.js';
 
 /** Options of `pgv check`, as given on the command line (lists possibly comma-separated). */
@@ -56,7 +54,7 @@ async function checkPart(g: Globals, args: CheckArgs, name: string): Promise<Com
   const options = checkOptionsFor(args, [part!.upgradesTable], part!);
   await ensureServer(config, g);
   const db1 = await connectionFor(config, part!, g);
-  await assertExists(part!, db1);
+  await assertPartDatabase(part!, db1);
   let db2 = '';
   // The reference build's steps show on a terminal or with -v.
   const inner = await eventRenderer(g, 'inner');
@@ -73,19 +71,4 @@ function report(g: Globals, result: Comparison, databases: { db1: string; db2: s
     json: renderCheckJson(result, databases),
     text: renderCheckText(result, { ...databases, verbose: g.verbose }),
   };
-}
-
-/** Fail before building a reference when the part's own database is not there. */
-async function assertExists(part: Part, spec: ConnectionSpec): Promise<void> {
-  try {
-    await withClient(spec, async () => undefined);
-  } catch (e) {
-    if (isPgvError(e) && e.code === 'database_missing') {
-      throw new PgvError('database_missing', `part ${part.name}: database "${spec.dbname}" does not exist (${describeConnection(spec)})`, {
-        hint: `Build it with \`pgv apply ${part.name}\` first; pgv check compares it with a fresh build of its scripts.`,
-        data: { part: part.name, database: spec.dbname },
-      });
-    }
-    throw e;
-  }
 }

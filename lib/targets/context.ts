@@ -2,7 +2,8 @@
 import { loadConfig } from '../config/resolve.js';
 import type { Config, ConnectionOptions, Part } from '../config/types.js';
 import { PgvError, isPgvError } from '../errors.js';
-import { resolveConnection, type ConnectionSpec } from '../db/connection.js';
+import { withClient } from '../db/client.js';
+import { describeConnection, resolveConnection, type ConnectionSpec } from '../db/connection.js';
 import { readConnectionSources } from '../db/sources.js';
 import { closest } from '../util/suggest.js';
 import type { Env } from '../config/substitute.js';
@@ -73,4 +74,19 @@ export async function connectionFor(config: Config, part: { readonly connection:
   // With an embedded server, PG* variables must not redirect pgv to another server.
   const env = config.server ? { ...g.env, PGHOST: undefined, PGPORT: undefined, PGSERVICE: undefined, PGUSER: undefined } : g.env;
   return resolveConnection(layers, readConnectionSources(env));
+}
+
+/** Fail (database_missing, naming the part) when the part's database is not there: before a reference is built for it. */
+export async function assertPartDatabase(part: Part, spec: ConnectionSpec): Promise<void> {
+  try {
+    await withClient(spec, async () => undefined);
+  } catch (e) {
+    if (isPgvError(e) && e.code === 'database_missing') {
+      throw new PgvError('database_missing', `part ${part.name}: database "${spec.dbname}" does not exist (${describeConnection(spec)})`, {
+        hint: `Build it with \`pgv apply ${part.name}\` first; pgv check compares it with a fresh build of its scripts.`,
+        data: { part: part.name, database: spec.dbname },
+      });
+    }
+    throw e;
+  }
 }
