@@ -18,6 +18,7 @@ const commands = new Map(commandSpecs.map((c) => [c.name, c]));
 export const globalOptions: OptionSpecs = {
   config: { type: 'string', short: 'c' },
   json: { type: 'boolean' },
+  'json-lines': { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
   verbose: { type: 'boolean', short: 'v' },
   'no-color': { type: 'boolean' },
@@ -30,6 +31,8 @@ const globalHelp = [
   '-c, --config FILE   the config file (default: pgv.config.yaml, .pgvrc*, pgv.config.json or',
   '                    "pgv" in package.json, searched from the current directory up)',
   '    --json          print one JSON document on stdout; progress goes to stderr',
+  '    --json-lines    print the run\'s events on stdout as NDJSON, one object per line with a "type";',
+  '                    the last line ({"type":"summary"}) holds what --json prints',
   '-q, --quiet         no progress output',
   '-v, --verbose       plain progress lines instead of a live task list; more detail on errors',
   '    --no-color      no colors (also: NO_COLOR=1)',
@@ -59,8 +62,12 @@ function unknownCommand(name: string, rest: string[]): PgvError {
 export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() }): Promise<number> {
   const out = (text: string) => io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   const err = (lines: readonly string[]) => lines.length && io.stderr.write(lines.join('\n') + '\n');
-  let json = argv.includes('--json');
-  const warnings: string[] = []; // the config's warnings (see Config.warnings), printed once
+  let json = argv.includes('--json') || argv.includes('--json-lines');
+  // --json-lines: every document on one line, typed, after the events the command wrote.
+  let lines = argv.includes('--json-lines');
+  const doc = (type: string, value: unknown) => (lines ? JSON.stringify({ type, ...(value as object) }) : JSON.stringify(value, null, 2));
+  // Printed once, whatever the outcome: the config's warnings (see Config.warnings).
+  const warnings: string[] = [];
   const warn = () => err(warnings.map((w) => `pgv: warning: ${w}`));
   try {
     const { name, rest } = splitCommand(argv);
@@ -74,8 +81,9 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     } catch (e) {
       throw optionError(e, spec);
     }
-    const values = parsed.values as OptionValues;
-    json = values.json === true;
+    const values = parsed.values as Values;
+    lines = values['json-lines'] === true;
+    json = values.json === true || lines;
     if (values.version === true) {
       const { pgvVersion } = await import('./version.js');
       out(json ? JSON.stringify({ version: pgvVersion }) : `pgv ${pgvVersion}`);
@@ -90,7 +98,8 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     if (noColor) process.env.NO_COLOR = '1'; // read by listr2's color library when it loads
     const globals: Globals = {
       ...(typeof values.config === 'string' ? { config: values.config } : {}),
-      json,
+      json: values.json === true,
+      jsonLines: lines,
       quiet: values.quiet === true,
       verbose: values.verbose === true,
       color: !noColor,
@@ -98,17 +107,18 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       env: { ...io.env },
       interactive: Boolean((io.stderr as NodeJS.WriteStream).isTTY),
       progressStream: io.stderr as NodeJS.WriteStream,
+      stdout: io.stdout,
       warnings,
     };
     const result = await interruptible(io, () => spec.run(globals, values, parsed.positionals));
-    if (json && result.json !== undefined) out(JSON.stringify(result.json, null, 2));
+    if (json && result.json !== undefined) out(doc('summary', result.json));
     else if (!json && result.text) out(result.text);
     err(result.errors ?? []);
     warn();
     return interruption.signal.aborted ? ExitCode.interrupted : result.exitCode;
   } catch (e) {
     warn();
-    if (json) out(JSON.stringify({ error: isPgvError(e) ? e.toJSON() : { code: 'internal', message: (e as Error)?.message ?? String(e) } }, null, 2));
+    if (json) out(doc('error', { error: isPgvError(e) ? e.toJSON() : { code: 'internal', message: (e as Error)?.message ?? String(e) } }));
     err(renderError(e, argv.includes('-v') || argv.includes('--verbose')));
     return interruption.signal.aborted ? ExitCode.interrupted : isPgvError(e) ? e.exitCode : ExitCode.internal;
   }

@@ -22,7 +22,6 @@ export type ErrorCode =
   | 'config_not_found'
   | 'config_parse'
   | 'config_invalid'
-  | 'config_substitution'
   | 'connection_failed'
   | 'database_missing'
   | 'server_binaries_missing'
@@ -30,7 +29,6 @@ export type ErrorCode =
   | 'script_failed'
   | 'scripts_invalid'
   | 'refused'
-  | 'not_implemented'
   | 'lock_timeout'
   | 'database_busy'
   | 'not_versioned'
@@ -48,9 +46,7 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   config_not_found: ExitCode.usage,
   config_parse: ExitCode.usage,
   config_invalid: ExitCode.usage,
-  config_substitution: ExitCode.usage,
   scripts_invalid: ExitCode.usage,
-  not_implemented: ExitCode.usage,
   connection_failed: ExitCode.failed,
   database_missing: ExitCode.failed,
   server_binaries_missing: ExitCode.failed,

@@ -1,4 +1,5 @@
 /** The options of `pgv check` as data, and the parsing of kind lists. Pure. */
+import { defaultLedger, type Part, type QualifiedName } from '../config/types.js';
 import { PgvError } from '../errors.js';
 import { closest } from '../util/suggest.js';
 import type { CompareOptions } from './compare.js';
@@ -11,6 +12,42 @@ export interface CheckOptions {
   readonly kinds: readonly Kind[];
   readonly exclusions: Exclusions;
   readonly compare: CompareOptions;
+}
+
+/** What a check is asked for, as the command line or a library caller gives it (lists may be comma-separated). */
+export interface CheckRequest {
+  /** Kinds not compared. */
+  readonly ignore?: readonly string[];
+  /** Opt-in kinds compared too (privileges, comments). */
+  readonly include?: readonly string[];
+  readonly excludeSchemas?: readonly string[];
+  /** LIKE patterns on `table.column` or `schema.table.column`. */
+  readonly excludeColumns?: readonly string[];
+  readonly columnOrder?: boolean;
+  readonly ignoreGeneratedNames?: boolean;
+}
+
+/** The options of a check: the request's kinds and exclusions, a part's own (when given), and the ledgers left out. */
+export function checkOptionsFor(request: CheckRequest, ledgers: readonly QualifiedName[], part?: Part): CheckOptions {
+  const ignore = parseKinds(splitList(request.ignore ?? []), '--ignore');
+  const include = parseKinds(splitList(request.include ?? []), '--include');
+  const partIgnore = part ? parseKinds(part.ignore, `part ${part.name}'s ignore option`) : [];
+  return {
+    kinds: selectKinds([...partIgnore, ...ignore], include),
+    exclusions: {
+      schemas: splitList([...(part?.excludeSchemas ?? []), ...(request.excludeSchemas ?? [])]),
+      columns: splitList([...(part?.excludeColumns ?? []), ...(request.excludeColumns ?? [])]),
+      ledgers,
+    },
+    compare: { columnOrder: request.columnOrder === true, ignoreGeneratedNames: request.ignoreGeneratedNames === true },
+  };
+}
+
+/** The ledgers a check leaves out: the default place and every part's, once each. */
+export function ledgersOf(parts: readonly Pick<Part, 'upgradesTable'>[]): QualifiedName[] {
+  const out: QualifiedName[] = [defaultLedger];
+  for (const p of parts) if (!out.some((l) => l.schema === p.upgradesTable.schema && l.name === p.upgradesTable.name)) out.push(p.upgradesTable);
+  return out;
 }
 
 /** Split repeated, comma-separated option values (`--ignore a,b --ignore c`) into words. */

@@ -1,14 +1,11 @@
 /** `pgv apply [PART…] [--dry-run] [--accept-changed SCRIPT…]`: run the plan. */
 import { usageError } from '../errors.js';
-import type { Part } from '../config/types.js';
-import type { Plan } from '../plan/types.js';
-import { renderPlanJson } from '../report/plan-json.js';
-import { renderPlanText } from '../report/plan-text.js';
-import { loadProjectConfig, selectParts } from './context.js';
-import { preparePlan, runPlan } from './pipeline.js';
-import { changedScriptsRefusal } from '../plan/plan.js';
+import { eventRenderer } from '../report/progress.js';
+import { renderRunReport } from '../report/run.js';
+import { planApply } from '../run/apply.js';
+import { loadProjectConfig, selectParts } from '../targets/context.js';
 import type { CommandResult, Globals } from './types.js';
-import { renderError } from '../report/error-text.js';
+import { planResult } from './plan.js';
 
 /** Options of `pgv apply`. */
 export interface ApplyArgs {
@@ -31,52 +28,13 @@ export async function applyCommand(g: Globals, args: ApplyArgs): Promise<Command
   const config = await loadProjectConfig(g);
   const parts = selectParts(config, args.parts);
   if (args.testFirst) return testFirst(g, parts.map((p) => p.name), args);
-  const accept = acceptedScripts(parts, args.acceptChanged ?? []);
-  if (args.to !== undefined && !/^\d{1,9}(\.\d{1,9})*$/.test(args.to)) throw usageError(`--to must be a version (3, 1.2.0), not "${args.to}"`, "A schema part's generation (update3.sql: 3) or a delta's version (delta_1.2.0_x.sql: 1.2.0).");
-  const generations = args.to?.includes('.') ? parts.find((p) => p.recipe === 'schema') : undefined;
-  if (generations) {
-    const deltas = parts.filter((p) => p.recipe === 'deltas').map((p) => p.name);
-    throw usageError(`--to ${args.to}: part ${generations.name} is a schema directory, whose versions are generations (--to 3), not ${args.to}`, deltas.length ? `Name the deltas parts: pgv apply ${deltas.join(' ')} --to ${args.to}.` : 'Give a generation: the N of updateN.sql.');
-  }
-  const { plan, prepared } = await preparePlan(config, parts, g, { accept, ...(args.to !== undefined ? { to: args.to } : {}) });
-  checkAccepted(plan, args.acceptChanged ?? []);
-  const refusal = changedScriptsRefusal(plan.parts);
-  if (args.dryRun) {
-    // As pgv plan: the plan, and the refusal apply would give (exit 3).
-    if (refusal) return { exitCode: refusal.exitCode, json: { ...(renderPlanJson(plan) as Record<string, unknown>), error: refusal.toJSON() }, text: renderPlanText(plan), errors: renderError(refusal) };
-    return { exitCode: 0, json: renderPlanJson(plan), text: renderPlanText(plan) };
-  }
-  if (refusal) throw refusal;
-  return runPlan(plan, prepared, g, { ...args, snapshots: !args.noSnapshot });
-}
-
-/** `--accept-changed` values by part: `PART:SCRIPT` names one part, a bare `SCRIPT` every part. */
-function acceptedScripts(parts: readonly Part[], values: readonly string[]): Map<string, Set<string>> {
-  const byPart = new Map<string, Set<string>>();
-  for (const value of values) {
-    const colon = value.indexOf(':');
-    const named = colon > 0 ? parts.find((p) => p.name === value.slice(0, colon)) : undefined;
-    const script = named ? value.slice(colon + 1) : value;
-    for (const p of named ? [named] : parts) {
-      if (!byPart.has(p.name)) byPart.set(p.name, new Set());
-      byPart.get(p.name)!.add(script);
-    }
-  }
-  return byPart;
-}
-
-/** Every `--accept-changed` value must name a script that changed: a typo must not pass silently. */
-function checkAccepted(plan: Plan, values: readonly string[]): void {
-  for (const value of values) {
-    const script = value.includes(':') && plan.parts.some((p) => value.startsWith(`${p.name}:`)) ? value.slice(value.indexOf(':') + 1) : value;
-    const hit = plan.parts.some((p) => p.steps.some((s) => s.kind === 'accept-script' && s.script === script));
-    if (!hit) {
-      const changed = plan.parts.flatMap((p) => p.changed.filter((c) => c.change === 'modified').map((c) => `${p.name}:${c.script}`));
-      throw usageError(
-        `--accept-changed ${value}: no applied script of that name has changed`,
-        changed.length ? `Changed scripts: ${changed.join(', ')}.` : 'No applied script has changed; nothing needs accepting.',
-      );
-    }
+  const renderer = args.dryRun ? undefined : await eventRenderer(g);
+  const { plan, run } = await planApply(config, { ...args, snapshots: !args.noSnapshot, ...(renderer ? { onEvent: renderer.onEvent } : {}) }, g);
+  if (args.dryRun) return planResult(plan);
+  try {
+    return renderRunReport(await run(), g.verbose);
+  } finally {
+    await renderer?.close();
   }
 }
 

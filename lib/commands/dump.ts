@@ -5,7 +5,7 @@ import { usageError } from '../errors.js';
 import { progressLine } from '../exec/progress-line.js';
 import { dumpProgressText, dumpStartText, renderDumpJson, renderDumpText } from '../report/dump.js';
 import { closest } from '../util/suggest.js';
-import { dumpTarget } from './dump-target.js';
+import { dumpTarget } from '../targets/dump-target.js';
 import { lineStyle, withInterrupt } from './interrupt.js';
 import type { CommandResult, Globals } from './types.js';
 

@@ -1,15 +1,11 @@
 /** `pgv info [PART…]`: each part's version, applied, pending and changed scripts. Changes nothing. */
-import { partInfo } from '../plan/info.js';
-import { planPart } from '../plan/plan.js';
 import { renderInfoJson, renderInfoText } from '../report/info.js';
-import { loadProjectConfig, selectParts } from './context.js';
-import { observeParts } from './pipeline.js';
+import { partsInfo } from '../run/info.js';
+import { loadProjectConfig } from '../targets/context.js';
 import type { CommandResult, Globals } from './types.js';
 
 /** Run `pgv info`. */
 export async function infoCommand(g: Globals, args: { parts: string[] }): Promise<CommandResult> {
-  const config = await loadProjectConfig(g);
-  const inputs = await observeParts(config, selectParts(config, args.parts), g);
-  const infos = inputs.map(({ part, observed, scripts }) => partInfo(part, observed, scripts, (p) => planPart({ part: p, observed, scripts })));
+  const infos = await partsInfo(await loadProjectConfig(g), args.parts, g);
   return { exitCode: 0, json: renderInfoJson(infos), text: renderInfoText(infos) };
 }

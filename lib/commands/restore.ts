@@ -3,7 +3,7 @@ import { restoreDatabase } from '../dump/restore.js';
 import { usageError } from '../errors.js';
 import { progressLine } from '../exec/progress-line.js';
 import { renderRestoreJson, renderRestoreText, restoreProgressText, restoreStartText } from '../report/dump.js';
-import { dumpTarget } from './dump-target.js';
+import { dumpTarget } from '../targets/dump-target.js';
 import { lineStyle, withInterrupt } from './interrupt.js';
 import type { CommandResult, Globals } from './types.js';
 

@@ -1,7 +1,7 @@
 /** `pgv server start|stop|status|url`: the embedded PostgreSQL of the project. */
 import { PgvError, usageError } from '../errors.js';
 import { embeddedUrl, serverStatus, startServer, stopServer, type ServerStatus } from '../server/embedded.js';
-import { loadProjectConfig } from './context.js';
+import { loadProjectConfig } from '../targets/context.js';
 import type { CommandResult, Globals } from './types.js';
 
 /** Run `pgv server ACTION`. */

@@ -10,13 +10,13 @@ import { readConnectionSources } from '../db/sources.js';
 import { infoJson, logEntries, logJson, purgeJson, renderInfoText, renderLogText, renderPurgeText } from '../report/snapshot-text.js';
 import { renderError } from '../report/error-text.js';
 import { withSnapshotSession, type SnapshotSession } from '../snapshot/admin.js';
-import type { StrategyChoice } from '../snapshot/copy.js';
+import type { StrategyChoice } from '../db/databases.js';
 import { recoverInterrupted, requireVersioned } from '../snapshot/journal.js';
 import { readHistory } from '../snapshot/metadata.js';
 import { pauseHookFrom } from '../snapshot/pause.js';
 import type { PurgeFilter, Target } from '../snapshot/revisions.js';
 import { closest } from '../util/suggest.js';
-import { connectionFor, ensureServer, loadProjectConfig, selectParts, loadOptionalConfig } from './context.js';
+import { connectionFor, ensureServer, loadProjectConfig, selectParts, loadOptionalConfig } from '../targets/context.js';
 import type { CommandResult, Globals } from './types.js';
 import { interruptedError, isInterrupted } from '../db/cancel.js';
 

@@ -1,36 +1,10 @@
-/**
- * `pgv test-and-upgrade PART` (and `pgv apply --test-first`): rehearse an upgrade on a copy of
- * production, compare the upgraded copy with a fresh build of the scripts, and only when nothing
- * differs upgrade production. Production is untouched until the last phase; the throwaway
- * databases are dropped in every case (also on Ctrl-C), unless --keep.
- */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { Config, Part } from '../config/types.js';
-import { ExitCode, PgvError, isPgvError } from '../errors.js';
-import type { Db } from '../db/client.js';
-import { describeConnection, withDatabase, type ConnectionSpec } from '../db/connection.js';
-import { quoteIdent, quoteLiteral } from '../db/ident.js';
-import { busyError, chooseStrategy, createDatabaseSql, databaseSize, isBusyError, sessionsOn } from '../snapshot/copy.js';
-import { connectMaintenance, dropDatabaseForce } from '../db/maintenance.js';
-import { isInterrupted, shielded } from '../db/cancel.js';
-import { keptComment, sweepThrowaways } from './throwaway-sweep.js';
-import { compareDatabases } from '../check/check.js';
-import { parseKinds, selectKinds, splitList } from '../check/options.js';
-import { initSqlHint } from '../report/rehearsal-hint.js';
-import { changedScriptsRefusal, isEmptyPlan } from '../plan/plan.js';
-import { renderCheckJson } from '../report/check-json.js';
-import { renderCheckText } from '../report/check-text.js';
-import { connectionFor, loadProjectConfig, selectParts } from './context.js';
-import { preparePlan, runPlan } from './pipeline.js';
-import { buildReference, runPartCopy, throwawayName } from './reference.js';
-import { renderError } from '../report/error-text.js';
+/** `pgv test-and-upgrade PART` (and `pgv apply --test-first`): the rehearsal of lib/rehearse/ for one part. */
+import type { EventSink } from '../exec/events.js';
+import { eventRenderer } from '../report/progress.js';
+import { phaseLines, renderRehearsal } from '../report/rehearsal.js';
+import { comparisonOptions, rehearse, type ComparisonArgs, type CopyMethod } from '../rehearse/rehearse.js';
+import { loadProjectConfig, selectParts } from '../targets/context.js';
 import type { CommandResult, Globals } from './types.js';
-import { formatDuration } from '../util/format.js';
-
-/** How the rehearsal copy is made. */
-export type CopyMethod = 'auto' | 'template' | 'dump';
 
 /** Options of `pgv test-and-upgrade`. */
 export interface TestAndUpgradeArgs {
@@ -42,241 +16,18 @@ export interface TestAndUpgradeArgs {
   readonly comparison?: ComparisonArgs;
 }
 
-/** The comparison options `pgv test-and-upgrade` shares with `pgv check`, as given. */
-export interface ComparisonArgs {
-  readonly ignore: readonly string[];
-  readonly include: readonly string[];
-  readonly excludeSchemas: readonly string[];
-  readonly excludeColumns: readonly string[];
-  readonly columnOrder: boolean;
-  readonly ignoreGeneratedNames: boolean;
-}
-
-/** One phase of the rehearsal, as reported. */
-interface Phase {
-  readonly name: string;
-  status: 'done' | 'failed' | 'skipped';
-  durationMs: number;
-  detail?: string;
-}
-
 /** Run `pgv test-and-upgrade PART`. */
 export async function testAndUpgradeCommand(g: Globals, args: TestAndUpgradeArgs): Promise<CommandResult> {
   const config = await loadProjectConfig(g);
   const [part] = selectParts(config, [args.part]);
-  checkOptionsOf(part!, args.comparison); // bad kinds are reported before anything connects
-  return rehearse(config, part!, g, args);
-}
-
-async function rehearse(config: Config, part: Part, g: Globals, args: TestAndUpgradeArgs): Promise<CommandResult> {
-  const phases: Phase[] = [];
-  const say = (line: string) => {
-    if (!g.quiet) g.progressStream.write(`${line}\n`);
-  };
-  const phase = async <T>(name: string, fn: () => Promise<T>, detail?: (value: T) => string): Promise<T> => {
-    const p: Phase = { name, status: 'failed', durationMs: 0 };
-    phases.push(p);
-    const t0 = performance.now();
-    try {
-      const value = await fn();
-      p.status = 'done';
-      if (detail) p.detail = detail(value);
-      return value;
-    } finally {
-      p.durationMs = performance.now() - t0;
-      say(`${p.status === 'done' ? '✔' : '✖'} ${name}${p.detail ? `: ${p.detail}` : ''} (${formatDuration(p.durationMs)})`);
-    }
-  };
-
-  // What production needs: nothing pending means nothing to rehearse.
-  const { plan } = await phase('plan production', () => preparePlan(config, [part], g), (v) => describePending(v.plan.parts[0]!));
-  const refusal = changedScriptsRefusal(plan.parts);
-  if (refusal) throw refusal;
-  if (isEmptyPlan(plan)) {
-    return finish(ExitCode.ok, `${part.name} (${part.dbname}): up to date at version ${plan.parts[0]!.current ?? 'none'}; nothing to rehearse.`, {});
-  }
-  if (plan.parts[0]!.steps.some((s) => s.kind === 'create-database')) {
-    throw new PgvError('refused', `part ${part.name}: database "${part.dbname}" does not exist; there is no production to rehearse on`, {
-      hint: `Build it with \`pgv apply ${part.name}\`.`,
-    });
-  }
-  const production = await connectionFor(config, part, g);
-  const throwaways = new Throwaways(production, args.keep);
-  // Held for the whole run: while it lives, no other run sweeps this run's throwaways.
-  const sweeper = await connectMaintenance(production);
+  comparisonOptions(part!, args.comparison); // bad kinds are reported before anything connects
+  const [run, inner] = await Promise.all([eventRenderer(g), eventRenderer(g, 'inner')]);
+  // The phases as lines on stderr (unless -q or --json-lines, which carries them as events).
+  const phases: EventSink = g.quiet || g.jsonLines ? () => undefined : phaseLines(g.progressStream);
   try {
-    const swept = await sweepThrowaways(sweeper, part.dbname);
-    if (swept.length) say(`pgv: dropped ${swept.join(', ')}, left behind by an interrupted test-and-upgrade`);
-    const copyName = throwawayName(part.dbname, 'rehearsal');
-    const method = await phase(`copy production to ${copyName}`, () => copyProduction(production, copyName, args.copy, throwaways, g.env), (m) => `by ${m}`);
-    const copyPart: Part = Object.freeze({ ...part, dbname: copyName, connection: Object.freeze({ ...part.connection, dbname: copyName }), create: false, snapshot: false, after: Object.freeze([]) });
-    try {
-      await phase('apply the pending scripts to the copy', () => runPartCopy(config, copyPart, g, `the rehearsal on ${copyName}`));
-    } catch (e) {
-      if (!isPgvError(e) || isInterrupted(e)) throw e;
-      return finish(ExitCode.failed, `${part.name}: the upgrade failed on the copy; production is untouched.`, { method }, [e]);
-    }
-    const reference = await phase('build the reference', async () => {
-      const r = await buildReference(config, part, g);
-      throwaways.add(r.spec.dbname, () => r.drop());
-      return r;
-    });
-    const comparison = await phase(
-      'compare the upgraded copy with the reference',
-      () => compareDatabases(withDatabase(production, copyName), reference.spec, checkOptionsOf(part, args.comparison)),
-      (c) => (c.identical ? 'identical' : `${c.differences.length} difference${c.differences.length === 1 ? '' : 's'}`),
-    );
-    if (!comparison.identical) {
-      const databases = { db1: `${copyName} (a copy of ${part.dbname}, upgraded)`, db2: `${reference.spec.dbname} (a fresh build of part ${part.name}'s scripts)` };
-      const hint = part.recipe === 'schema' ? `\n  hint: ${initSqlHint(comparison.differences, ranUpdates(part, plan.parts[0]!.steps))}` : '';
-      return finish(ExitCode.differences, `${renderCheckText(comparison, { ...databases, verbose: g.verbose })}\n${part.name}: the upgraded copy of ${part.dbname} differs from a fresh build; production is untouched.${hint}`, {
-        method,
-        check: renderCheckJson(comparison, databases),
-      });
-    }
-    await phase('drop the throwaway databases', () => throwaways.dropAll());
-    // Production: planned again under the lock by the engine, so a production that moved since
-    // the copy is noticed; guarded by a snapshot when the part asks for it.
-    const prepared = await preparePlan(config, [part], g);
-    const applied = await phase('upgrade production', () => runPlan(prepared.plan, prepared.prepared, g, { concurrency: 1, lockTimeoutMs: args.lockTimeoutMs, snapshots: true, command: 'test-and-upgrade' }));
-    return {
-      ...applied,
-      json: { ok: applied.exitCode === 0, part: part.name, copy: method, phases: phasesJson(), apply: applied.json },
-      text: `${applied.text ?? ''}\n${part.name}: rehearsed on a copy, identical to a fresh build, ${applied.exitCode === 0 ? 'production upgraded' : 'production not (fully) upgraded: see the error below'}.`,
-    };
+    const r = await rehearse(config, part!, { env: g.env, onEvent: (e) => (phases(e), run.onEvent(e)), onInnerEvent: inner.onEvent }, args);
+    return renderRehearsal(r, g.verbose);
   } finally {
-    await throwaways.dropAll().catch((e) => say(`pgv: warning: ${(e as Error).message}`));
-    if (args.keep) await shielded(() => throwaways.markKept(sweeper)).catch(() => undefined);
-    await sweeper.end().catch(() => undefined);
-    if (args.keep && throwaways.names.length) say(`pgv: kept for inspection: ${throwaways.names.join(', ')} (drop them with dropdb when done)`);
-  }
-
-  function finish(exitCode: number, text: string, extra: Record<string, unknown>, errors: PgvError[] = []): CommandResult {
-    return {
-      exitCode,
-      text,
-      json: { ok: exitCode === 0, part: part.name, phases: phasesJson(), ...extra, ...(errors.length ? { error: errors[0]!.toJSON() } : {}) },
-      ...(errors.length ? { errors: errors.flatMap((e) => renderError(e, g.verbose)) } : {}),
-    };
-  }
-  function phasesJson() {
-    return phases.map((p) => ({ name: p.name, status: p.status, duration_ms: Math.round(p.durationMs), ...(p.detail ? { detail: p.detail } : {}) }));
-  }
-}
-
-/** The check options of a part: its ignore list and exclusions, its ledger, and the command line's. */
-function checkOptionsOf(part: Part, c: ComparisonArgs | undefined) {
-  const ignore = [...parseKinds(part.ignore, `part ${part.name}'s ignore option`), ...parseKinds(splitList(c?.ignore ?? []), '--ignore')];
-  return {
-    kinds: selectKinds(ignore, parseKinds(splitList(c?.include ?? []), '--include')),
-    exclusions: {
-      schemas: [...part.excludeSchemas, ...splitList(c?.excludeSchemas ?? [])],
-      columns: [...part.excludeColumns, ...splitList(c?.excludeColumns ?? [])],
-      ledgers: [part.upgradesTable, { schema: 'pgv', name: 'upgrades' }],
-    },
-    compare: { columnOrder: c?.columnOrder ?? false, ignoreGeneratedNames: c?.ignoreGeneratedNames ?? false },
-  };
-}
-
-/** The updates the rehearsal ran, with their text (for the init.sql hint). */
-function ranUpdates(part: Part, steps: readonly { kind: string; script?: string }[]) {
-  const names = steps.flatMap((s) => (s.kind === 'run-script' && s.script && s.script !== 'init.sql' ? [s.script] : []));
-  return names.map((name) => ({ name, text: readFileSync(path.join(part.directory, name), 'utf8') }));
-}
-
-function describePending(p: { steps: readonly { kind: string }[]; current: string | null; target: string | null }): string {
-  const n = p.steps.filter((s) => s.kind === 'run-script').length;
-  return n ? `${n} script${n === 1 ? '' : 's'} pending, version ${p.current ?? 'none'} -> ${p.target ?? 'none'}` : 'up to date';
-}
-
-
-/**
- * Copy production: CREATE DATABASE … TEMPLATE when it is idle (fast, exact); otherwise, or with
- * `--copy dump`, pg_dump | pg_restore (works while applications are connected).
- */
-async function copyProduction(production: ConnectionSpec, target: string, method: CopyMethod, throwaways: Throwaways, env: Readonly<Record<string, string | undefined>>): Promise<'template' | 'dump'> {
-  const admin = await connectMaintenance(production);
-  try {
-    const sessions = await sessionsOn(admin, production.dbname);
-    const use = method === 'auto' ? (sessions.length ? 'dump' : 'template') : method;
-    if (use === 'template') {
-      if (sessions.length) {
-        const busy = busyError(production.dbname, sessions, '--copy template needs it idle');
-        throw new PgvError(busy.code, busy.message, {
-          hint: 'Use --copy dump (the default for a busy database), or stop the applications for the copy.',
-          details: [...busy.detailLines],
-          data: { ...busy.data },
-        });
-      }
-      throwaways.add(target, () => dropDatabaseForce(production, target));
-      try {
-        // The snapshot code's choice: FILE_COPY for large databases (much faster), WAL_LOG for small ones.
-        const { rows } = await admin.query<{ version: number }>("SELECT current_setting('server_version_num')::int AS version");
-        const strategy = chooseStrategy('auto', await databaseSize(admin, production.dbname), rows[0]!.version);
-        await admin.query(createDatabaseSql(target, production.dbname, strategy));
-      } catch (e) {
-        if (isBusyError(e) && method === 'auto') {
-          // Someone connected between the check and the copy: fall back to a dump.
-          await copyByDump(production, target, env);
-          return 'dump';
-        }
-        throw e;
-      }
-      return 'template';
-    }
-    throwaways.add(target, () => dropDatabaseForce(production, target));
-    await copyByDump(production, target, env);
-    return 'dump';
-  } finally {
-    await admin.end();
-  }
-}
-
-/** Copy with pg_dump and pg_restore (custom format, through a private temporary file) into a new database. */
-async function copyByDump(production: ConnectionSpec, target: string, env: Readonly<Record<string, string | undefined>>): Promise<void> {
-  const { dumpDatabase, restoreDatabase } = await import('../dump/index.js');
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'pgv-rehearsal-'));
-  try {
-    const file = path.join(dir, 'production.dump');
-    await dumpDatabase(production, file, { format: 'custom', env });
-    await restoreDatabase(withDatabase(production, target), file, { create: true, env });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/**
- * The throwaway databases of a rehearsal: dropped at the end (unless kept), also when the run
- * was interrupted.
- */
-class Throwaways {
-  private readonly drops = new Map<string, () => Promise<void>>();
-  constructor(
-    private readonly production: ConnectionSpec,
-    private readonly keep: boolean,
-  ) {}
-  get names(): string[] {
-    return [...this.drops.keys()];
-  }
-  add(name: string, drop: () => Promise<void>): void {
-    this.drops.set(name, drop);
-  }
-  /** Drop them all; also after an interrupt (the sessions that built them were cancelled). */
-  async dropAll(): Promise<void> {
-    if (this.keep) return;
-    const failures: string[] = [];
-    for (const [name, drop] of [...this.drops]) {
-      try {
-        await shielded(drop);
-        this.drops.delete(name);
-      } catch (e) {
-        failures.push(`${name}: ${(e as Error)?.message ?? e}`);
-      }
-    }
-    if (failures.length) throw new Error(`could not drop the throwaway database(s) on ${describeConnection(this.production)}: ${failures.join('; ')}; drop them by hand`);
-  }
-  /** Comment the kept databases so that the next run's sweep spares them. */
-  async markKept(admin: Db): Promise<void> {
-    for (const name of this.drops.keys()) await admin.query(`COMMENT ON DATABASE ${quoteIdent(name)} IS ${quoteLiteral(keptComment)}`);
+    await Promise.all([run.close(), inner.close()]);
   }
 }

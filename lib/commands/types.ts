@@ -5,6 +5,8 @@ import type { Env } from '../config/substitute.js';
 export interface Globals {
   readonly config?: string;
   readonly json: boolean;
+  /** `--json-lines`: the run's events on stdout as NDJSON, the last line the summary. */
+  readonly jsonLines: boolean;
   readonly quiet: boolean;
   readonly verbose: boolean;
   readonly color: boolean;
@@ -14,6 +16,8 @@ export interface Globals {
   readonly interactive: boolean;
   /** Where progress goes. */
   readonly progressStream: NodeJS.WriteStream;
+  /** Where --json-lines writes its events (stdout). */
+  readonly stdout: NodeJS.WritableStream;
   /** Warnings collected while the command runs (the config's); cli.ts prints them once, on stderr. */
   readonly warnings?: string[];
 }

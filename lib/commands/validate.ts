@@ -4,7 +4,7 @@ import type { Config, ConnectionOptions } from '../config/types.js';
 import { displayQualified } from '../db/ident.js';
 import { displayVariable } from '../config/variables.js';
 import { redact } from '../util/redact.js';
-import { loadProjectConfig } from './context.js';
+import { loadProjectConfig } from '../targets/context.js';
 import type { CommandResult, Globals } from './types.js';
 
 /** Run `pgv validate`. */

@@ -13,7 +13,7 @@ import { copyBounded, mergeInto, originOf, type Origins } from './merge.js';
 import { substitute, type Env } from './substitute.js';
 import { validateAgainst, type ConfigProblem } from './validate.js';
 import { parseQualifiedName, parseDurationMs } from './values.js';
-import type { Config, ConnectionOptions, EmbeddedServerConfig, Part, RecipeName, Variable } from './types.js';
+import { defaultLedger, type Config, type ConnectionOptions, type EmbeddedServerConfig, type Part, type RecipeName, type Variable } from './types.js';
 import { parseVariable } from './variables.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -151,7 +151,7 @@ function normalize(value: Obj, file: string, files: string[], origins: Origins, 
     const problem = directoryProblem(directory, String(raw[dirKey]));
     if (problem) problems.push({ path: pointer, message: problem });
 
-    const table = parseQualifiedName(typeof raw.upgrades_table === 'string' ? raw.upgrades_table : 'pgv.upgrades');
+    const table = parseQualifiedName(typeof raw.upgrades_table === 'string' ? raw.upgrades_table : `${defaultLedger.schema}.${defaultLedger.name}`);
     if ('problem' in table) problems.push({ path: `/parts/${name}/upgrades_table`, message: table.problem });
     // PostgreSQL cuts longer names silently: pgv would create one database and look for another.
     if (Buffer.byteLength(String(raw.dbname)) > 63) problems.push({ path: `/parts/${name}/dbname`, message: `${JSON.stringify(String(raw.dbname))} is longer than PostgreSQL's 63-byte identifier limit` });
@@ -168,9 +168,9 @@ function normalize(value: Obj, file: string, files: string[], origins: Origins, 
         name,
         recipe,
         dbname: String(raw.dbname),
-        connection: Object.freeze({ ...connection, ...normalizeConnection((raw.connection ?? {}) as Obj, passwordFrom(`/parts/${name}/connection/password`)), dbname: String(raw.dbname) }),
+        connection: Object.freeze(withoutDbname({ ...connection, ...normalizeConnection((raw.connection ?? {}) as Obj, passwordFrom(`/parts/${name}/connection/password`)) })),
         directory,
-        upgradesTable: 'problem' in table ? { schema: 'pgv', name: 'upgrades' } : table,
+        upgradesTable: 'problem' in table ? defaultLedger : table,
         ignore: Object.freeze(asList(raw.ignore)),
         excludeSchemas: Object.freeze(asList(raw.exclude_schemas)),
         excludeColumns: Object.freeze(asList(raw.exclude_columns)),
@@ -185,7 +185,6 @@ function normalize(value: Obj, file: string, files: string[], origins: Origins, 
         ddlLockTimeoutMs: lock,
         ...(typeof raw.python === 'string' ? { python: raw.python } : {}),
         hookTimeoutMs: raw.hook_timeout === undefined ? defaultHookTimeoutMs : parseDurationMs(raw.hook_timeout as string | number),
-        options: Object.freeze({ ...raw }),
       }),
     );
   }
@@ -270,4 +269,10 @@ function invalid(file: string, problems: Array<ConfigProblem & { file: string }>
       : 'Fix the keys named above; `pgv validate` checks the config without touching a database.',
     data: { file, problems },
   });
+}
+
+/** A part's connection without a database: the part's `dbname` is the one place that names it. */
+function withoutDbname(c: ConnectionOptions): ConnectionOptions {
+  const { dbname: _ignored, ...rest } = c;
+  return rest;
 }

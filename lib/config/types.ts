@@ -40,6 +40,8 @@ export interface QualifiedName {
   readonly name: string;
 }
 
+/** The ledger's place when a part does not set `upgrades_table`. */
+export const defaultLedger: QualifiedName = Object.freeze({ schema: 'pgv', name: 'upgrades' });
 /** The type of a script variable: how `%(name)s` and `:name` render it (`boolean`: a pum 1.x parameter's type). */
 export type VariableType = 'int' | 'float' | 'text' | 'identifier' | 'boolean';
 
@@ -54,9 +56,9 @@ export interface Variable {
 export interface Part {
   readonly name: string;
   readonly recipe: RecipeName;
-  /** The database; also in `connection.dbname`. */
+  /** The database (the one place that names it: `connection` has no dbname). */
   readonly dbname: string;
-  /** Connection settings: config-wide defaults merged with the part's own. */
+  /** Connection settings: config-wide defaults merged with the part's own, without the database. */
   readonly connection: ConnectionOptions;
   /** Absolute path of the schema directory (recipe schema) or delta directory (recipe deltas). */
   readonly directory: string;
@@ -87,8 +89,6 @@ export interface Part {
   readonly python?: string;
   /** How long one Python hook may run, in milliseconds. */
   readonly hookTimeoutMs: number;
-  /** The raw options after substitution, as `pgv validate` shows them. */
-  readonly options: Readonly<Record<string, unknown>>;
 }
 
 /** A loaded, validated configuration. */

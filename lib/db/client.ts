@@ -1,7 +1,7 @@
 /**
  * Talking to PostgreSQL: the one home of `pg`. Opens connections from a ConnectionSpec, maps
  * connection failures to PgvErrors that never contain the password, and offers the scoped
- * scoped helper the rest of pgv uses (withClient).
+ * helper the rest of pgv uses (withClient).
  */
 import { restoreNavigator } from './pg-probe.js'; // must come before pg
 import pg from 'pg';

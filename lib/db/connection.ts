@@ -1,7 +1,7 @@
 /**
  * Connection settings the libpq way: URLs, keyword strings, pg_service.conf, the PG* environment
  * and ~/.pgpass, resolved into one ConnectionSpec. Pure: files and the environment come in as
- * parameters (see `readConnectionSources` in connect-sources.ts for the edge that reads them).
+ * parameters (`readConnectionSources` in sources.ts is the edge that reads them).
  */
 import type { ConnectionOptions } from '../config/types.js';
 import { PgvError } from '../errors.js';

@@ -108,20 +108,6 @@ export function failLedgerRowSql(table: QualifiedName, style: LedgerStyle): stri
 const pumColumns = ['id', 'version', 'description', 'type', 'script', 'checksum', 'installed_by', 'installed_on', 'execution_time', 'success'];
 const pgvColumns = ['id', 'version', 'script', 'kind', 'checksum', 'installed_by', 'installed_at', 'duration_ms', 'success', 'pgv_version'];
 
-/** Does the ledger table exist, and in which style? `unknown`: a table pgv can read as neither. */
-export async function ledgerFormatOf(db: Db, table: QualifiedName): Promise<{ exists: boolean; style: LedgerStyle | 'unknown'; format: number | null }> {
-  const { rows } = await db.query<{ comment: string | null; columns: string[] }>(
-    `SELECT obj_description(c.oid, 'pg_class') AS comment,
-            ARRAY(SELECT attname::text FROM pg_catalog.pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped) AS columns
-       FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`,
-    [table.schema, table.name],
-  );
-  const row = rows[0];
-  if (!row) return { exists: false, style: 'pgv', format: null };
-  return { exists: true, ...ledgerStyleOf(row.comment, row.columns) };
-}
-
 /** A ledger table's style from its comment and columns. Pure. */
 export function ledgerStyleOf(comment: string | null, columns: readonly string[]): { style: LedgerStyle | 'unknown'; format: number | null } {
   const has = (names: string[]) => names.every((c) => columns.includes(c));

@@ -5,7 +5,6 @@
 import { PgvError, isPgvError } from '../errors.js';
 import { connect, type Db } from './client.js';
 import { describeConnection, withDatabase, type ConnectionSpec } from './connection.js';
-import { quoteIdent } from './ident.js';
 
 /** Options of a maintenance session. */
 export interface MaintenanceOptions {
@@ -43,9 +42,4 @@ export async function withMaintenance<T>(spec: ConnectionSpec, fn: (db: Db) => P
   } finally {
     await db.end();
   }
-}
-
-/** DROP DATABASE IF EXISTS … WITH (FORCE) (sessions left on it are terminated). */
-export async function dropDatabaseForce(spec: ConnectionSpec, name: string): Promise<void> {
-  await withMaintenance(spec, (db) => db.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`), { avoid: name });
 }

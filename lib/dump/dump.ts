@@ -12,7 +12,7 @@ import { PgvError, isPgvError, usageError } from '../errors.js';
 import { formatForName, type DumpFormat } from './archive.js';
 import { dumpActivity } from './progress.js';
 import { runClient, toolFailure } from './run-tool.js';
-import { serverVersionNum } from './target.js';
+import { serverVersionOf } from '../db/databases.js';
 import { findClientToolFor, type ClientTool } from './tools.js';
 
 /** How to dump. */
@@ -57,7 +57,7 @@ export async function dumpDatabase(spec: ConnectionSpec, file: string, options: 
   const format = options.format ?? formatForName(target);
   checkDumpOptions(format, options);
   checkTarget(target, format);
-  const version = withClient(spec, serverVersionNum).catch((e) => {
+  const version = withClient(spec, serverVersionOf).catch((e) => {
     throw isPgvError(e) && e.code === 'database_missing'
       ? new PgvError('database_missing', e.message, { hint: 'Check the database name (the part\'s dbname, or --db); `psql -l` lists the server\'s databases.', data: e.data })
       : e;

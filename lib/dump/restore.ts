@@ -17,7 +17,8 @@ import { isDropStatement, restoredObject, restoreErrors } from './progress.js';
 import { runClient, toolFailure, type ClientRun } from './run-tool.js';
 import { withMaintenance } from '../db/maintenance.js';
 import { shielded } from '../db/cancel.js';
-import { connectIfExists, createEmptyDatabase, dropCreatedDatabase, serverVersionNum, userObjects } from './target.js';
+import { connectIfExists, createEmptyDatabase, dropCreatedDatabase, userObjects } from './target.js';
+import { serverVersionOf } from '../db/databases.js';
 import { findClientToolFor, type ClientTool } from './tools.js';
 
 /** How to restore. */
@@ -81,7 +82,7 @@ export async function restoreDatabase(spec: ConnectionSpec, file: string, option
         data: { database: spec.dbname },
       });
     }
-    const { tool } = await findClientToolFor(format === 'plain' ? 'psql' : 'pg_restore', existing ? serverVersionNum(existing) : withMaintenance(spec, serverVersionNum), options.env);
+    const { tool } = await findClientToolFor(format === 'plain' ? 'psql' : 'pg_restore', existing ? serverVersionOf(existing) : withMaintenance(spec, serverVersionOf), options.env);
     // Read the table of contents before touching the target (a broken archive changes nothing),
     // while the target is inspected; a problem with the file is reported first.
     const [contents, inspected] = await Promise.allSettled([

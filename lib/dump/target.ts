@@ -1,19 +1,13 @@
 /**
- * The restore target as pgv sees it before and after pg_restore: the server's version, whether
+ * The restore target as pgv sees it before and after pg_restore: whether
  * the database exists and already holds user objects, creating it (and dropping it again when a
  * restore into a database pgv created fails).
  */
 import { withMaintenance } from '../db/maintenance.js';
 import { connect, type Db } from '../db/client.js';
 import type { ConnectionSpec } from '../db/connection.js';
-import { quoteIdent } from '../db/ident.js';
+import { createDatabaseSql, dropDatabaseSql, isDuplicateDatabase, serverVersionOf } from '../db/databases.js';
 import { PgvError, isPgvError } from '../errors.js';
-
-/** `server_version_num` of the server behind `db` (150018 for 15.18). */
-export async function serverVersionNum(db: Db): Promise<number> {
-  const { rows } = await db.query<{ v: string }>("SELECT current_setting('server_version_num') AS v");
-  return Number(rows[0]!.v);
-}
 
 /**
  * Objects a restore would collide with: schemas (other than public), tables, views, sequences,
@@ -91,12 +85,11 @@ export async function connectIfExists(spec: ConnectionSpec): Promise<Db | undefi
  */
 export async function createEmptyDatabase(spec: ConnectionSpec): Promise<void> {
   try {
-    await withMaintenance(spec, (db) => db.query(`CREATE DATABASE ${quoteIdent(spec.dbname)} TEMPLATE template0`));
+    await withMaintenance(spec, (db) => db.query(createDatabaseSql(spec.dbname, { template: 'template0' })));
   } catch (e) {
     // 42P04 duplicate_database: another session (a concurrent restore, or the orphaned backend of
     // a killed one) created it between our check and ours.
-    const { code, message } = (e ?? {}) as { code?: string; message?: string };
-    if (code !== '42P04' && !(code === '23505' && message?.includes('pg_database_datname_index'))) throw e;
+    if (!isDuplicateDatabase(e)) throw e;
     throw new PgvError('database_busy', `database "${spec.dbname}" was created by another session while this restore was about to create it`, {
       hint: 'Run the restore again once the other session is done: an empty database is restored into, one with objects is refused unless --clean.',
       data: { database: spec.dbname },
@@ -106,5 +99,5 @@ export async function createEmptyDatabase(spec: ConnectionSpec): Promise<void> {
 
 /** Drop `spec.dbname` (after a failed restore into a database this run created; nobody else uses it). */
 export async function dropCreatedDatabase(spec: ConnectionSpec): Promise<void> {
-  await withMaintenance(spec, (db) => db.query(`DROP DATABASE IF EXISTS ${quoteIdent(spec.dbname)}`));
+  await withMaintenance(spec, async (db) => db.query(dropDatabaseSql(spec.dbname, false, await serverVersionOf(db))));
 }

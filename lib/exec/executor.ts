@@ -1,20 +1,13 @@
 /**
- * The executor: runs each part's steps in order, parts concurrently where `after` allows, and shows
- * progress as one listr2 task per part, each step a line of its output with its duration. The one
- * home of listr2 (loaded only when there is progress to show). Returns a RunResult; never prints
- * anything but progress.
- *
- * Steps are lines of their part's task, not tasks of their own: a run of a thousand scripts would
- * otherwise make the live renderer redraw a thousand tasks at every step, and the plain one keep a
- * thousand task objects alive.
+ * The executor: runs each part's steps in order, parts concurrently where `after` allows, and
+ * reports what happens as events (events.ts): run, part and step started and finished, warnings.
+ * It shows nothing itself; renderers of the events do (report/task-list.ts, report/json-lines.ts).
+ * Returns a RunResult in which every planned step has an outcome: done, failed, or not run.
  */
-import type { ListrTask } from 'listr2';
 import type { PartPlan, Plan, Step } from '../plan/types.js';
+import { isPgvError } from '../errors.js';
+import type { EventError, EventSink, EventStep, PartStatus } from './events.js';
 import type { PartResult, RunResult, StepResult } from './result.js';
-import { formatDuration } from '../util/format.js';
-
-/** How progress is shown: a live task list, plain lines, or nothing. */
-export type ProgressStyle = 'live' | 'lines' | 'none';
 
 /** The executor's view of a part job (see part-job.ts). */
 export interface Job {
@@ -25,134 +18,131 @@ export interface Job {
 
 /** Executor options. */
 export interface ExecuteOptions {
-  readonly progress: ProgressStyle;
   /** Parts run at once (when `after` allows). */
   readonly concurrency: number;
-  /** Where progress goes (stderr, so stdout holds only the report). */
-  readonly stream: NodeJS.WriteStream;
+  /** Receives every event of the run. */
+  readonly onEvent?: EventSink;
+  /** Aborting it stops each part before its next step (the steps left are reported as not run). */
+  readonly signal?: AbortSignal;
+}
+
+/** A step as events name it. */
+export function eventStep(step: Step): EventStep {
+  return { id: step.id, kind: step.kind, title: step.title };
+}
+
+/** An error as events carry it. */
+export function eventError(e: unknown): EventError {
+  if (isPgvError(e)) return { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
+  return { code: 'internal', message: (e as Error)?.message ?? String(e) };
 }
 
 /** Run a plan: `jobFor(part)` supplies the part's job. */
 export async function executePlan(plan: Plan, jobFor: (part: PartPlan) => Job, options: ExecuteOptions): Promise<RunResult> {
+  const emit: EventSink = options.onEvent ?? (() => undefined);
   const t0 = performance.now();
   const results = new Map<string, PartResult>();
   const finished = new Map<string, Promise<PartResult>>();
   const resolvers = new Map<string, (r: PartResult) => void>();
   for (const p of plan.parts) finished.set(p.name, new Promise((resolve) => resolvers.set(p.name, resolve)));
-  const settle = (r: PartResult) => {
+  const settle = (r: PartResult, version?: string | null) => {
     results.set(r.name, r);
+    const notRun = r.steps.filter((s) => s.status === 'not-run').map((s) => eventStep(s.step));
+    emit({
+      type: 'part-finished',
+      part: r.name,
+      database: r.database,
+      status: r.status,
+      duration_ms: Math.round(r.durationMs),
+      steps_done: r.steps.filter((s) => s.status === 'done').length,
+      ...(version !== undefined ? { version } : {}),
+      ...(r.heldByTo ? { held_by_to: r.heldByTo } : {}),
+      not_run: notRun,
+      ...(r.error !== undefined ? { error: eventError(r.error) } : {}),
+    });
     resolvers.get(r.name)!(r);
   };
 
-  /** Run one part: wait for the parts it comes after, then its job, step by step. Throws when it fails. */
-  const runPart = async (partPlan: PartPlan, ui: PartUi): Promise<void> => {
-    const start = performance.now();
+  /** Run one part: wait for the parts it comes after, then its job, step by step. Never throws. */
+  const runPart = async (partPlan: PartPlan): Promise<void> => {
     const deps = await Promise.all(partPlan.after.filter((d) => finished.has(d)).map((d) => finished.get(d)!));
     const failedDep = deps.find((d) => d.status === 'failed' || d.status === 'skipped');
     if (failedDep) {
-      settle({ name: partPlan.name, database: partPlan.database, status: 'skipped', steps: [], durationMs: 0, error: { message: `part ${failedDep.name} did not succeed` } });
-      ui.skip(`${partPlan.name}: skipped, part ${failedDep.name} did not succeed`);
+      const steps = partPlan.steps.map((step): StepResult => ({ step, status: 'not-run', durationMs: 0 }));
+      settle({ name: partPlan.name, database: partPlan.database, status: 'skipped', steps, durationMs: 0, error: { message: `part ${failedDep.name} did not succeed` } });
       return;
     }
-    const view = ui.steps;
+    const start = performance.now();
+    emit({ type: 'part-started', part: partPlan.name, database: partPlan.database });
     const stepResults: StepResult[] = [];
     const job = jobFor(partPlan);
-    let result: Omit<PartResult, 'name' | 'database' | 'steps' | 'durationMs'> = { status: 'failed' };
+    let status: PartStatus = 'failed';
+    let error: unknown;
+    let version: string | null | undefined;
+    let heldByTo: number | undefined;
+    // The steps to run: those planned, until the job plans again under the lock.
+    let steps: readonly Step[] = partPlan.steps;
+    const create = steps.find((s) => s.kind === 'create-database');
+    let creating = create !== undefined;
     try {
+      if (create) emit({ type: 'step-started', part: partPlan.name, step: eventStep(create) });
       const fresh = await job.begin(partPlan, (step, ms) => {
+        creating = false;
         stepResults.push({ step, status: 'done', durationMs: ms });
-        view.finished(step, ms);
+        emit({ type: 'step-finished', part: partPlan.name, step: eventStep(step), status: 'done', duration_ms: Math.round(ms) });
       });
+      steps = fresh.steps;
       for (const step of fresh.steps) {
-        view.started(step);
+        options.signal?.throwIfAborted();
+        emit({ type: 'step-started', part: partPlan.name, step: eventStep(step) });
         const stepStart = performance.now();
         try {
           await job.run(step);
         } catch (e) {
           const ms = performance.now() - stepStart;
           stepResults.push({ step, status: 'failed', durationMs: ms, message: (e as Error)?.message });
-          view.failed(step, ms);
+          emit({ type: 'step-finished', part: partPlan.name, step: eventStep(step), status: 'failed', duration_ms: Math.round(ms), error: eventError(e) });
           throw e;
         }
         const ms = performance.now() - stepStart;
         stepResults.push({ step, status: 'done', durationMs: ms });
-        view.finished(step, ms);
+        emit({ type: 'step-finished', part: partPlan.name, step: eventStep(step), status: 'done', duration_ms: Math.round(ms) });
       }
-      view.close();
-      const held = fresh.heldByTo ? `stopped at ${fresh.target ?? 'none'} (--to); ${fresh.heldByTo} script${fresh.heldByTo === 1 ? '' : 's'} pending` : '';
-      ui.title(
-        fresh.steps.length === 0
-          ? `${partPlan.name}: ${held || `up to date${fresh.current !== null ? ` (version ${fresh.current})` : ''}`}`
-          : `${partPlan.name}: ${stepResults.length} step${stepResults.length === 1 ? '' : 's'} done${held ? `, ${held}` : fresh.target !== null ? `, now at version ${fresh.target}` : ''}`,
-      );
-      result = { status: stepResults.length ? 'applied' : 'unchanged', version: fresh.target, ...(fresh.heldByTo ? { heldByTo: fresh.heldByTo } : {}) };
+      status = stepResults.length ? 'applied' : 'unchanged';
+      version = fresh.steps.length ? fresh.target : fresh.current;
+      heldByTo = fresh.heldByTo;
     } catch (e) {
-      view.close();
-      result = { status: 'failed', error: e };
-      throw e instanceof Error ? e : new Error(String(e));
+      error = e;
+      if (create && creating) {
+        // The database could not be created: begin() failed on its first step.
+        stepResults.push({ step: create, status: 'failed', durationMs: 0, message: (e as Error)?.message });
+        emit({ type: 'step-finished', part: partPlan.name, step: eventStep(create), status: 'failed', duration_ms: 0, error: eventError(e) });
+      }
     } finally {
       // Closing releases the lock: a part that runs after this one may need it.
-      await job.close();
-      settle({ name: partPlan.name, database: partPlan.database, steps: stepResults, durationMs: performance.now() - start, ...result });
+      await job.close().catch((e) => {
+        if (error === undefined) {
+          error = e;
+          status = 'failed';
+        }
+      });
     }
+    // Every planned step has an outcome: those after a failure did not run.
+    const over = new Set(stepResults.map((r) => r.step.id));
+    for (const step of steps) if (!over.has(step.id)) stepResults.push({ step, status: 'not-run', durationMs: 0 });
+    settle(
+      { name: partPlan.name, database: partPlan.database, status, steps: stepResults, durationMs: performance.now() - start, ...(error !== undefined ? { error } : { version: version ?? null, ...(heldByTo ? { heldByTo } : {}) }) },
+      status === 'failed' ? undefined : version,
+    );
   };
 
-  if (options.progress === 'none') {
-    // Nothing to show: no task list to load. A failed part does not stop independent parts.
-    const silent: PartUi = { skip: () => undefined, title: () => undefined, steps: silentSteps };
-    await runLimited(plan.parts, options.concurrency, (p) => runPart(p, silent).catch(() => undefined));
-  } else {
-    await runWithTaskList(plan, runPart, options);
-  }
-
-  const parts = plan.parts.map((p) => results.get(p.name) ?? { name: p.name, database: p.database, status: 'skipped' as const, steps: [], durationMs: 0 });
-  return { ok: parts.every((p) => p.status === 'applied' || p.status === 'unchanged'), parts, durationMs: performance.now() - t0 };
-}
-
-/** What a running part shows: its title, a skip, its steps. */
-interface PartUi {
-  skip(message: string): void;
-  title(text: string): void;
-  readonly steps: StepView;
-}
-
-/** The parts as a listr2 task list (live or plain lines): one task per part, its steps as output lines. */
-async function runWithTaskList(plan: Plan, runPart: (p: PartPlan, ui: PartUi) => Promise<void>, options: ExecuteOptions): Promise<void> {
-  const { LISTR_LOGGER_STYLE, Listr, ListrDefaultRendererLogLevels, ListrLogger, ListrLogLevels, ProcessOutput } = await import('listr2');
-  const logger = () => new ListrLogger({ processOutput: new ProcessOutput(options.stream, options.stream) });
-  // Step lines carry their own icons (the plain renderer's), and the renderers print them as task
-  // output without an icon of their own.
-  const icons = new ListrLogger({ ...LISTR_LOGGER_STYLE, processOutput: new ProcessOutput(options.stream, options.stream) });
-  const line = (level: 'STARTED' | 'COMPLETED' | 'FAILED', step: Step, ms?: number, part?: string) =>
-    `${icons.icon(ListrLogLevels[level])} ${part ? `${part}: ` : ''}${step.title}${ms === undefined ? '' : ` (${formatDuration(ms)})`}`;
-  const tasks: Array<ListrTask> = plan.parts.map((partPlan) => ({
-    title: partTitle(partPlan),
-    // The live renderer keeps the part's last steps on screen when it is done.
-    rendererOptions: { persistentOutput: true, outputBar: 1 },
-    task: (_ctx, task) => {
-      const output = (text: string) => (task.output = text);
-      return runPart(partPlan, {
-        skip: (message) => task.skip(message),
-        title: (text) => (task.title = text),
-        // Plain lines of concurrent parts interleave: each names its part.
-        steps: options.progress === 'live' ? new LiveStepView(output, line) : lineSteps(output, (level, step, ms) => line(level, step, ms, partPlan.name)),
-      });
-    },
-    // A part that failed does not stop independent parts.
-    exitOnError: false,
-  }));
-  const plain = { logger: logger(), icon: { [ListrLogLevels.OUTPUT]: '' } };
-  const listr = new Listr(tasks, {
-    concurrent: Math.max(1, options.concurrency),
-    exitOnError: false,
-    collectErrors: false,
-    registerSignalListeners: false,
-    renderer: options.progress === 'live' ? 'default' : 'simple',
-    fallbackRenderer: 'simple',
-    rendererOptions: options.progress === 'live' ? { logger: logger(), icon: { [ListrDefaultRendererLogLevels.OUTPUT]: ' ' } } : plain,
-    fallbackRendererOptions: plain,
-  } as never);
-  await listr.run().catch(() => undefined);
+  emit({ type: 'run-started', parts: plan.parts.map((p) => ({ part: p.name, database: p.database, steps: p.steps.map(eventStep) })) });
+  // A failed part does not stop independent parts.
+  await runLimited(plan.parts, options.concurrency, runPart);
+  const parts = plan.parts.map((p) => results.get(p.name)!);
+  const result: RunResult = { ok: parts.every((p) => p.status === 'applied' || p.status === 'unchanged'), parts, durationMs: performance.now() - t0 };
+  emit({ type: 'run-finished', ok: result.ok, duration_ms: Math.round(result.durationMs) });
+  return result;
 }
 
 /** Run `fn` on every item, at most `limit` at once, in order. */
@@ -162,97 +152,4 @@ async function runLimited<T>(items: readonly T[], limit: number, fn: (item: T) =
     while (next < items.length) await fn(items[next++]!);
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-}
-
-/** Shows a part's steps as they start, finish or fail. */
-interface StepView {
-  started(step: Step): void;
-  finished(step: Step, ms: number): void;
-  failed(step: Step, ms: number): void;
-  /** The part is over: show what is left to show, stop any timer. */
-  close(): void;
-}
-
-/** Sets the output of the part's task. */
-type Output = (text: string) => void;
-/** A step's line: its icon, its title, and its duration once it is over. */
-type Line = (level: 'STARTED' | 'COMPLETED' | 'FAILED', step: Step, ms?: number) => string;
-
-const silentSteps: StepView = { started: () => undefined, finished: () => undefined, failed: () => undefined, close: () => undefined };
-
-/** Plain lines: one when a step starts and one when it ends (the plain renderer prints every output). */
-function lineSteps(output: Output, line: Line): StepView {
-  return {
-    started: (step) => output(line('STARTED', step)),
-    finished: (step, ms) => output(line('COMPLETED', step, ms)),
-    failed: (step, ms) => output(line('FAILED', step, ms)),
-    close: () => undefined,
-  };
-}
-
-/**
- * The live view: the part's last steps with their durations and the step that runs, redrawn at
- * most every `frameMs` (every redraw repaints the whole task list).
- */
-class LiveStepView implements StepView {
-  static readonly window = 10;
-  static readonly frameMs = 50;
-  private readonly lines: string[] = [];
-  private earlier = 0;
-  private running: string | null = null;
-  private lastFrame = 0;
-  private timer: NodeJS.Timeout | undefined;
-
-  constructor(
-    private readonly output: Output,
-    private readonly line: Line,
-  ) {}
-
-  started(step: Step): void {
-    this.running = this.line('STARTED', step);
-    this.schedule();
-  }
-
-  finished(step: Step, ms: number): void {
-    this.push(this.line('COMPLETED', step, ms));
-  }
-
-  failed(step: Step, ms: number): void {
-    this.push(this.line('FAILED', step, ms));
-  }
-
-  close(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.running = null;
-    this.draw();
-  }
-
-  private push(line: string): void {
-    this.running = null;
-    this.lines.push(line);
-    if (this.lines.length > LiveStepView.window) {
-      this.lines.shift();
-      this.earlier++;
-    }
-    this.schedule();
-  }
-
-  private schedule(): void {
-    if (this.timer) return;
-    const wait = this.lastFrame + LiveStepView.frameMs - performance.now();
-    if (wait <= 0) this.draw();
-    else this.timer = setTimeout(() => this.draw(), wait);
-  }
-
-  private draw(): void {
-    this.timer = undefined;
-    this.lastFrame = performance.now();
-    const shown = [...(this.earlier ? [`… ${this.earlier} earlier step${this.earlier === 1 ? '' : 's'}`] : []), ...this.lines, ...(this.running ? [this.running] : [])];
-    if (shown.length) this.output(shown.join('\n'));
-  }
-}
-
-function partTitle(p: PartPlan): string {
-  return `${p.name} (${p.database})`;
 }

@@ -6,12 +6,13 @@
  * why a failure still stops the run at the failing script).
  */
 import { pathToFileURL } from 'node:url';
-import type { Part } from '../config/types.js';
+import type { Part, QualifiedName } from '../config/types.js';
 import { PgvError, isPgvError } from '../errors.js';
 import { connect, serverErrorOf, type Db } from '../db/client.js';
 import type { ConnectionSpec } from '../db/connection.js';
 import { connectMaintenance } from '../db/maintenance.js';
-import { displayQualified, quoteIdent } from '../db/ident.js';
+import { displayQualified } from '../db/ident.js';
+import { createDatabaseSql, isDuplicateDatabase } from '../db/databases.js';
 import { createLedgerSql, deleteLedgerRowSql, failLedgerRowSql, finishLedgerRowSql, insertLedgerRowSql, statementDurationSql, type LedgerEntry, type LedgerStyle } from '../db/ledger.js';
 import { acquireLock } from '../db/lock.js';
 import { observeWith, observePart } from '../db/observe.js';
@@ -73,6 +74,8 @@ export class PartJob {
   private style: LedgerStyle = 'pgv';
   /** A pum table's generation of `type` codes, as observed under the lock. */
   private pumCodes: 'flags' | 'legacy' = 'flags';
+  /** The ledger, as the plan names it. */
+  private ledger: QualifiedName;
   private readonly scripts: ReadonlyMap<string, Script>;
   /** The steps begin() planned, and where each is in that list. */
   private steps: readonly Step[] = [];
@@ -96,6 +99,7 @@ export class PartJob {
   private lastAnswer = 0;
 
   constructor(private readonly input: PartJobInput) {
+    this.ledger = input.part.upgradesTable;
     const { init, updates, preAll, postAll } = input.scripts;
     const all = [...(init ? [init] : []), ...updates, ...(preAll ? [preAll] : []), ...(postAll ? [postAll] : [])];
     this.scripts = new Map(all.map((s) => [s.name, s]));
@@ -109,12 +113,13 @@ export class PartJob {
     const create = initial.steps.find((s) => s.kind === 'create-database');
     if (create) {
       const t0 = performance.now();
-      await this.createDatabase();
+      await this.createDatabase(create.database);
       onCreated(create, performance.now() - t0);
     }
+    this.ledger = initial.ledger;
     this.db = await connect(this.input.spec, { pipeline: true });
     await acquireLock(this.db, this.input.lockTimeoutMs, this.input.onLockWait ? { onWait: this.input.onLockWait } : {});
-    const observed = await observeWith(this.db, this.input.part.upgradesTable, this.input.scripts.pumModule?.migrationTable);
+    const observed = await observeWith(this.db, this.ledger, this.input.scripts.pumModule?.migrationTable);
     this.style = observed.ledger.style;
     this.pumCodes = observed.ledger.pumCodes ?? 'flags';
     const fresh = this.input.replan(observed);
@@ -137,7 +142,7 @@ export class PartJob {
       case 'create-database':
         return; // done in begin(), before the lock could be taken
       case 'create-ledger':
-        await db.query(`BEGIN; ${createLedgerSql(this.input.part.upgradesTable)}; COMMIT`);
+        await db.query(`BEGIN; ${createLedgerSql(step.table)}; COMMIT`);
         return;
       case 'accept-script':
         await db.query(this.insertRow({ version: step.version, script: step.script, kind: 'accept', checksum: step.checksum, md5: step.checksum, success: true, pgvVersion }));
@@ -148,9 +153,9 @@ export class PartJob {
       case 'precondition':
         return this.precondition(db, step.script, step.version);
       case 'run-script': {
-        const script = this.scriptNamed(step.script);
+        const script = this.scriptOf(step);
         if (script.language === 'python') await this.runPython(db, script, step.scriptKind);
-        else if (!script.prepared.transactional) await this.runOutsideTransaction(db, script, step.scriptKind);
+        else if (!step.transactional) await this.runOutsideTransaction(db, script, step.scriptKind);
         else {
           let sent = this.ahead.get(step);
           if (sent) {
@@ -174,7 +179,7 @@ export class PartJob {
 
   /** The INSERT of a ledger row in this ledger's style. */
   private insertRow(entry: LedgerEntry, durationSql?: string): string {
-    return insertLedgerRowSql(this.input.part.upgradesTable, this.style, entry, durationSql, this.pumCodes);
+    return insertLedgerRowSql(this.ledger, this.style, entry, durationSql, this.pumCodes);
   }
 
   /**
@@ -220,24 +225,30 @@ export class PartJob {
     return names.length === 0 ? '' : names.length === 1 ? names[0]! : `${names[0]}–${names[names.length - 1]}`;
   }
 
-  private scriptNamed(name: string): Script {
-    const s = this.scripts.get(name);
-    if (!s) throw new Error(`script ${name} is not in the script set`);
+  /** The script a step runs; it must still be the file that was planned. */
+  private scriptOf(step: RunScriptStep): Script {
+    const s = this.scripts.get(step.script);
+    if (!s) throw new Error(`script ${step.script} is not in the script set`);
+    if (s.checksum !== step.checksum) {
+      throw new PgvError('refused', `${s.name} changed after it was planned (checksum ${s.checksum.slice(0, 12)}…, planned ${step.checksum.slice(0, 12)}…)`, {
+        hint: 'Plan again: run apply again (or pgv plan to see what it would run).',
+        data: { script: s.name },
+      });
+    }
     return s;
   }
 
-  private async createDatabase(): Promise<void> {
+  private async createDatabase(dbname: string): Promise<void> {
     const { spec, part } = this.input;
     const admin = await connectMaintenance(spec);
     try {
-      await admin.query(`CREATE DATABASE ${quoteIdent(part.dbname)}`);
+      await admin.query(createDatabaseSql(dbname));
     } catch (e) {
+      // Created meanwhile by a concurrent runner.
+      if (isDuplicateDatabase(e)) return;
       const err = serverErrorOf(e);
-      // Created meanwhile by a concurrent runner: 42P04 when it had committed before our check,
-      // a unique violation on pg_database's name index when both inserted at once.
-      if (err?.sqlstate === '42P04' || (err?.sqlstate === '23505' && err.message.includes('pg_database_datname_index'))) return;
       if (err) {
-        throw new PgvError('refused', `part ${part.name}: cannot create database "${part.dbname}": ${err.message}`, {
+        throw new PgvError('refused', `part ${part.name}: cannot create database "${dbname}": ${err.message}`, {
           hint: err.sqlstate === '42501' ? `The role ${spec.user} needs CREATEDB; or create the database beforehand.` : 'Create the database by hand, then run apply again.',
           data: { sqlstate: err.sqlstate },
         });
@@ -296,7 +307,7 @@ export class PartJob {
    * that did not finish, and what runs after it never starts.
    */
   private async runPython(db: Db, script: Script, kind: string): Promise<void> {
-    const table = this.input.part.upgradesTable;
+    const table = this.ledger;
     const t0 = performance.now();
     const start = this.entry(script, kind, false);
     const id = start ? (await db.query<{ id: string }>(`${this.insertRow(start)} RETURNING id`)).rows[0]!.id : undefined;
@@ -355,9 +366,9 @@ export class PartJob {
     for (let k = Math.max(this.frontier, (this.index.get(step) ?? Infinity) + 1); k < this.steps.length; k++) {
       if (this.ahead.size >= window || this.aheadBytes >= aheadBytes) return;
       const next = this.steps[k]!;
-      if (next.kind !== 'run-script') return;
-      const script = this.scriptNamed(next.script);
-      if (!script.prepared.transactional || script.language === 'python') return;
+      if (next.kind !== 'run-script' || !next.transactional) return;
+      const script = this.scriptOf(next);
+      if (script.language === 'python') return;
       const sent = this.send(db, next, script);
       this.ahead.set(next, sent);
       this.aheadBytes += sent.bytes;
@@ -407,7 +418,7 @@ export class PartJob {
   }
 
   private async runOutsideTransaction(db: Db, script: Script, kind: string): Promise<void> {
-    const table = this.input.part.upgradesTable;
+    const table = this.ledger;
     const prepared = script.prepared;
     const t0 = performance.now();
     const resetRole = setsRole.test(prepared.sql);

@@ -4,9 +4,9 @@ import type { Step } from '../plan/types.js';
 /** The outcome of one step. */
 export interface StepResult {
   readonly step: Step;
-  readonly status: 'done' | 'failed' | 'skipped';
+  readonly status: 'done' | 'failed' | 'not-run';
   readonly durationMs: number;
-  /** Why it was skipped, or the error's message. */
+  /** The error's message, for a failed step. */
   readonly message?: string;
 }
 

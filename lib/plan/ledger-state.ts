@@ -109,7 +109,7 @@ export function planFoundation(part: Part, observed: ObservedPart, ledgerName: s
     });
   }
   if (!observed.ledger.exists) {
-    steps.push({ kind: 'create-ledger', id: id('create-ledger'), title: `create ledger ${ledgerName}`, reason: 'first run on this database', table: ledgerName });
+    steps.push({ kind: 'create-ledger', id: id('create-ledger'), title: `create ledger ${ledgerName}`, reason: 'first run on this database', table: part.upgradesTable });
   }
   return { steps, current };
 }
@@ -132,6 +132,7 @@ export function acceptSteps(part: Part, observed: ObservedPart, scripts: ScriptS
       script: c.script,
       version: c.version,
       checksum: recordedChecksum(observed, file),
+      ledger: part.upgradesTable,
     });
   }
   return { steps, changed };

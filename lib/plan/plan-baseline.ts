@@ -45,7 +45,7 @@ export function planBaseline(part: Part, observed: ObservedPart, version: string
   }
   const current = currentVersion(observed);
   const unfinished = unfinishedScript(observed);
-  const base = { name: part.name, database: part.dbname, recipe: part.recipe, current, changed: [], after: [] };
+  const base = { name: part.name, database: part.dbname, recipe: part.recipe, ledger: part.upgradesTable, current, changed: [], after: [] };
   if (current !== null && compareVersions(version, current) < 0) {
     throw new PgvError('refused', `part ${part.name}: the ledger (${ledgerName}) says the database is at version ${current}; a baseline cannot move it back to ${version}`, {
       hint: 'If the database really is at an older version, fix the ledger by hand; pgv never rewrites history.',
@@ -55,7 +55,7 @@ export function planBaseline(part: Part, observed: ObservedPart, version: string
   if (current === version && !unfinished) return { ...base, target: current, steps: [] };
   const steps: Step[] = [];
   if (!observed.ledger.exists) {
-    steps.push({ kind: 'create-ledger', id: `${part.name}:create-ledger`, title: `create ledger ${ledgerName}`, reason: 'first record in this database', table: ledgerName });
+    steps.push({ kind: 'create-ledger', id: `${part.name}:create-ledger`, title: `create ledger ${ledgerName}`, reason: 'first record in this database', table: part.upgradesTable });
   }
   steps.push({
     kind: 'baseline',
@@ -63,6 +63,7 @@ export function planBaseline(part: Part, observed: ObservedPart, version: string
     title: `record version ${version} as applied`,
     reason: unfinished ? `settles ${unfinished.script}, which ${unfinished.durationMs !== null && unfinished.durationMs > 0 ? 'failed' : 'never finished'}; nothing runs` : 'pgv baseline: nothing runs',
     version,
+    ledger: part.upgradesTable,
   });
   return { ...base, target: version, steps };
 }

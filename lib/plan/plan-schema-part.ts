@@ -51,10 +51,12 @@ export function runStep(part: Part, script: Script, reason: string): RunScriptSt
     version: script.version,
     scriptKind: script.kind,
     transactional: script.language === 'python' ? false : script.prepared.transactional,
+    checksum: script.checksum,
+    ledger: part.upgradesTable,
   };
 }
 
 /** The finished plan of a part. */
 export function done(part: Part, current: string | null, target: string | null, steps: Step[], changed: ChangedScript[]): PartPlan {
-  return { name: part.name, database: part.dbname, recipe: part.recipe, current, target, steps, changed, after: part.after };
+  return { name: part.name, database: part.dbname, recipe: part.recipe, ledger: part.upgradesTable, current, target, steps, changed, after: part.after };
 }

@@ -1,4 +1,5 @@
 /** A plan is data: what `pgv apply` would do, step by step, and why. */
+import type { QualifiedName } from '../config/types.js';
 import type { ScriptKind } from '../recipes/types.js';
 
 /** One row of a part's ledger (its upgrades table), as pgv reads it. */
@@ -58,7 +59,8 @@ export interface CreateDatabaseStep extends StepBase {
 /** Create the ledger table (and its schema). */
 export interface CreateLedgerStep extends StepBase {
   readonly kind: 'create-ledger';
-  readonly table: string;
+  /** The ledger the executor creates. */
+  readonly table: QualifiedName;
 }
 
 /** Ask a precondition whether an update may run. */
@@ -74,7 +76,12 @@ export interface RunScriptStep extends StepBase {
   readonly script: string;
   readonly version: string;
   readonly scriptKind: ScriptKind;
+  /** Run in one transaction with its ledger row (false: `-- pgv:no-transaction`). */
   readonly transactional: boolean;
+  /** sha256 of the script as planned: the executor runs it only if the file still has it. */
+  readonly checksum: string;
+  /** The ledger its row goes to (none for a delta directory's pre-all.sql). */
+  readonly ledger: QualifiedName;
 }
 
 /** Accept the new content of an applied script (`--accept-changed`): a ledger row, nothing run. */
@@ -84,12 +91,14 @@ export interface AcceptScriptStep extends StepBase {
   readonly version: string;
   /** The checksum of the file as it is now. */
   readonly checksum: string;
+  readonly ledger: QualifiedName;
 }
 
 /** Record a version as applied without running anything (`pgv baseline`). */
 export interface BaselineStep extends StepBase {
   readonly kind: 'baseline';
   readonly version: string;
+  readonly ledger: QualifiedName;
 }
 
 /** One step of a plan. */
@@ -105,8 +114,11 @@ export interface ChangedScript {
 /** The plan of one part. */
 export interface PartPlan {
   readonly name: string;
+  /** The part's database: the one the executor connects to (and creates, with a create-database step). */
   readonly database: string;
   readonly recipe: string;
+  /** The part's ledger, read again under the lock before the steps run. */
+  readonly ledger: QualifiedName;
   /** The version the database is at (null: not initialised). */
   readonly current: string | null;
   /** The version it will be at after the plan. */

@@ -1,5 +1,6 @@
 /** The `--json` form of a plan; described by schemas/pgv.plan.schema.json. Pure. */
 import type { Plan, Step } from '../plan/types.js';
+import { displayQualified } from '../db/ident.js';
 
 /** A plan as the documented JSON document. */
 export function renderPlanJson(plan: Plan): unknown {
@@ -8,6 +9,7 @@ export function renderPlanJson(plan: Plan): unknown {
       name: p.name,
       database: p.database,
       recipe: p.recipe,
+      ledger: displayQualified(p.ledger),
       current: p.current,
       target: p.target,
       steps: p.steps.map(stepJson),
@@ -16,7 +18,7 @@ export function renderPlanJson(plan: Plan): unknown {
   };
 }
 
-/** One step as JSON: kind, id, title, reason, and script/version where the step has them. */
+/** One step as JSON: kind, id, title, reason, and what the executor runs (script, version, checksum, ledger, database). */
 export function stepJson(s: Step): Record<string, unknown> {
   return {
     kind: s.kind,
@@ -26,5 +28,9 @@ export function stepJson(s: Step): Record<string, unknown> {
     ...('script' in s ? { script: s.script } : {}),
     ...('version' in s ? { version: s.version } : {}),
     ...(s.kind === 'run-script' ? { transactional: s.transactional } : {}),
+    ...('checksum' in s ? { checksum: s.checksum } : {}),
+    ...('ledger' in s ? { ledger: displayQualified(s.ledger) } : {}),
+    ...(s.kind === 'create-ledger' ? { ledger: displayQualified(s.table) } : {}),
+    ...(s.kind === 'create-database' ? { database: s.database } : {}),
   };
 }

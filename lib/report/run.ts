@@ -1,6 +1,8 @@
 /** Reports of a finished run: a summary per part, JSON, and the errors of failed parts. Pure. */
-import { isPgvError } from '../errors.js';
+import { ExitCode, isPgvError } from '../errors.js';
 import type { RunResult } from '../exec/result.js';
+import type { GuardOutcome } from '../snapshot/guard.js';
+import { guardJson, guardLines } from './snapshot-guard.js';
 import { stepJson } from './plan-json.js';
 import { renderError } from './error-text.js';
 import { formatDuration } from '../util/format.js';
@@ -23,7 +25,8 @@ export function renderRunText(result: RunResult): string {
       case 'failed': {
         const failed = p.steps.find((s) => s.status === 'failed');
         const how = (p.error as { code?: unknown } | undefined)?.code === 'interrupted' ? 'INTERRUPTED' : 'FAILED';
-        return `${head}: ${how}${failed ? ` at ${failed.step.title}` : ''} (${done.length} step${done.length === 1 ? '' : 's'} applied before)`;
+        const notRun = p.steps.filter((s) => s.status === 'not-run').length;
+        return `${head}: ${how}${failed ? ` at ${failed.step.title}` : ''} (${done.length} step${done.length === 1 ? '' : 's'} applied before${notRun ? `; ${notRun} not run` : ''})`;
       }
       case 'skipped':
         return `${head}: skipped (${(p.error as { message?: string })?.message ?? 'not run'})`;
@@ -47,6 +50,30 @@ export function renderRunJson(result: RunResult): unknown {
       steps: p.steps.map((s) => ({ ...stepJson(s.step), status: s.status, duration_ms: Math.round(s.durationMs), ...(s.message ? { message: s.message } : {}) })),
       ...(p.error !== undefined && p.status === 'failed' ? { error: isPgvError(p.error) ? p.error.toJSON() : { code: 'internal', message: (p.error as Error)?.message ?? String(p.error) } } : {}),
     })),
+  };
+}
+
+/** What a command prints for a run (the CLI's CommandResult): exit code, text, --json document, stderr lines. */
+export interface RunReport {
+  readonly exitCode: number;
+  readonly text: string;
+  readonly json: Record<string, unknown>;
+  readonly errors: readonly string[];
+}
+
+/** The report of a run and of the snapshot guard around it. */
+export function renderRunReport(outcome: { readonly result: RunResult; readonly snapshots: readonly GuardOutcome[]; readonly notes: readonly string[]; readonly interrupted?: readonly string[] }, verbose: boolean): RunReport {
+  const { result, snapshots, notes, interrupted } = outcome;
+  const internal = result.parts.some((p) => p.status === 'failed' && p.error !== undefined && !isPgvError(p.error));
+  // The JSON document lists every step: built only when asked for (--json), a thousand steps are not free.
+  let json: Record<string, unknown> | undefined;
+  return {
+    exitCode: interrupted ? ExitCode.interrupted : result.ok ? ExitCode.ok : internal ? ExitCode.internal : ExitCode.failed,
+    get json() {
+      return (json ??= { ...(renderRunJson(result) as Record<string, unknown>), ...(snapshots.length ? { snapshots: guardJson(snapshots) } : {}) });
+    },
+    text: [renderRunText(result), ...guardLines(snapshots)].join('\n'),
+    errors: [...notes.map((n) => `pgv: note: ${n}`), ...(interrupted ?? runErrors(result, verbose))],
   };
 }
 

@@ -10,6 +10,7 @@ import { isPgvError, PgvError } from '../errors.js';
 import { serverErrorOf, type Db } from '../db/client.js';
 import type { ConnectionSpec } from '../db/connection.js';
 import { acquireLock } from '../db/lock.js';
+import { serverVersionOf } from '../db/databases.js';
 
 /** A test hook: called at named points of commit and revert (see pause.ts). */
 export type PauseHook = (point: string) => Promise<void>;
@@ -41,8 +42,7 @@ export async function withSnapshotSession<T>(spec: ConnectionSpec, options: Sess
   const db = await connectMaintenance(spec, { avoid: spec.dbname, applicationName: 'pgv snapshot' });
   try {
     await acquireLock(db, options.lockTimeoutMs, { key: lockKey(working), subject: `the snapshots of database "${working}"`, ...(options.onLockWait ? { onWait: options.onLockWait } : {}) });
-    const { rows } = await db.query<{ v: number }>(`SELECT current_setting('server_version_num')::int AS v`);
-    return await fn({ db, working, serverVersion: rows[0]!.v, pause: options.pause ?? (async () => undefined) });
+    return await fn({ db, working, serverVersion: await serverVersionOf(db), pause: options.pause ?? (async () => undefined) });
   } catch (e) {
     throw asPgvError(e, `pgv snapshot ${options.action} on "${working}"`);
   } finally {

@@ -6,7 +6,7 @@
 import { PgvError } from '../errors.js';
 import type { Db } from '../db/client.js';
 import type { SnapshotSession } from './admin.js';
-import { chooseStrategy, copyDatabase, databaseSize, ensureIdle, type CopyStrategy, type StrategyChoice } from './copy.js';
+import { chooseStrategy, copyDatabase, databaseSize, ensureIdle, type CopyStrategy, type StrategyChoice } from '../db/databases.js';
 import { requireVersioned, withoutJournal } from './journal.js';
 import { commentSql, readHistory, readMetadataOf, writeMetadata, type SnapshotMeta, type WorkingMeta } from './metadata.js';
 import { snapshotDatabaseName } from './names.js';
@@ -68,7 +68,7 @@ export async function commitSnapshot(s: SnapshotSession, o: CommitOptions): Prom
   await writeMetadata(s.db, s.working, { ...meta, journal: { op: 'commit', snapshot: name } });
   await s.pause('commit:journaled');
   try {
-    await copyDatabase(s.db, { source: s.working, target: name, strategy, force: o.force, ...(owner ? { owner } : {}) });
+    await copyDatabase(s.db, { source: s.working, target: name, strategy, force: o.force, serverVersion: s.serverVersion, ...(owner ? { owner } : {}) });
   } catch (e) {
     // Shielded: also after an interrupt cancelled the copy.
     await shielded(() => writeMetadata(s.db, s.working, meta)).catch(() => undefined);

@@ -13,7 +13,7 @@
  */
 import { PgvError } from '../errors.js';
 import type { SnapshotSession } from './admin.js';
-import { dropDatabase } from './copy.js';
+import { dropDatabase } from '../db/databases.js';
 import { readHistory, readMetadataOf, writeMetadata, type History, type Journal, type WorkingMeta } from './metadata.js';
 
 /** Finish or undo an interrupted command; returns one note per thing done (empty: nothing to do). */

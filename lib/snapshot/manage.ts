@@ -2,7 +2,7 @@
 import { PgvError, isPgvError } from '../errors.js';
 import type { SnapshotSession } from './admin.js';
 import { serverNow } from './commit.js';
-import { dropDatabase } from './copy.js';
+import { dropDatabase } from '../db/databases.js';
 import { requireVersioned } from './journal.js';
 import { commentSql, readHistory, type Snapshot, type SnapshotMeta } from './metadata.js';
 import { resolveTarget, selectForPurge, tagNameProblem, type PurgeFilter, type Target } from './revisions.js';

@@ -15,7 +15,7 @@
  * progress (see journal.ts).
  */
 import type { Db } from '../db/client.js';
-import { quoteIdent, quoteLiteral } from '../db/ident.js';
+import { commentOnDatabaseSql } from '../db/databases.js';
 import type { Revision, VersionState } from './revisions.js';
 
 /** Version of the metadata document; written as its first key. */
@@ -202,7 +202,7 @@ export async function readMetadataOf(db: Db, name: string): Promise<{ exists: bo
 
 /** `COMMENT ON DATABASE … IS …` for a document (COMMENT takes no parameters: a quoted literal). */
 export function commentSql(database: string, m: Metadata): string {
-  return `COMMENT ON DATABASE ${quoteIdent(database)} IS ${quoteLiteral(encodeMetadata(m))}`;
+  return commentOnDatabaseSql(database, encodeMetadata(m));
 }
 
 /** Write one document. */

@@ -16,10 +16,9 @@ import { PgvError } from '../errors.js';
 import type { SnapshotSession } from './admin.js';
 import { ensureFree, ownerOf, serverNow } from './commit.js';
 import { containerSql, readContainer } from './container.js';
-import { chooseStrategy, copyDatabase, databaseSize, dropDatabase, ensureIdle, terminateSessions, whileIdle, type CopyStrategy, type StrategyChoice } from './copy.js';
+import { chooseStrategy, copyDatabase, databaseSize, dropDatabase, ensureIdle, renameDatabaseSql, terminateSessions, whileIdle, type CopyStrategy, type StrategyChoice } from '../db/databases.js';
 import { requireVersioned, withoutJournal } from './journal.js';
 import { commentSql, readHistory, writeMetadata, type Journal, type Metadata, type Snapshot, type WorkingMeta } from './metadata.js';
-import { quoteIdent } from '../db/ident.js';
 import { discardName, revertCopyName, snapshotDatabaseName } from './names.js';
 import { resolveTarget, revertTransition, type Target } from './revisions.js';
 import { shielded } from '../db/cancel.js';
@@ -74,14 +73,14 @@ export async function revertTo(s: SnapshotSession, o: RevertOptions): Promise<Re
   await writeMetadata(s.db, w, { ...meta, journal: journal('copy') });
   await s.pause('revert:journaled');
   try {
-    await copyDatabase(s.db, { source: target.database, target: copy, strategy, force: o.force, ...(owner ? { owner } : {}) });
+    await copyDatabase(s.db, { source: target.database, target: copy, strategy, force: o.force, serverVersion: s.serverVersion, ...(owner ? { owner } : {}) });
     for (const sql of containerSql(copy, container)) await s.db.query(sql);
     await s.pause('revert:copied');
     const swapped: WorkingMeta = { ...state, journal: journal('swapped') };
     const asideMeta: Metadata = o.keep
       ? { role: 'snapshot', of: w, ...discarded, createdAt: now, ...(o.keepMessage !== undefined ? { message: o.keepMessage } : {}) }
       : { role: 'discarded', of: w, revision: discarded.revision };
-    const swap = [`ALTER DATABASE ${quoteIdent(w)} RENAME TO ${quoteIdent(aside)}`, `ALTER DATABASE ${quoteIdent(copy)} RENAME TO ${quoteIdent(w)}`, commentSql(w, swapped), commentSql(aside, asideMeta)];
+    const swap = [renameDatabaseSql(w, aside), renameDatabaseSql(copy, w), commentSql(w, swapped), commentSql(aside, asideMeta)];
     await whileIdle(s.db, w, o.force, 'a revert renames it, which needs it idle', async () => {
       if (o.force) await terminateSessions(s.db, w);
       try {

@@ -312,7 +312,7 @@ test('a failure in the middle of a long run: the scripts sent behind it do not r
     const run = await runPgv(['apply'], { cwd: dir });
     assert.is(run.code, 3, run.stderr);
     assert.match(run.stderr, /update12\.sql(:\d+:\d+)?: division by zero/);
-    assert.match(run.stdout, 'FAILED at run update12.sql (12 steps applied before)');
+    assert.match(run.stdout, 'FAILED at run update12.sql (12 steps applied before; 28 not run)');
     assert.equal((await ledgerOf(db)).map((r) => r.script), Array.from({ length: 11 }, (_, k) => `update${k + 1}.sql`));
     assert.equal(await tablesOf(db), ['pgv.upgrades', ...Array.from({ length: 11 }, (_, k) => `public.t${k + 1}`).sort()]);
     const again = await runPgv(['apply'], { cwd: dir });
@@ -335,7 +335,7 @@ test('a script that fails at COMMIT (a deferred constraint) stops the run there 
     const run = await runPgv(['apply'], { cwd: dir });
     assert.is(run.code, 3, run.stderr);
     assert.match(run.stderr, /update5\.sql.*violates foreign key constraint "child_ref_fkey"/);
-    assert.match(run.stdout, 'FAILED at run update5.sql (5 steps applied before)');
+    assert.match(run.stdout, 'FAILED at run update5.sql (5 steps applied before; 25 not run)');
     assert.equal((await ledgerOf(db)).map((r) => r.script), ['update1.sql', 'update2.sql', 'update3.sql', 'update4.sql']);
     assert.equal(await tablesOf(db), ['pgv.upgrades', 'public.t1', 'public.t2', 'public.t3', 'public.t4']);
   } finally {

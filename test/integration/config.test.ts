@@ -61,7 +61,7 @@ test('per-environment configs: prod extends base, substitutions resolve, the pas
   assert.match(run.stdout, 'pgv.prod.yaml: valid');
   assert.match(run.stdout, 'extends: pgv.base.yaml');
   assert.match(run.stdout, 'dbname: app_prod_reporting');
-  assert.match(run.stdout, 'connection: host=db.internal port=5432 user=app_owner password=*** sslmode=require dbname=app_prod');
+  assert.match(run.stdout, 'connection: host=db.internal port=5432 user=app_owner password=*** sslmode=require\n');
   assert.not.match(run.stdout + run.stderr, secret);
   const doc = jsonOf(await runPgv(['validate', '--json', '-c', 'pgv.prod.yaml'], { cwd: envProject, env: { PROD_DB_PASSWORD: secret } }));
   assert.equal(doc.parts.map((p: { name: string; dbname: string }) => `${p.name}=${p.dbname}`), ['app=app_prod', 'reporting=app_prod_reporting']);

@@ -1,7 +1,7 @@
 /** The reference database's name: unique, recognisable, within PostgreSQL's 63-byte limit. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { referenceName, throwawayName } from '../../lib/commands/reference.js';
+import { referenceName, throwawayName } from '../../lib/rehearse/reference.js';
 
 test('referenceName: <dbname>_pgv_ref_<suffix>', () => {
   assert.is(referenceName('shop', 'deadbeef'), 'shop_pgv_ref_deadbeef');

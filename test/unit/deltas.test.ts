@@ -79,7 +79,7 @@ test('typed variables: %(x)s renders a number unquoted and text quoted, as psyco
 const part: Part = {
   name: 'd', recipe: 'deltas', dbname: 'ddb', connection: {}, directory: '/p/d', upgradesTable: { schema: 'pgv', name: 'upgrades' },
   ignore: [], excludeSchemas: [], excludeColumns: [], create: false, snapshot: false, after: [], ignoreFiles: [], variables: {},
-  pumPlaceholders: false, reference: [], ddlLockTimeoutMs: 0, hookTimeoutMs: 60_000, options: {},
+  pumPlaceholders: false, reference: [], ddlLockTimeoutMs: 0, hookTimeoutMs: 60_000,
 };
 const script = (name: string, version: string, kind: Script['kind']): Script => ({ name, path: `/p/d/${name}`, version, kind, checksum: `sha-${name}`, md5: `md5-${name}`, prepared: prepareScript('SELECT 1;') });
 const set: ScriptSet = {

@@ -3,10 +3,10 @@ import * as assert from 'uvu/assert';
 import type { Plan } from '../../lib/plan/types.js';
 import { renderPlanJson, stepJson } from '../../lib/report/plan-json.js';
 
-test('stepJson: run-script carries script, version and transactional', () => {
+test('stepJson: run-script carries what the executor runs: script, version, transactional, checksum, ledger', () => {
   assert.equal(
-    stepJson({ kind: 'run-script', id: 'app:run:update2.sql', title: 'run update2.sql', reason: 'generation 1 → 2', script: 'update2.sql', version: '2', scriptKind: 'update', transactional: false }),
-    { kind: 'run-script', id: 'app:run:update2.sql', title: 'run update2.sql', reason: 'generation 1 → 2', script: 'update2.sql', version: '2', transactional: false },
+    stepJson({ kind: 'run-script', id: 'app:run:update2.sql', title: 'run update2.sql', reason: 'generation 1 → 2', script: 'update2.sql', version: '2', scriptKind: 'update', transactional: false, checksum: 'ab12', ledger: { schema: 'My S', name: 'up' } }),
+    { kind: 'run-script', id: 'app:run:update2.sql', title: 'run update2.sql', reason: 'generation 1 → 2', script: 'update2.sql', version: '2', transactional: false, checksum: 'ab12', ledger: '"My S".up' },
   );
 });
 
@@ -17,17 +17,17 @@ test('stepJson: precondition carries script and version, not transactional', () 
   );
 });
 
-test('stepJson: create-database and create-ledger have only the common fields', () => {
-  assert.equal(stepJson({ kind: 'create-database', id: 'a', title: 't', reason: 'r', database: 'db' }), { kind: 'create-database', id: 'a', title: 't', reason: 'r' });
-  assert.equal(stepJson({ kind: 'create-ledger', id: 'b', title: 't', reason: 'r', table: 'pgv.upgrades' }), { kind: 'create-ledger', id: 'b', title: 't', reason: 'r' });
+test('stepJson: create-database names the database, create-ledger the ledger', () => {
+  assert.equal(stepJson({ kind: 'create-database', id: 'a', title: 't', reason: 'r', database: 'db' }), { kind: 'create-database', id: 'a', title: 't', reason: 'r', database: 'db' });
+  assert.equal(stepJson({ kind: 'create-ledger', id: 'b', title: 't', reason: 'r', table: { schema: 'pgv', name: 'upgrades' } }), { kind: 'create-ledger', id: 'b', title: 't', reason: 'r', ledger: 'pgv.upgrades' });
 });
 
 test('renderPlanJson: parts with versions, steps and changed scripts, as plain JSON', () => {
   const plan: Plan = {
     parts: [
       {
-        name: 'app', database: 'appdb', recipe: 'schema', current: null, target: '3', after: ['base'],
-        steps: [{ kind: 'create-ledger', id: 'app:create-ledger', title: 'create ledger pgv.upgrades', reason: 'first run on this database', table: 'pgv.upgrades' }],
+        name: 'app', database: 'appdb', recipe: 'schema', ledger: { schema: 'pgv', name: 'upgrades' }, current: null, target: '3', after: ['base'],
+        steps: [{ kind: 'create-ledger', id: 'app:create-ledger', title: 'create ledger pgv.upgrades', reason: 'first run on this database', table: { schema: 'pgv', name: 'upgrades' } }],
         changed: [{ version: '1', script: 'update1.sql', change: 'modified' }],
       },
     ],
@@ -36,8 +36,8 @@ test('renderPlanJson: parts with versions, steps and changed scripts, as plain J
   assert.equal(json, {
     parts: [
       {
-        name: 'app', database: 'appdb', recipe: 'schema', current: null, target: '3',
-        steps: [{ kind: 'create-ledger', id: 'app:create-ledger', title: 'create ledger pgv.upgrades', reason: 'first run on this database' }],
+        name: 'app', database: 'appdb', recipe: 'schema', ledger: 'pgv.upgrades', current: null, target: '3',
+        steps: [{ kind: 'create-ledger', id: 'app:create-ledger', title: 'create ledger pgv.upgrades', reason: 'first run on this database', ledger: 'pgv.upgrades' }],
         changed: [{ version: '1', script: 'update1.sql', change: 'modified' }],
       },
     ],

@@ -11,7 +11,7 @@ import { prepareScript } from '../../lib/sql/script.js';
 const part = (over: Partial<Part> = {}): Part => ({
   name: 'app', recipe: 'schema', dbname: 'appdb', connection: {}, directory: '/p/db', upgradesTable: { schema: 'pgv', name: 'upgrades' },
   ignore: [], excludeSchemas: [], excludeColumns: [], create: false, snapshot: false, after: [], ignoreFiles: [], variables: {}, pumPlaceholders: false, reference: [],
-  ddlLockTimeoutMs: 0, hookTimeoutMs: 60_000, options: {}, ...over,
+  ddlLockTimeoutMs: 0, hookTimeoutMs: 60_000, ...over,
 });
 
 const script = (name: string, version: string, kind: Script['kind'], text = 'SELECT 1;'): Script => ({
@@ -71,10 +71,10 @@ test('a missing database with create: create it, create the ledger, run init.sql
     ['run-script', 'app:run:init.sql'],
   ]);
   assert.equal(plan.steps[0], { kind: 'create-database', id: 'app:create-database', title: 'create database appdb', reason: 'the database does not exist and the part has create: true', database: 'appdb' });
-  assert.equal(plan.steps[1], { kind: 'create-ledger', id: 'app:create-ledger', title: 'create ledger pgv.upgrades', reason: 'first run on this database', table: 'pgv.upgrades' });
+  assert.equal(plan.steps[1], { kind: 'create-ledger', id: 'app:create-ledger', title: 'create ledger pgv.upgrades', reason: 'first run on this database', table: { schema: 'pgv', name: 'upgrades' } });
   assert.equal(plan.steps[2], {
     kind: 'run-script', id: 'app:run:init.sql', title: 'run init.sql', reason: 'empty database: init.sql builds generation 3',
-    script: 'init.sql', version: '3', scriptKind: 'init', transactional: true,
+    script: 'init.sql', version: '3', scriptKind: 'init', transactional: true, checksum: 'sum-init.sql', ledger: { schema: 'pgv', name: 'upgrades' },
   });
   assert.equal([plan.name, plan.database, plan.recipe, plan.current, plan.target], ['app', 'appdb', 'schema', null, '3']);
   assert.equal(plan.changed, []);
@@ -109,8 +109,8 @@ test('ledger at generation 1 with updates 1..3: precondition and run for 2 and 3
   const plan = planSchemaPart(part(), observed([row('update1.sql', '1')]), scripts(), 'pgv.upgrades');
   assert.equal(plan.steps, [
     { kind: 'precondition', id: 'app:precondition:precondition2.sql', title: 'check precondition2.sql', reason: 'guards update2.sql', script: 'precondition2.sql', version: '2' },
-    { kind: 'run-script', id: 'app:run:update2.sql', title: 'run update2.sql', reason: 'generation 1 -> 2', script: 'update2.sql', version: '2', scriptKind: 'update', transactional: true },
-    { kind: 'run-script', id: 'app:run:update3.sql', title: 'run update3.sql', reason: 'generation 2 -> 3', script: 'update3.sql', version: '3', scriptKind: 'update', transactional: false },
+    { kind: 'run-script', id: 'app:run:update2.sql', title: 'run update2.sql', reason: 'generation 1 -> 2', script: 'update2.sql', version: '2', scriptKind: 'update', transactional: true, checksum: 'sum-update2.sql', ledger: { schema: 'pgv', name: 'upgrades' } },
+    { kind: 'run-script', id: 'app:run:update3.sql', title: 'run update3.sql', reason: 'generation 2 -> 3', script: 'update3.sql', version: '3', scriptKind: 'update', transactional: false, checksum: 'sum-update3.sql', ledger: { schema: 'pgv', name: 'upgrades' } },
   ]);
   assert.equal([plan.current, plan.target], ['1', '3']);
   assert.equal(plan.changed, []);

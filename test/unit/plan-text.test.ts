@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import type { PartPlan, Plan } from '../../lib/plan/types.js';
 import { renderPlanText } from '../../lib/report/plan-text.js';
 
-const partPlan = (over: Partial<PartPlan>): PartPlan => ({ name: 'app', database: 'appdb', recipe: 'schema', current: null, target: null, steps: [], changed: [], after: [], ...over });
+const partPlan = (over: Partial<PartPlan>): PartPlan => ({ name: 'app', database: 'appdb', recipe: 'schema', ledger: { schema: 'pgv', name: 'upgrades' }, current: null, target: null, steps: [], changed: [], after: [], ...over });
 
 test('an empty plan says nothing to do', () => {
   assert.is(renderPlanText({ parts: [] }), 'Nothing to do.');
@@ -21,7 +21,7 @@ test('steps are numbered with aligned reasons and a total', () => {
         current: '1', target: '3',
         steps: [
           { kind: 'precondition', id: 'app:precondition:precondition2.sql', title: 'check precondition2.sql', reason: 'guards update2.sql', script: 'precondition2.sql', version: '2' },
-          { kind: 'run-script', id: 'app:run:update2.sql', title: 'run update2.sql', reason: 'generation 1 → 2', script: 'update2.sql', version: '2', scriptKind: 'update', transactional: true },
+          { kind: 'run-script', id: 'app:run:update2.sql', title: 'run update2.sql', reason: 'generation 1 → 2', script: 'update2.sql', version: '2', scriptKind: 'update', transactional: true, checksum: 'c2', ledger: { schema: 'pgv', name: 'upgrades' } },
         ],
       }),
     ],
@@ -41,7 +41,7 @@ test('a new database reads "version none"; totals count steps and parts with ste
   const plan: Plan = {
     parts: [
       partPlan({ name: 'base', database: 'basedb', current: '2', target: '2' }),
-      partPlan({ target: '1', steps: [{ kind: 'create-ledger', id: 'app:create-ledger', title: 'create ledger pgv.upgrades', reason: 'first run on this database', table: 'pgv.upgrades' }] }),
+      partPlan({ target: '1', steps: [{ kind: 'create-ledger', id: 'app:create-ledger', title: 'create ledger pgv.upgrades', reason: 'first run on this database', table: { schema: 'pgv', name: 'upgrades' } }] }),
       partPlan({ name: 'b', database: 'bdb', target: '1', steps: [{ kind: 'create-database', id: 'b:create-database', title: 'create database bdb', reason: 'r', database: 'bdb' }] }),
     ],
   };
@@ -75,7 +75,7 @@ test('changed and missing scripts are flagged under their part', () => {
 });
 
 test('a single step uses the singular', () => {
-  const text = renderPlanText({ parts: [partPlan({ target: '1', steps: [{ kind: 'create-ledger', id: 'x', title: 't', reason: 'r', table: 'pgv.upgrades' }] })] });
+  const text = renderPlanText({ parts: [partPlan({ target: '1', steps: [{ kind: 'create-ledger', id: 'x', title: 't', reason: 'r', table: { schema: 'pgv', name: 'upgrades' } }] })] });
   assert.match(text, /\n1 step in 1 part; `pgv apply` runs them\.$/);
 });
 

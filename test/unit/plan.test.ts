@@ -9,7 +9,7 @@ import { prepareScript } from '../../lib/sql/script.js';
 const part = (name: string, after: string[] = [], over: Partial<Part> = {}): Part => ({
   name, recipe: 'schema', dbname: `${name}db`, connection: {}, directory: `/p/${name}`, upgradesTable: { schema: 'pgv', name: 'upgrades' },
   ignore: [], excludeSchemas: [], excludeColumns: [], create: false, snapshot: false, after, ignoreFiles: [], variables: {}, pumPlaceholders: false, reference: [],
-  ddlLockTimeoutMs: 0, hookTimeoutMs: 60_000, options: {}, ...over,
+  ddlLockTimeoutMs: 0, hookTimeoutMs: 60_000, ...over,
 });
 const names = (parts: readonly Part[]) => parts.map((p) => p.name);
 

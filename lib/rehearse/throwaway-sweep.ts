@@ -5,7 +5,7 @@
  * that gets the lock exclusively knows no run of that database is alive and drops the leftovers.
  */
 import type { Db } from '../db/client.js';
-import { quoteIdent } from '../db/ident.js';
+import { dropDatabase, serverVersionOf } from '../db/databases.js';
 
 /** The comment that `--keep` puts on the databases it leaves for inspection: a sweep spares them. */
 export const keptComment = 'pgv: kept by test-and-upgrade --keep';
@@ -32,8 +32,9 @@ export async function sweepThrowaways(admin: Db, dbname: string): Promise<string
             AND pg_catalog.shobj_description(d.oid, 'pg_database') IS DISTINCT FROM $2`,
         [dbname, keptComment],
       );
+      const version = left.rows.length ? await serverVersionOf(admin) : 0;
       for (const { datname } of left.rows) {
-        await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(datname)} WITH (FORCE)`);
+        await dropDatabase(admin, datname, true, version);
         dropped.push(datname);
       }
     } finally {

@@ -1,11 +1,30 @@
 /**
- * Copying and dropping whole databases: `CREATE DATABASE … TEMPLATE` with the right strategy,
- * and the sessions that stand in its way. PostgreSQL copies a template only when nobody else is
- * connected to it; pgv refuses by default, naming the sessions, and terminates them with --force.
+ * Every statement pgv sends about whole databases, in one place: create (empty or by template),
+ * drop, rename, comment, the server version they depend on, and the sessions that stand in their
+ * way. The clauses that need a newer server are chosen by `server_version_num`: `STRATEGY` only
+ * from PostgreSQL 15, `DROP DATABASE … WITH (FORCE)` only from 13 (before that, pgv terminates the
+ * sessions itself and drops). PostgreSQL copies a template only when nobody else is connected to
+ * it; pgv refuses by default, naming the sessions, and terminates them with --force.
  */
 import { PgvError } from '../errors.js';
-import { serverErrorOf, type Db } from '../db/client.js';
-import { quoteIdent } from '../db/ident.js';
+import { serverErrorOf, type Db } from './client.js';
+import type { ConnectionSpec } from './connection.js';
+import { quoteIdent, quoteLiteral } from './ident.js';
+import { withMaintenance } from './maintenance.js';
+
+/** The first server versions (server_version_num) that know a clause. */
+export const serverFeatures = {
+  /** `CREATE DATABASE … STRATEGY`. */
+  createStrategy: 150000,
+  /** `DROP DATABASE … WITH (FORCE)`. */
+  dropForce: 130000,
+} as const;
+
+/** `server_version_num` of the server behind `db` (150018 for 15.18). */
+export async function serverVersionOf(db: Db): Promise<number> {
+  const { rows } = await db.query<{ v: number }>("SELECT pg_catalog.current_setting('server_version_num')::int AS v");
+  return rows[0]!.v;
+}
 
 /** How CREATE DATABASE copies (PostgreSQL 15+): WAL_LOG writes every block to the WAL; FILE_COPY copies files after a checkpoint. */
 export type CopyStrategy = 'wal_log' | 'file_copy';
@@ -21,7 +40,7 @@ export const fileCopyThresholdBytes = 64 * 1024 * 1024;
 
 /** The strategy to use, or null on servers before 15 (which only know FILE_COPY and take no STRATEGY clause). */
 export function chooseStrategy(choice: StrategyChoice, sizeBytes: number, serverVersionNum: number): CopyStrategy | null {
-  if (serverVersionNum < 150000) {
+  if (serverVersionNum < serverFeatures.createStrategy) {
     if (choice !== 'auto') {
       throw new PgvError('usage', `--strategy ${choice} needs PostgreSQL 15 or newer (the server is ${Math.floor(serverVersionNum / 10000)})`, {
         hint: 'Leave --strategy out: older servers always copy files.',
@@ -33,9 +52,46 @@ export function chooseStrategy(choice: StrategyChoice, sizeBytes: number, server
   return sizeBytes >= fileCopyThresholdBytes ? 'file_copy' : 'wal_log';
 }
 
-/** `CREATE DATABASE "target" [OWNER "o"] TEMPLATE "source" [STRATEGY s]`. Pure. */
-export function createDatabaseSql(target: string, source: string, strategy: CopyStrategy | null, owner?: string): string {
-  return `CREATE DATABASE ${quoteIdent(target)}${owner ? ` OWNER ${quoteIdent(owner)}` : ''} TEMPLATE ${quoteIdent(source)}${strategy ? ` STRATEGY ${strategy.toUpperCase()}` : ''}`;
+/** What a new database is made from. */
+export interface CreateDatabaseOptions {
+  /** Copy this database (CREATE DATABASE … TEMPLATE); default: the server's template1. */
+  readonly template?: string;
+  /** How to copy (ignored, with a null strategy, before PostgreSQL 15). */
+  readonly strategy?: CopyStrategy | null;
+  readonly owner?: string;
+}
+
+/**
+ * `CREATE DATABASE "name" [OWNER "o"] [TEMPLATE "t"] [STRATEGY s]`, STRATEGY only on servers that
+ * know it (PostgreSQL 15). Pure.
+ */
+export function createDatabaseSql(name: string, o: CreateDatabaseOptions = {}, serverVersionNum: number = serverFeatures.createStrategy): string {
+  const strategy = o.strategy && serverVersionNum >= serverFeatures.createStrategy ? ` STRATEGY ${o.strategy.toUpperCase()}` : '';
+  return `CREATE DATABASE ${quoteIdent(name)}${o.owner ? ` OWNER ${quoteIdent(o.owner)}` : ''}${o.template ? ` TEMPLATE ${quoteIdent(o.template)}` : ''}${strategy}`;
+}
+
+/** `DROP DATABASE IF EXISTS "name" [WITH (FORCE)]`, FORCE only on servers that know it (PostgreSQL 13). Pure. */
+export function dropDatabaseSql(name: string, force: boolean, serverVersionNum: number): string {
+  return `DROP DATABASE IF EXISTS ${quoteIdent(name)}${force && serverVersionNum >= serverFeatures.dropForce ? ' WITH (FORCE)' : ''}`;
+}
+
+/** `ALTER DATABASE "from" RENAME TO "to"`. Pure. */
+export function renameDatabaseSql(from: string, to: string): string {
+  return `ALTER DATABASE ${quoteIdent(from)} RENAME TO ${quoteIdent(to)}`;
+}
+
+/** `COMMENT ON DATABASE "name" IS '…'` (COMMENT takes no parameters: a quoted literal; null removes it). Pure. */
+export function commentOnDatabaseSql(name: string, text: string | null): string {
+  return `COMMENT ON DATABASE ${quoteIdent(name)} IS ${text === null ? 'NULL' : quoteLiteral(text)}`;
+}
+
+/**
+ * Did CREATE DATABASE fail because the database exists? 42P04 when the other creator had committed
+ * before our statement, a unique violation on pg_database's name index when both inserted at once.
+ */
+export function isDuplicateDatabase(e: unknown): boolean {
+  const err = serverErrorOf(e);
+  return err?.sqlstate === '42P04' || (err?.sqlstate === '23505' && err.message.includes('pg_database_datname_index'));
 }
 
 /** A session connected to a database. */
@@ -118,14 +174,24 @@ export async function whileIdle<T>(db: Db, database: string, force: boolean, nee
 }
 
 /** Copy `source` to a new database `target`. */
-export async function copyDatabase(db: Db, o: { source: string; target: string; strategy: CopyStrategy | null; owner?: string; force: boolean }): Promise<void> {
-  await whileIdle(db, o.source, o.force, `CREATE DATABASE … TEMPLATE needs it idle`, () => db.query(createDatabaseSql(o.target, o.source, o.strategy, o.owner)));
+export async function copyDatabase(db: Db, o: { source: string; target: string; strategy: CopyStrategy | null; owner?: string; force: boolean; serverVersion: number }): Promise<void> {
+  const sql = createDatabaseSql(o.target, { template: o.source, strategy: o.strategy, ...(o.owner ? { owner: o.owner } : {}) }, o.serverVersion);
+  await whileIdle(db, o.source, o.force, `CREATE DATABASE … TEMPLATE needs it idle`, () => db.query(sql));
 }
 
-/** Drop a database if it exists; `force` (PostgreSQL 13+) terminates its sessions first. */
+/**
+ * Drop a database if it exists. With `force` its sessions are terminated: by WITH (FORCE) on
+ * PostgreSQL 13 and later, by pg_terminate_backend (and a retry while one reconnects) before.
+ */
 export async function dropDatabase(db: Db, name: string, force: boolean, serverVersionNum: number): Promise<void> {
-  const withForce = force && serverVersionNum >= 130000 ? ' WITH (FORCE)' : '';
-  await whileIdle(db, name, force, 'it cannot be dropped while in use', () => db.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}${withForce}`));
+  const sql = dropDatabaseSql(name, force, serverVersionNum);
+  if (force && serverVersionNum < serverFeatures.dropForce) await terminateSessions(db, name);
+  await whileIdle(db, name, force, 'it cannot be dropped while in use', () => db.query(sql));
+}
+
+/** Drop a database from a maintenance session of its server, terminating the sessions left on it. */
+export async function dropDatabaseForce(spec: ConnectionSpec, name: string): Promise<void> {
+  await withMaintenance(spec, async (db) => dropDatabase(db, name, true, await serverVersionOf(db)), { avoid: name });
 }
 
 /** The size of a database in bytes (0 when it cannot be measured). */

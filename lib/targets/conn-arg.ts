@@ -2,15 +2,14 @@
 import type { Config } from '../config/types.js';
 import { parseConnectionString, resolveConnection, type ConnectionSpec } from '../db/connection.js';
 import { readConnectionSources } from '../db/sources.js';
-import { ensureServer } from './context.js';
-import type { Globals } from './types.js';
+import { ensureServer, type Environment } from './context.js';
 
 /**
  * Resolve CONN. A bare database name means that database on the config's server: the embedded
  * one (started if needed) or the config's `connection`; without a config, where libpq's
  * environment points. A URL or keyword string is taken as libpq takes it, config aside.
  */
-export async function connectionForArgument(config: Config | null, text: string, g: Globals): Promise<ConnectionSpec> {
+export async function connectionForArgument(config: Config | null, text: string, g: Environment): Promise<ConnectionSpec> {
   const given = parseConnectionString(text);
   const bareName = Object.keys(given).length === 1 && given.dbname !== undefined;
   if (!bareName || !config) return resolveConnection([given], readConnectionSources(g.env));

@@ -1,8 +1,8 @@
-/** Config → observe → plan, shared by `plan` and `apply`. */
+/** The run pipeline: config → observe → plan → run, for plan, apply, baseline, check and the rehearsal. */
 import type { Config, Part } from '../config/types.js';
-import { ExitCode, isPgvError } from '../errors.js';
-import type { RunResult } from '../exec/result.js';
-import { renderRunJson, renderRunText, runErrors } from '../report/run.js';
+import type { EventSink } from '../exec/events.js';
+import type { PartResult, RunResult } from '../exec/result.js';
+import type { GuardOutcome } from '../snapshot/guard.js';
 import type { ConnectionSpec } from '../db/connection.js';
 import { observePart } from '../db/observe.js';
 import { interrupted, isInterrupted, shielded } from '../db/cancel.js';
@@ -11,8 +11,7 @@ import type { ObservedPart, PartPlan, Plan } from '../plan/types.js';
 import { readDeltaDirectory } from '../recipes/deltas.js';
 import { readSchemaDirectory } from '../recipes/schema.js';
 import type { ScriptSet } from '../recipes/types.js';
-import { connectionFor, ensureServer } from './context.js';
-import type { CommandResult, Globals } from './types.js';
+import { connectionFor, ensureServer, type Environment } from '../targets/context.js';
 
 /** One part, ready to plan and run. */
 export interface PreparedPart {
@@ -44,7 +43,7 @@ export interface ObservedInput {
 }
 
 /** Read every part's scripts (all problems before any connection), then observe each database. */
-export async function observeParts(config: Config, parts: readonly Part[], g: Globals, read: (part: Part) => ScriptSet = readScripts): Promise<ObservedInput[]> {
+export async function observeParts(config: Config, parts: readonly Part[], g: Environment, read: (part: Part) => ScriptSet = readScripts): Promise<ObservedInput[]> {
   const scripts = new Map(parts.map((p) => [p.name, read(p)]));
   await ensureServer(config, g);
   return Promise.all(
@@ -56,7 +55,7 @@ export async function observeParts(config: Config, parts: readonly Part[], g: Gl
 }
 
 /** Observe and plan the parts; each prepared part can plan itself again under the lock. */
-export async function preparePlan(config: Config, parts: readonly Part[], g: Globals, options: PrepareOptions = {}): Promise<{ plan: Plan; prepared: Map<string, PreparedPart> }> {
+export async function preparePlan(config: Config, parts: readonly Part[], g: Environment, options: PrepareOptions = {}): Promise<{ plan: Plan; prepared: Map<string, PreparedPart> }> {
   const planner = options.planner ?? planPart;
   const inputs = (await observeParts(config, parts, g, options.scripts)).map((i) => ({ ...i, ...accepted(i.part) }));
   const prepared = new Map<string, PreparedPart>(
@@ -89,47 +88,69 @@ export interface RunOptions {
   readonly snapshots?: boolean;
   /** The command to name in the line printed when interrupted (default apply). */
   readonly command?: string;
+  /** The environment pgv runs in (for Python hooks: PATH, PGV_PYTHON). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Receives every event of the run. */
+  readonly onEvent?: EventSink;
+  /** Aborting it stops the run before its next step. */
+  readonly signal?: AbortSignal;
+}
+
+/** What a run did: the result of every part and step, and what the snapshot guard did. */
+export interface RunOutcome {
+  readonly result: RunResult;
+  /** Parts guarded by `snapshot: before-apply`. */
+  readonly snapshots: readonly GuardOutcome[];
+  /** Notes for the user (interruptions the guard recovered from). */
+  readonly notes: readonly string[];
+  /** When the run was interrupted (Ctrl-C, SIGTERM): a line per unfinished part, saying what it left. */
+  readonly interrupted?: readonly string[];
 }
 
 /**
- * Run a prepared plan with the engine and turn the outcome into a command result. An empty plan
- * takes no lock and loads no executor: a runner that is half-way through shows up as pending
- * steps, and then the executor locks, waits for it, and plans again.
+ * Run a prepared plan with the engine. An empty plan takes no lock and loads no executor: a
+ * runner that is half-way through shows up as pending steps, and then the executor locks, waits
+ * for it, and plans again.
  */
-export async function runPlan(plan: Plan, prepared: ReadonlyMap<string, PreparedPart>, g: Globals, options: RunOptions): Promise<CommandResult> {
+export async function runPlan(plan: Plan, prepared: ReadonlyMap<string, PreparedPart>, options: RunOptions): Promise<RunOutcome> {
+  const emit: EventSink = options.onEvent ?? (() => undefined);
   if (isEmptyPlan(plan)) {
-    const unchanged: RunResult = { ok: true, durationMs: 0, parts: plan.parts.map((p) => ({ name: p.name, database: p.database, status: 'unchanged', steps: [], durationMs: 0, version: p.current, ...(p.heldByTo ? { heldByTo: p.heldByTo } : {}) })) };
-    return { exitCode: ExitCode.ok, json: renderRunJson(unchanged), text: renderRunText(unchanged) };
+    const parts = plan.parts.map((p): PartResult => ({ name: p.name, database: p.database, status: 'unchanged', steps: [], durationMs: 0, version: p.current, ...(p.heldByTo ? { heldByTo: p.heldByTo } : {}) }));
+    emit({ type: 'run-started', parts: plan.parts.map((p) => ({ part: p.name, database: p.database, steps: [] })) });
+    for (const p of plan.parts) emit({ type: 'part-finished', part: p.name, database: p.database, status: 'unchanged', duration_ms: 0, steps_done: 0, version: p.current, not_run: [] });
+    emit({ type: 'run-finished', ok: true, duration_ms: 0 });
+    return { result: { ok: true, durationMs: 0, parts }, snapshots: [], notes: [] };
   }
   const [{ executePlan }, { PartJob }] = await Promise.all([import('../exec/executor.js'), import('../exec/part-job.js')]);
-  const progress = g.quiet ? 'none' : g.interactive && !g.verbose && !g.json ? 'live' : 'lines';
   const execute = () =>
-    executePlan(plan, (p) => new PartJob({ ...prepared.get(p.name)!, lockTimeoutMs: options.lockTimeoutMs, env: g.env, ...lockWait(g, p.name) }), {
-      progress,
-      concurrency: options.concurrency,
-      stream: g.progressStream,
-    });
-  const commandResult = async (result: RunResult, extra: { json?: Record<string, unknown>; lines?: string[]; notes?: string[] } = {}): Promise<CommandResult> => {
-    const stopped = interrupted() || result.parts.some((p) => isInterrupted(p.error));
-    const internal = result.parts.some((p) => p.status === 'failed' && p.error !== undefined && !isPgvError(p.error));
-    // The JSON document lists every step: built only when asked for (--json), a thousand steps are not free.
-    let json: Record<string, unknown> | undefined;
-    return {
-      exitCode: stopped ? ExitCode.interrupted : result.ok ? ExitCode.ok : internal ? ExitCode.internal : ExitCode.failed,
-      get json() {
-        return (json ??= { ...(renderRunJson(result) as Record<string, unknown>), ...extra.json });
-      },
-      text: [renderRunText(result), ...(extra.lines ?? [])].join('\n'),
-      errors: [...(extra.notes ?? []), ...(stopped ? await interruptReport(result, prepared, options.command) : runErrors(result, g.verbose))],
-    };
+    executePlan(
+      plan,
+      (p) =>
+        new PartJob({
+          ...prepared.get(p.name)!,
+          lockTimeoutMs: options.lockTimeoutMs,
+          ...(options.env ? { env: options.env } : {}),
+          // Whom the part waits for, at once (a warning event: the renderers print it).
+          onLockWait: (message) => emit({ type: 'warning', part: p.name, message: `waiting: ${message}` }),
+        }),
+      { concurrency: options.concurrency, onEvent: emit, ...(options.signal ? { signal: options.signal } : {}) },
+    );
+  // An interrupted run says, per unfinished part, what it left (read again, outside the cancelled scope).
+  const withInterrupt = async (outcome: RunOutcome): Promise<RunOutcome> => {
+    const stopped = interrupted() || outcome.result.parts.some((p) => isInterrupted(p.error));
+    return stopped ? { ...outcome, interrupted: await interruptReport(outcome.result, prepared, options.command) } : outcome;
   };
   // Parts with `snapshot: before-apply`: a snapshot before, a revert after a failure.
   const guarded = options.snapshots ? (await import('../snapshot/guard.js')).partsToGuard(plan, prepared) : [];
-  if (guarded.length === 0) return await commandResult(await execute());
+  if (guarded.length === 0) return withInterrupt({ result: await execute(), snapshots: [], notes: [] });
   const guard = await import('../snapshot/guard.js');
   const notes: string[] = [];
-  const { result, outcomes } = await guard.guardedRun(guarded, { lockTimeoutMs: options.lockTimeoutMs, note: (n) => notes.push(`pgv: note: ${n}`) }, execute);
-  return await commandResult(result, { json: outcomes.length ? { snapshots: guard.guardJson(outcomes) } : {}, lines: guard.guardLines(outcomes), notes });
+  const note = (n: string) => {
+    notes.push(n);
+    emit({ type: 'warning', message: n });
+  };
+  const { result, outcomes } = await guard.guardedRun(guarded, { lockTimeoutMs: options.lockTimeoutMs, note }, execute);
+  return withInterrupt({ result, snapshots: outcomes, notes });
 }
 
 /** After an interrupt: each part that did not finish, read again (outside the interrupted scope). */
@@ -146,9 +167,4 @@ async function interruptReport(result: RunResult, prepared: ReadonlyMap<string, 
     ),
   );
   return interruptLines(result, new Map(now), command);
-}
-
-/** A note on stderr when a part waits for another runner's lock (not with -q). */
-function lockWait(g: Globals, part: string): { onLockWait?: (message: string) => void } {
-  return g.quiet ? {} : { onLockWait: (message) => g.progressStream.write(`pgv: ${part}: waiting: ${message}\n`) };
 }

@@ -1,17 +1,17 @@
 /**
  * A part's reference database: a fresh build of its scripts in a throwaway database, through the
  * same engine as `pgv apply` (a copy of the part with another dbname and `create: true`), dropped
- * afterwards. Used by `pgv check PART` (and meant for `pgv test-and-upgrade`).
+ * afterwards. Used by `pgv check PART` and by the rehearsal of `pgv test-and-upgrade` (rehearse.ts).
  */
 import { randomBytes } from 'node:crypto';
 import type { Config, Part } from '../config/types.js';
 import { PgvError, isPgvError } from '../errors.js';
 import type { ConnectionSpec } from '../db/connection.js';
 import { byteLength, maxIdentifierBytes, truncateUtf8 } from '../db/ident.js';
-import { dropDatabaseForce } from '../db/maintenance.js';
+import { dropDatabaseForce } from '../db/databases.js';
 import { shielded } from '../db/cancel.js';
-import { connectionFor } from './context.js';
-import { preparePlan, readScripts, type PrepareOptions } from './pipeline.js';
+import { connectionFor, type Environment } from '../targets/context.js';
+import { preparePlan, readScripts, type PrepareOptions } from '../run/pipeline.js';
 import { displayQualified } from '../db/ident.js';
 import { planFoundation } from '../plan/ledger-state.js';
 import type { PartInput } from '../plan/plan.js';
@@ -19,7 +19,12 @@ import { done, runStep } from '../plan/plan-schema-part.js';
 import type { PartPlan } from '../plan/types.js';
 import { readReferenceScripts } from '../recipes/reference.js';
 import type { ScriptSet } from '../recipes/types.js';
-import type { Globals } from './types.js';
+import type { EventSink } from '../exec/events.js';
+
+/** Where a reference is built: the environment, and who receives the events of its build. */
+export interface ReferenceContext extends Environment {
+  readonly onEvent?: EventSink;
+}
 
 /** A built reference database. */
 export interface Reference {
@@ -72,24 +77,24 @@ export function referenceName(dbname: string, suffix?: string): string {
  * (init.sql for a schema part). On failure the database is dropped and the script's error thrown.
  * The caller drops it when done (or use withReference, which also drops it when interrupted).
  */
-export async function buildReference(config: Config, part: Part, g: Globals): Promise<Reference> {
+export async function buildReference(config: Config, part: Part, g: ReferenceContext): Promise<Reference> {
   const reference = await referenceTarget(config, part, g);
   await populate(config, reference, g);
   return reference;
 }
 
 /** The reference's name, part copy, connection and drop: nothing is created yet. */
-async function referenceTarget(config: Config, part: Part, g: Globals): Promise<Reference> {
+async function referenceTarget(config: Config, part: Part, g: Environment): Promise<Reference> {
   assertReferenceable(part);
   const dbname = referenceName(part.dbname);
-  const copy: Part = Object.freeze({ ...part, dbname, connection: Object.freeze({ ...part.connection, dbname }), create: true, snapshot: false, after: Object.freeze([]) });
+  const copy: Part = Object.freeze({ ...part, dbname, create: true, snapshot: false, after: Object.freeze([]) });
   const spec = await connectionFor(config, copy, g);
   // Dropped also after an interrupt (which cancelled what built it): outside the cancellation scope.
   return { part: copy, spec, drop: once(() => shielded(() => dropDatabase(spec))) };
 }
 
 /** Create the reference database and run the part's scripts into it, with the apply engine. */
-async function populate(config: Config, reference: Reference, g: Globals): Promise<void> {
+async function populate(config: Config, reference: Reference, g: ReferenceContext): Promise<void> {
   try {
     const files = reference.part.recipe === 'deltas' && reference.part.reference.length > 0;
     await runPartCopy(config, reference.part, g, `building the reference of part ${reference.part.name}`, files ? { scripts: referenceScripts, planner: planReferenceFiles } : {});
@@ -100,14 +105,13 @@ async function populate(config: Config, reference: Reference, g: Globals): Promi
 }
 
 /**
- * Run a copy of a part (another dbname) through the apply engine, quietly unless verbose; a
+ * Run a copy of a part (another dbname) through the apply engine, its events to `g.onEvent`; a
  * failed script is thrown as a PgvError prefixed with `what` ("building the reference of …").
  */
-export async function runPartCopy(config: Config, copy: Part, g: Globals, what: string, options: PrepareOptions = {}): Promise<void> {
+export async function runPartCopy(config: Config, copy: Part, g: ReferenceContext, what: string, options: PrepareOptions = {}): Promise<void> {
   const { plan, prepared } = await preparePlan(config, [copy], g, options);
   const [{ executePlan }, { PartJob }] = await Promise.all([import('../exec/executor.js'), import('../exec/part-job.js')]);
-  const progress = g.quiet || g.json ? 'none' : g.verbose ? 'lines' : g.interactive ? 'live' : 'none';
-  const result = await executePlan(plan, () => new PartJob({ ...prepared.get(copy.name)!, lockTimeoutMs: 60_000, env: g.env }), { progress, concurrency: 1, stream: g.progressStream });
+  const result = await executePlan(plan, () => new PartJob({ ...prepared.get(copy.name)!, lockTimeoutMs: 60_000, env: g.env }), { concurrency: 1, ...(g.onEvent ? { onEvent: g.onEvent } : {}) });
   const failed = result.parts.find((p) => p.status === 'failed');
   if (!failed) return;
   const e = failed.error;
@@ -127,7 +131,7 @@ export async function runPartCopy(config: Config, copy: Part, g: Globals, what: 
  * SIGINT/SIGTERM (the interrupt cancels the build or the comparison, which then fails like any error).
  * A failed drop after a successful `fn` becomes a warning rather than losing `fn`'s result.
  */
-export async function withReference<T>(config: Config, part: Part, g: Globals, fn: (reference: Reference) => Promise<T>): Promise<{ value: T; warnings: string[] }> {
+export async function withReference<T>(config: Config, part: Part, g: ReferenceContext, fn: (reference: Reference) => Promise<T>): Promise<{ value: T; warnings: string[] }> {
   const reference = await referenceTarget(config, part, g);
   let value: T;
   try {

@@ -2,11 +2,10 @@
 import type { ConnectionSpec } from '../db/connection.js';
 import { usageError } from '../errors.js';
 import { connectionForArgument } from './conn-arg.js';
-import { connectionFor, ensureServer, loadProjectConfig, selectParts, loadOptionalConfig } from './context.js';
-import type { Globals } from './types.js';
+import { connectionFor, ensureServer, loadProjectConfig, selectParts, loadOptionalConfig, type ConfigSource } from './context.js';
 
 /** `pgv dump` or `pgv restore` with its PART positionals and `--db`. */
-export async function dumpTarget(g: Globals, command: 'dump' | 'restore', parts: readonly string[], db: string | undefined): Promise<ConnectionSpec> {
+export async function dumpTarget(g: ConfigSource, command: 'dump' | 'restore', parts: readonly string[], db: string | undefined): Promise<ConnectionSpec> {
   const usage = `Usage: pgv ${command} PART -f FILE, or pgv ${command} --db CONN -f FILE (CONN: a database name, a postgres:// URL or "host=… dbname=…").`;
   if (parts.length > 0 && db !== undefined) throw usageError(`pgv ${command} takes either PART or --db, not both`, usage);
   if (parts.length > 1) throw usageError(`pgv ${command} takes one part, not ${parts.length} (${parts.join(', ')})`, usage);

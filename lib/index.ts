@@ -1,0 +1,275 @@
+/**
+ * pgv as a library: the same engine the commands use, values in and values out. Nothing here
+ * prints or exits; progress arrives as events (`onEvent`), an AbortSignal (`signal`) stops a run
+ * before its next step, and failures are thrown as PgvError (a stable `code`, a message, a hint).
+ *
+ * ```ts
+ * import { loadConfig, plan, apply } from 'pgv';
+ * const config = await loadConfig({ file: 'pgv.config.yaml' });
+ * const p = await plan(config);
+ * const result = await apply(config, { onEvent: (e) => console.log(e.type) });
+ * ```
+ */
+import { loadConfig as resolveConfig } from './config/resolve.js';
+import type { Config } from './config/types.js';
+import type { Env } from './config/substitute.js';
+import type { EventSink } from './exec/events.js';
+import type { RunResult } from './exec/result.js';
+import type { Plan } from './plan/types.js';
+import type { PartInfo } from './plan/info.js';
+import type { Comparison } from './check/model.js';
+import type { CheckRequest } from './check/options.js';
+import type { GuardOutcome } from './snapshot/guard.js';
+import type { DumpFormat } from './dump/archive.js';
+import type { DumpResult } from './dump/dump.js';
+import type { RestoreResult } from './dump/restore.js';
+import type { CopyMethod, Rehearsal } from './rehearse/rehearse.js';
+import type { InitOutcome, CommitOutcome } from './snapshot/commit.js';
+import type { RevertOutcome } from './snapshot/revert.js';
+import type { PurgeOutcome, TagOutcome } from './snapshot/manage.js';
+import type { History, WorkingMeta } from './snapshot/metadata.js';
+import type { StrategyChoice } from './db/databases.js';
+import type { PurgeFilter, Target } from './snapshot/revisions.js';
+import type { ConnectionSpec } from './db/connection.js';
+import type { SnapshotSession } from './snapshot/admin.js';
+
+export { PgvError, isPgvError, ExitCode, type ErrorCode } from './errors.js';
+export type { Config, Part, ConnectionOptions, QualifiedName } from './config/types.js';
+export type { Plan, PartPlan, Step, ChangedScript, LedgerRow } from './plan/types.js';
+export type { RunResult, PartResult, StepResult } from './exec/result.js';
+export type { RunEvent, EventSink, EventStep, EventError, RunStarted, PartStarted, StepStarted, StepFinished, Warning, PartFinished, RunFinished } from './exec/events.js';
+export type { PartInfo } from './plan/info.js';
+export type { Comparison, Difference, Kind } from './check/model.js';
+export type { CheckRequest } from './check/options.js';
+export type { GuardOutcome } from './snapshot/guard.js';
+export type { DumpFormat } from './dump/archive.js';
+export type { DumpResult } from './dump/dump.js';
+export type { RestoreResult } from './dump/restore.js';
+export type { Rehearsal, RehearsalOutcome, CopyMethod, Phase } from './rehearse/rehearse.js';
+export type { InitOutcome, CommitOutcome } from './snapshot/commit.js';
+export type { RevertOutcome } from './snapshot/revert.js';
+export type { PurgeOutcome, TagOutcome } from './snapshot/manage.js';
+export type { History, WorkingMeta, Snapshot } from './snapshot/metadata.js';
+export type { PurgeFilter, Target } from './snapshot/revisions.js';
+export type { StrategyChoice } from './db/databases.js';
+
+/** What every call may say about the process it runs in: its environment (default `process.env`). */
+export interface CallOptions {
+  /** PG* variables and the values `${env:NAME}` sees; default process.env. */
+  readonly env?: Env;
+}
+
+function environment(o: CallOptions | undefined): { env: Env } {
+  return { env: o?.env ?? process.env };
+}
+
+/** Where to find a config. */
+export interface LoadConfigOptions extends CallOptions {
+  /** A config file (relative to `cwd`); otherwise searched from `cwd` up (pgv.config.yaml, .pgvrc*, …). */
+  readonly file?: string;
+  /** Default process.cwd(). */
+  readonly cwd?: string;
+}
+
+/** Load, validate and resolve a config (extends, substitutions, paths): a frozen Config. */
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<Config> {
+  return resolveConfig({ ...(options.file ? { file: options.file } : {}), cwd: options.cwd ?? process.cwd(), ...environment(options) });
+}
+
+/** Which parts (all when absent). */
+export interface PartsOptions extends CallOptions {
+  readonly parts?: readonly string[];
+}
+
+/** The steps `apply` would run, per part, with their reasons. Changes nothing. */
+export async function plan(config: Config, options: PartsOptions & { readonly to?: string; readonly acceptChanged?: readonly string[] } = {}): Promise<Plan> {
+  const { planApply } = await import('./run/apply.js');
+  return (await planApply(config, options, environment(options))).plan;
+}
+
+/** Options of `apply`. */
+export interface ApplyOptions extends PartsOptions {
+  /** Receives every event of the run, in order. */
+  readonly onEvent?: EventSink;
+  /** Aborting stops each part before its next step; the steps left are reported as not run. */
+  readonly signal?: AbortSignal;
+  /** Stop at this version. */
+  readonly to?: string;
+  /** `SCRIPT` or `PART:SCRIPT`: accept the new content of an applied script that changed. */
+  readonly acceptChanged?: readonly string[];
+  /** Parts applied at once where `after` allows (default 4). */
+  readonly concurrency?: number;
+  /** Wait this long for another pgv on the same database (ms, default 60 000). */
+  readonly lockTimeoutMs?: number;
+  /** Guard parts with `snapshot: before-apply` (default true). */
+  readonly snapshots?: boolean;
+}
+
+/** What `apply` did: every part and step (done, failed, not run), and the snapshot guard's work. */
+export interface ApplyResult extends RunResult {
+  readonly snapshots: readonly GuardOutcome[];
+  /** Interruptions of earlier snapshot commands that the guard finished or undid. */
+  readonly notes: readonly string[];
+}
+
+/** Bring the parts' databases to the state their scripts describe. A failed part is in the result (`ok: false`), not thrown. */
+export async function apply(config: Config, options: ApplyOptions = {}): Promise<ApplyResult> {
+  const { applyConfig } = await import('./run/apply.js');
+  const { result, snapshots, notes } = await applyConfig(config, options, environment(options));
+  return { ...result, snapshots, notes };
+}
+
+/** Each part's version, applied, pending, changed and skipped scripts, and what stops apply. */
+export async function info(config: Config, options: PartsOptions = {}): Promise<{ parts: PartInfo[] }> {
+  const { partsInfo } = await import('./run/info.js');
+  return { parts: await partsInfo(config, options.parts ?? [], environment(options)) };
+}
+
+/** Options of `baseline`. */
+export interface BaselineOptions extends CallOptions {
+  readonly part: string;
+  /** The version the database is at now. */
+  readonly version: string;
+  readonly lockTimeoutMs?: number;
+  readonly onEvent?: EventSink;
+  readonly signal?: AbortSignal;
+}
+
+/** Record a version as applied without running any script (`recorded: false` when it was there already). */
+export async function baseline(config: Config, options: BaselineOptions): Promise<RunResult & { recorded: boolean }> {
+  const { baselineConfig } = await import('./run/apply.js');
+  const r = await baselineConfig(config, options, environment(options));
+  return { ...r.result, recorded: r.recorded };
+}
+
+/** Options of `check`: two databases (URLs, keyword strings, or names on the config's server). */
+export interface CheckOptions extends CheckRequest, CallOptions {
+  readonly db1: string;
+  readonly db2: string;
+  /** Names resolve on this config's server, and its parts' ledgers are left out. */
+  readonly config?: Config;
+}
+
+/** Compare two databases' schemas by object kind. */
+export async function check(options: CheckOptions): Promise<Comparison & { databases: { db1: string; db2: string } }> {
+  const { checkConnections } = await import('./check/connections.js');
+  const { result, databases } = await checkConnections(options.config ?? null, options, environment(options));
+  return { ...result, databases };
+}
+
+/** A part of a config, or a database (a URL, a keyword string, or a name on the config's server). */
+export type DatabaseTarget = { readonly config: Config; readonly part: string } | { readonly db: string; readonly config?: Config };
+
+async function connectionOf(target: DatabaseTarget, options: CallOptions | undefined): Promise<ConnectionSpec> {
+  const ctx = environment(options);
+  const { connectionFor, ensureServer, selectParts } = await import('./targets/context.js');
+  if ('part' in target) {
+    const [part] = selectParts(target.config, [target.part]);
+    await ensureServer(target.config, ctx);
+    return connectionFor(target.config, part!, ctx);
+  }
+  const { connectionForArgument } = await import('./targets/conn-arg.js');
+  return connectionForArgument(target.config ?? null, target.db, ctx);
+}
+
+/** Options of `dump`. */
+export interface DumpOptions extends CallOptions {
+  /** The dump to write (a folder for the directory format); replaced only when pg_dump succeeds. */
+  readonly file: string;
+  readonly format?: DumpFormat;
+  readonly jobs?: number;
+  readonly schemaOnly?: boolean;
+  readonly excludeSchemas?: readonly string[];
+  /** Aborting stops pg_dump and removes its partial output. */
+  readonly signal?: AbortSignal;
+}
+
+/** pg_dump of one database, the password through the environment. */
+export async function dump(target: DatabaseTarget, options: DumpOptions): Promise<DumpResult> {
+  const { dumpDatabase } = await import('./dump/dump.js');
+  const { file, ...rest } = options;
+  return dumpDatabase(await connectionOf(target, options), file, { ...rest, ...environment(options) });
+}
+
+/** Options of `restore`. */
+export interface RestoreOptions extends CallOptions {
+  readonly file: string;
+  readonly jobs?: number;
+  /** Create the database (from template0) when it does not exist. */
+  readonly create?: boolean;
+  /** Allow a target with objects: drop the dump's objects first. */
+  readonly clean?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+/** A dump into an empty (or, with `clean`, any) database. */
+export async function restore(target: DatabaseTarget, options: RestoreOptions): Promise<RestoreResult> {
+  const { restoreDatabase } = await import('./dump/restore.js');
+  const { file, ...rest } = options;
+  return restoreDatabase(await connectionOf(target, options), file, { ...rest, ...environment(options) });
+}
+
+/** Options of `testAndUpgrade`. */
+export interface TestAndUpgradeOptions extends CallOptions {
+  readonly part: string;
+  /** How production is copied (default auto: by template when nobody is connected). */
+  readonly copy?: CopyMethod;
+  /** Keep the throwaway databases for inspection. */
+  readonly keep?: boolean;
+  readonly lockTimeoutMs?: number;
+  /** The rehearsal's phases (steps of kind `rehearse`), warnings, and the production upgrade's events. */
+  readonly onEvent?: EventSink;
+}
+
+/** Rehearse the upgrade on a copy, compare it with a fresh build, and only when identical upgrade production. */
+export async function testAndUpgrade(config: Config, options: TestAndUpgradeOptions): Promise<Rehearsal> {
+  const [{ rehearse }, { selectParts }] = await Promise.all([import('./rehearse/rehearse.js'), import('./targets/context.js')]);
+  const [part] = selectParts(config, [options.part]);
+  return rehearse(config, part!, { ...environment(options), ...(options.onEvent ? { onEvent: options.onEvent } : {}) }, {
+    copy: options.copy ?? 'auto',
+    keep: options.keep ?? false,
+    lockTimeoutMs: options.lockTimeoutMs ?? 60_000,
+  });
+}
+
+/** Options of every snapshot action. */
+export interface SnapshotOptions extends CallOptions {
+  readonly lockTimeoutMs?: number;
+  /** Receives a warning for each interruption of an earlier snapshot command that was finished or undone. */
+  readonly onEvent?: EventSink;
+}
+
+async function withSnapshot<T>(target: DatabaseTarget, action: string, options: SnapshotOptions | undefined, fn: (s: SnapshotSession) => Promise<T>): Promise<T> {
+  const [{ withSnapshotSession }, { recoverInterrupted }] = await Promise.all([import('./snapshot/admin.js'), import('./snapshot/journal.js')]);
+  return withSnapshotSession(await connectionOf(target, options), { action, lockTimeoutMs: options?.lockTimeoutMs ?? 60_000 }, async (s) => {
+    for (const note of await recoverInterrupted(s)) options?.onEvent?.({ type: 'warning', message: note });
+    return fn(s);
+  });
+}
+
+/** Whole-database snapshots, odb style: the same actions as `pgv snapshot`. */
+export const snapshot = {
+  /** Start versioning the working database: version 0. */
+  init: (target: DatabaseTarget, options?: SnapshotOptions): Promise<InitOutcome> => withSnapshot(target, 'init', options, async (s) => (await import('./snapshot/commit.js')).initVersioning(s)),
+  /** Freeze the current state as a snapshot; move to the next version. */
+  commit: (target: DatabaseTarget, options: SnapshotOptions & { readonly message?: string; readonly force?: boolean; readonly strategy?: StrategyChoice } = {}): Promise<CommitOutcome> =>
+    withSnapshot(target, 'commit', options, async (s) =>
+      (await import('./snapshot/commit.js')).commitSnapshot(s, { ...(options.message !== undefined ? { message: options.message } : {}), force: options.force ?? false, strategy: options.strategy ?? 'auto' }),
+    ),
+  /** Version, parent and tip. */
+  info: (target: DatabaseTarget, options?: SnapshotOptions): Promise<WorkingMeta> =>
+    withSnapshot(target, 'info', options, async (s) => (await import('./snapshot/journal.js')).requireVersioned(await (await import('./snapshot/metadata.js')).readHistory(s.db, s.working))),
+  /** The working database and its snapshots, with sizes. */
+  log: (target: DatabaseTarget, options?: SnapshotOptions): Promise<History> => withSnapshot(target, 'log', options, async (s) => (await import('./snapshot/metadata.js')).readHistory(s.db, s.working, { sizes: true })),
+  /** Replace the working database by a copy of a snapshot (default: the parent). */
+  revert: (target: DatabaseTarget, options: SnapshotOptions & { readonly to?: Target; readonly keep?: boolean; readonly force?: boolean; readonly strategy?: StrategyChoice } = {}): Promise<RevertOutcome> =>
+    withSnapshot(target, 'revert', options, async (s) =>
+      (await import('./snapshot/revert.js')).revertTo(s, { target: options.to ?? { kind: 'parent' }, keep: options.keep ?? false, force: options.force ?? false, strategy: options.strategy ?? 'auto' }),
+    ),
+  /** Name a snapshot (default: the parent), or delete a tag. */
+  tag: (target: DatabaseTarget, options: SnapshotOptions & { readonly name: string; readonly on?: Target; readonly delete?: boolean }): Promise<TagOutcome> =>
+    withSnapshot(target, 'tag', options, async (s) => (await import('./snapshot/manage.js')).tagSnapshot(s, { name: options.name, target: options.on ?? null, delete: options.delete ?? false })),
+  /** Drop the snapshots the filter selects (only lists them unless `yes`). */
+  purge: (target: DatabaseTarget, options: SnapshotOptions & { readonly filter: PurgeFilter; readonly yes?: boolean; readonly force?: boolean }): Promise<PurgeOutcome> =>
+    withSnapshot(target, 'purge', options, async (s) => (await import('./snapshot/manage.js')).purgeSnapshots(s, { filter: options.filter, yes: options.yes ?? false, force: options.force ?? false })),
+};

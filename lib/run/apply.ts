@@ -1,0 +1,122 @@
+/**
+ * `apply` and `baseline` as library functions: select the parts, plan, refuse what must be
+ * refused, run. They return what happened as values; showing it is the caller's business.
+ */
+import type { Config, Part } from '../config/types.js';
+import { usageError } from '../errors.js';
+import type { EventSink } from '../exec/events.js';
+import { checkBaselineVersion, planBaseline } from '../plan/plan-baseline.js';
+import { changedScriptsRefusal } from '../plan/plan.js';
+import type { Plan } from '../plan/types.js';
+import { displayQualified } from '../db/ident.js';
+import { selectParts, type Environment } from '../targets/context.js';
+import { preparePlan, readScripts, runPlan, type RunOutcome } from './pipeline.js';
+
+/** What `apply` is asked for. */
+export interface ApplyRequest {
+  /** Part names (all when empty or absent). */
+  readonly parts?: readonly string[];
+  /** `SCRIPT` (in any selected part) or `PART:SCRIPT`: accept the new content of a changed applied script. */
+  readonly acceptChanged?: readonly string[];
+  /** Stop at this version. */
+  readonly to?: string;
+  /** Parts applied at once where `after` allows (default 4). */
+  readonly concurrency?: number;
+  /** How long to wait for another pgv on the same database, in ms (default 60 s). */
+  readonly lockTimeoutMs?: number;
+  /** Guard parts with `snapshot: before-apply` (default true). */
+  readonly snapshots?: boolean;
+  /** Receives every event of the run. */
+  readonly onEvent?: EventSink;
+  /** Aborting it stops the run before its next step; the steps left are reported as not run. */
+  readonly signal?: AbortSignal;
+}
+
+/** The plan `apply` would run for a request (also what `apply --dry-run` shows). */
+export async function planApply(config: Config, request: ApplyRequest, ctx: Environment): Promise<{ plan: Plan; run: () => Promise<RunOutcome> }> {
+  const parts = selectParts(config, request.parts ?? []);
+  const accept = acceptedScripts(parts, request.acceptChanged ?? []);
+  if (request.to !== undefined && !/^\d{1,9}(\.\d{1,9})*$/.test(request.to)) throw usageError(`--to must be a version (3, 1.2.0), not "${request.to}"`, "A schema part's generation (update3.sql: 3) or a delta's version (delta_1.2.0_x.sql: 1.2.0).");
+  const generations = request.to?.includes('.') ? parts.find((p) => p.recipe === 'schema') : undefined;
+  if (generations) {
+    const deltas = parts.filter((p) => p.recipe === 'deltas').map((p) => p.name);
+    throw usageError(`--to ${request.to}: part ${generations.name} is a schema directory, whose versions are generations (--to 3), not ${request.to}`, deltas.length ? `Name the deltas parts: pgv apply ${deltas.join(' ')} --to ${request.to}.` : 'Give a generation: the N of updateN.sql.');
+  }
+  const { plan, prepared } = await preparePlan(config, parts, ctx, { accept, ...(request.to !== undefined ? { to: request.to } : {}) });
+  checkAccepted(plan, request.acceptChanged ?? []);
+  const run = async () => {
+    const refusal = changedScriptsRefusal(plan.parts);
+    if (refusal) throw refusal;
+    return runPlan(plan, prepared, {
+      concurrency: request.concurrency ?? 4,
+      lockTimeoutMs: request.lockTimeoutMs ?? 60_000,
+      snapshots: request.snapshots ?? true,
+      ...(request.onEvent ? { onEvent: request.onEvent } : {}),
+      ...(request.signal ? { signal: request.signal } : {}),
+    });
+  };
+  return { plan, run };
+}
+
+/** Bring the selected parts' databases to the state their scripts describe. */
+export async function applyConfig(config: Config, request: ApplyRequest, ctx: Environment): Promise<RunOutcome> {
+  return (await planApply(config, request, ctx)).run();
+}
+
+/** What `baseline` is asked for. */
+export interface BaselineRequest {
+  readonly part: string;
+  /** The version the database is at now. */
+  readonly version: string;
+  readonly lockTimeoutMs?: number;
+  readonly onEvent?: EventSink;
+  readonly signal?: AbortSignal;
+}
+
+/** Record a version as applied without running any script; `recorded` is false when the database was at it already. */
+export async function baselineConfig(config: Config, request: BaselineRequest, ctx: Environment): Promise<RunOutcome & { part: Part; version: string; recorded: boolean }> {
+  const [part] = selectParts(config, [request.part]);
+  const scripts = readScripts(part!);
+  const version = checkBaselineVersion(part!, scripts, request.version);
+  const { plan, prepared } = await preparePlan(config, [part!], ctx, {
+    scripts: () => scripts, // read once
+    planner: ({ part: p, observed }) => planBaseline(p, observed, version, displayQualified(p.upgradesTable)),
+  });
+  const outcome = await runPlan(plan, prepared, {
+    concurrency: 1,
+    lockTimeoutMs: request.lockTimeoutMs ?? 60_000,
+    ...(request.onEvent ? { onEvent: request.onEvent } : {}),
+    ...(request.signal ? { signal: request.signal } : {}),
+  });
+  return { ...outcome, part: part!, version, recorded: plan.parts.some((p) => p.steps.length > 0) };
+}
+
+/** `--accept-changed` values by part: `PART:SCRIPT` names one part, a bare `SCRIPT` every part. */
+function acceptedScripts(parts: readonly Part[], values: readonly string[]): Map<string, Set<string>> {
+  const byPart = new Map<string, Set<string>>();
+  for (const value of values) {
+    const colon = value.indexOf(':');
+    const named = colon > 0 ? parts.find((p) => p.name === value.slice(0, colon)) : undefined;
+    const script = named ? value.slice(colon + 1) : value;
+    for (const p of named ? [named] : parts) {
+      if (!byPart.has(p.name)) byPart.set(p.name, new Set());
+      byPart.get(p.name)!.add(script);
+    }
+  }
+  return byPart;
+}
+
+/** Every `--accept-changed` value must name a script that changed: a typo must not pass silently. */
+function checkAccepted(plan: Plan, values: readonly string[]): void {
+  for (const value of values) {
+    const script = value.includes(':') && plan.parts.some((p) => value.startsWith(`${p.name}:`)) ? value.slice(value.indexOf(':') + 1) : value;
+    const hit = plan.parts.some((p) => p.steps.some((s) => s.kind === 'accept-script' && s.script === script));
+    if (!hit) {
+      const changed = plan.parts.flatMap((p) => p.changed.filter((c) => c.change === 'modified').map((c) => `${p.name}:${c.script}`));
+      throw usageError(
+        `--accept-changed ${value}: no applied script of that name has changed`,
+        changed.length ? `Changed scripts: ${changed.join(', ')}.` : 'No applied script has changed; nothing needs accepting.',
+      );
+    }
+  }
+}

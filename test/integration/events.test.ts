@@ -1,0 +1,88 @@
+/** The event stream: `--json-lines` (NDJSON on stdout) for the commands that run steps, and the not-run steps after a failure. */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { validateAgainst } from '../../lib/config/validate.js';
+import { makeProject, runPgv, schemaConfig, writeFiles } from '../helpers/cli.js';
+import { createDatabase, dropDatabase } from '../helpers/db.js';
+
+/** Every stdout line as an object, each checked against schemas/pgv.events.schema.json. */
+function events(stdout: string): Array<Record<string, any>> {
+  const lines = stdout.trimEnd().split('\n');
+  return lines.map((line, k) => {
+    const event = JSON.parse(line) as Record<string, any>;
+    assert.equal(validateAgainst('pgv.events.schema.json', event), [], `line ${k + 1}: ${line}`);
+    return event;
+  });
+}
+
+test('apply --json-lines: one typed object per line, the failed step, the steps not run, the summary last', async () => {
+  const db = await createDatabase('events_fail');
+  const dir = makeProject();
+  writeFiles(dir, {
+    'schema/update1.sql': 'CREATE TABLE a (id int);\n',
+    'schema/update2.sql': 'SELECT 1 / 0;\n',
+    'schema/update3.sql': 'CREATE TABLE c (id int);\n',
+    'pgv.config.yaml': schemaConfig(db, 'schema'),
+  });
+  try {
+    const run = await runPgv(['apply', '--json-lines'], { cwd: dir });
+    assert.is(run.code, 3, run.stderr);
+    const all = events(run.stdout);
+    assert.equal(
+      all.map((e) => e.type),
+      ['run-started', 'part-started', ...Array(3).fill(['step-started', 'step-finished']).flat(), 'part-finished', 'run-finished', 'summary'],
+    );
+    assert.equal(all[0]!.parts[0].steps.map((s: { id: string }) => s.id), ['app:create-ledger', 'app:run:update1.sql', 'app:run:update2.sql', 'app:run:update3.sql']);
+    const failed = all.find((e) => e.type === 'step-finished' && e.status === 'failed')!;
+    assert.is(failed.step.id, 'app:run:update2.sql');
+    assert.is(failed.error.code, 'script_failed');
+    assert.match(failed.error.message, 'division by zero');
+    const part = all.find((e) => e.type === 'part-finished')!;
+    assert.is(part.status, 'failed');
+    assert.is(part.steps_done, 2);
+    assert.equal(part.not_run, [{ id: 'app:run:update3.sql', kind: 'run-script', title: 'run update3.sql' }]);
+    const summary = all.at(-1)!;
+    assert.is(summary.ok, false);
+    assert.equal(summary.parts[0].steps.map((s: { status: string }) => s.status), ['done', 'done', 'failed', 'not-run']);
+    // The text report says so too.
+    const text = await runPgv(['apply'], { cwd: dir });
+    assert.match(text.stdout, 'FAILED at run update2.sql (0 steps applied before; 1 not run)');
+  } finally {
+    await dropDatabase(db);
+  }
+});
+
+test('apply --json-lines on an up-to-date database, and a command without steps: the stream still ends with the summary', async () => {
+  const db = await createDatabase('events_noop');
+  const dir = makeProject();
+  writeFiles(dir, { 'schema/update1.sql': 'CREATE TABLE a (id int);\n', 'pgv.config.yaml': schemaConfig(db, 'schema') });
+  try {
+    assert.is((await runPgv(['apply'], { cwd: dir })).code, 0);
+    const again = await runPgv(['apply', '--json-lines'], { cwd: dir });
+    assert.is(again.code, 0, again.stderr);
+    const all = events(again.stdout);
+    assert.equal(all.map((e) => e.type), ['run-started', 'part-finished', 'run-finished', 'summary']);
+    assert.is(all[1]!.status, 'unchanged');
+    assert.is(all[1]!.version, '1');
+    const plan = await runPgv(['plan', '--json-lines'], { cwd: dir });
+    const lines = events(plan.stdout);
+    assert.is(lines.length, 1);
+    assert.is(lines[0]!.type, 'summary');
+    assert.equal(lines[0]!.parts[0].steps, []);
+  } finally {
+    await dropDatabase(db);
+  }
+});
+
+test('--json-lines: an error before any result is the one line, typed error', async () => {
+  const dir = makeProject();
+  writeFiles(dir, { 'pgv.config.yaml': 'parts: {}\nbogus: 1\n' });
+  const run = await runPgv(['apply', '--json-lines'], { cwd: dir });
+  assert.is(run.code, 2);
+  const all = events(run.stdout);
+  assert.is(all.length, 1);
+  assert.is(all[0]!.type, 'error');
+  assert.is(all[0]!.error.code, 'config_invalid');
+});
+
+test.run();
