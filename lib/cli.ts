@@ -254,9 +254,9 @@ const commands: Record<string, CommandSpec> = {
   server: {
     summary: 'the embedded PostgreSQL: start, stop, status, url',
     usage: 'pgv server start|stop|status|url [DBNAME]',
-    options: {},
-    help: ['  start    initialize (first time) and start the project\'s cluster under .pgv/', '  stop     stop it (fast shutdown)', '  status   state, data directory, socket; exit 3 when not running', '  url      a libpq URL for psql and applications (optionally for DBNAME)'],
-    run: async (g, _v, pos) => (await import('./commands/server.js')).serverCommand(g, { ...(pos[0] ? { action: pos[0] } : {}), ...(pos[1] ? { dbname: pos[1] } : {}) }),
+    options: { remove: { type: 'boolean' } },
+    help: ['  start    initialize (first time) and start the project\'s cluster under .pgv/', '  stop     stop it (fast shutdown); --remove also deletes the cluster and .pgv/', '  status   state, binaries, data directory, socket; exit 3 when not running', '  url      a libpq URL for psql and applications (optionally for DBNAME)'],
+    run: async (g, v, pos) => (await import('./commands/server.js')).serverCommand(g, { ...(pos[0] ? { action: pos[0] } : {}), ...(pos[1] ? { dbname: pos[1] } : {}), remove: v.remove === true }),
   },
 };
 
