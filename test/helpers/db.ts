@@ -59,8 +59,11 @@ export async function databaseExists(name: string): Promise<boolean> {
 /**
  * The path of pg_dump, pg_restore or psql that can handle the test cluster's server, as pgv
  * chooses it (lib/dump/tools.ts): the server's own folder holds none when it is npm-shipped.
+ * psql runs the tests' SQL files on any server major (only pgv's plain-format restore asks for
+ * a psql of the server's major), so any psql does.
  */
 export async function clientProgram(program: ClientProgram): Promise<string> {
+  if (program === 'psql') return (await findClientTool(program, undefined, process.env)).path;
   const version = await withDb('postgres', async (db) => Number((await db.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0]!.v));
   return (await findClientTool(program, serverMajor(version), process.env)).path;
 }
