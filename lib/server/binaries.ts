@@ -77,9 +77,10 @@ export async function* programCandidates(program: string, env: Readonly<Record<s
     if (path.basename(real) === program) yield real;
     else launchers.push(file); // kept under its own name: the launcher looks at argv[0]
   }
-  const pgConfig = await runProgram('pg_config', ['--bindir'], { env }).catch(() => undefined);
+  // PGV_PG_SEARCH=npm stands for a machine without PostgreSQL: only what PATH holds.
+  const pgConfig = searchesMachine(env) ? await runProgram('pg_config', ['--bindir'], { env }).catch(() => undefined) : undefined;
   const configured = pgConfig && pgConfig.exitCode === 0 ? pgConfig.stdout.trim() : '';
-  for (const dir of [...(configured ? [configured] : []), ...installFolders()]) {
+  for (const dir of [...(configured ? [configured] : []), ...(searchesMachine(env) ? installFolders() : [])]) {
     const file = fresh(path.join(dir, program));
     if (file) yield file;
   }

@@ -7,11 +7,12 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chownSync, cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, symlinkSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { findNpmServerPackage } from '../../lib/server/npm-binaries.js';
 import { jsonOf, makeProject, runPgv, writeFiles } from '../helpers/cli.js';
+import { clientProgram, cluster, createDatabase, dropDatabase } from '../helpers/db.js';
 
 const isRoot = process.getuid?.() === 0;
 const npm = findNpmServerPackage();
@@ -36,7 +37,7 @@ for (const who of [{ label: isRoot ? 'root' : 'the current user' }, ...(isRoot ?
     const dir = makeProject('npm');
     writeFiles(dir, { 'db/init.sql': "CREATE TABLE t (v text);\nINSERT INTO t VALUES (upper('é'));\n", 'pgv.config.yaml': config });
     if (who.uid !== undefined) chownTree(dir, who.uid, who.gid!);
-    const env = { PGV_PG_SEARCH: 'npm', PGV_PG_BINDIR: undefined, PATH: '/usr/bin:/bin', ...(who.uid !== undefined ? { HOME: dir } : {}) };
+    const env = { PGV_PG_SEARCH: 'npm', PGV_PG_BINDIR: undefined, PATH: '/usr/sbin:/usr/bin:/bin', ...(who.uid !== undefined ? { HOME: dir } : {}) };
     const pgv = (...args: string[]) => runPgv(args, { cwd: dir, env, ...(who.uid !== undefined ? { uid: who.uid, gid: who.gid } : {}) });
     try {
       const first = await pgv('apply');
@@ -146,6 +147,40 @@ if (isRoot) {
     }
   });
 }
+
+test('on the npm-shipped server without client programs, dump and restore say which major they need and what to install', async () => {
+  const dir = makeProject('noclient');
+  writeFiles(dir, { 'db/init.sql': 'CREATE TABLE t (id int);\n', 'pgv.config.yaml': config });
+  // A PATH with the system programs pgv itself runs (id, test, useradd) and none of PostgreSQL's.
+  const bin = path.join(dir, 'bin');
+  mkdirSync(bin);
+  for (const p of ['id', 'test', 'useradd']) {
+    const found = ['/usr/bin', '/usr/sbin', '/bin', '/sbin'].map((d) => path.join(d, p)).find((f) => existsSync(f));
+    if (found) symlinkSync(found, path.join(bin, p));
+  }
+  const env = { PGV_PG_SEARCH: 'npm', PGV_PG_BINDIR: undefined, PATH: bin };
+  // A real dump to restore, made by the machine's pg_dump from the test cluster.
+  const source = await createDatabase('noclient');
+  const file = path.join(dir, 'app.dump');
+  const { execFileSync } = await import('node:child_process');
+  execFileSync(await clientProgram('pg_dump'), ['-Fc', '-f', file, '-h', cluster.socketDir, '-p', String(cluster.port), '-U', 'postgres', source]);
+  try {
+    const apply = await runPgv(['apply'], { cwd: dir, env });
+    assert.is(apply.code, 0, apply.stderr);
+    const dump = await runPgv(['dump', 'app', '-f', path.join(dir, 'out.dump')], { cwd: dir, env });
+    assert.is(dump.code, 3, dump.stderr);
+    assert.match(dump.stderr, 'pg_dump not found (the server is PostgreSQL 15)');
+    assert.match(dump.stderr, 'apt-get install postgresql-client-15');
+    assert.not.ok(existsSync(path.join(dir, 'out.dump')));
+    const restore = await runPgv(['restore', '--db', 'fresh', '--create', '-f', file], { cwd: dir, env });
+    assert.is(restore.code, 3, restore.stderr);
+    assert.match(restore.stderr, /pg_restore not found/);
+    assert.match(restore.stderr, 'apt-get install postgresql-client');
+  } finally {
+    await runPgv(['server', 'stop'], { cwd: dir, env });
+    await dropDatabase(source);
+  }
+});
 
 test('--remove goes with stop only', async () => {
   const dir = makeProject('remove');
