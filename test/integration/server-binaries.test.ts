@@ -12,7 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { findNpmServerPackage } from '../../lib/server/npm-binaries.js';
 import { jsonOf, makeProject, runPgv, writeFiles } from '../helpers/cli.js';
-import { clientProgram, cluster, createDatabase, dropDatabase } from '../helpers/db.js';
+import { execFileSync } from 'node:child_process';
+import { findClientTool } from '../../lib/dump/tools.js';
 
 const isRoot = process.getuid?.() === 0;
 const npm = findNpmServerPackage();
@@ -159,14 +160,14 @@ test('on the npm-shipped server without client programs, dump and restore say wh
     if (found) symlinkSync(found, path.join(bin, p));
   }
   const env = { PGV_PG_SEARCH: 'npm', PGV_PG_BINDIR: undefined, PATH: bin };
-  // A real dump to restore, made by the machine's pg_dump from the test cluster.
-  const source = await createDatabase('noclient');
   const file = path.join(dir, 'app.dump');
-  const { execFileSync } = await import('node:child_process');
-  execFileSync(await clientProgram('pg_dump'), ['-Fc', '-f', file, '-h', cluster.socketDir, '-p', String(cluster.port), '-U', 'postgres', source]);
   try {
     const apply = await runPgv(['apply'], { cwd: dir, env });
     assert.is(apply.code, 0, apply.stderr);
+    // A real dump to restore, made from the project's server by the machine's pg_dump of its major.
+    const socket = jsonOf(await runPgv(['server', 'status', '--json'], { cwd: dir, env })).socket_dir as string;
+    const pgDump = await findClientTool('pg_dump', 15, process.env);
+    execFileSync(pgDump.path, ['-Fc', '-f', file, '-h', socket, '-p', '5432', '-U', 'postgres', 'app']);
     const dump = await runPgv(['dump', 'app', '-f', path.join(dir, 'out.dump')], { cwd: dir, env });
     assert.is(dump.code, 3, dump.stderr);
     assert.match(dump.stderr, 'pg_dump not found (the server is PostgreSQL 15)');
@@ -178,7 +179,6 @@ test('on the npm-shipped server without client programs, dump and restore say wh
     assert.match(restore.stderr, 'apt-get install postgresql-client');
   } finally {
     await runPgv(['server', 'stop'], { cwd: dir, env });
-    await dropDatabase(source);
   }
 });
 
