@@ -81,7 +81,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     } catch (e) {
       throw optionError(e, spec);
     }
-    const values = parsed.values as Values;
+    const values = parsed.values as OptionValues;
     lines = values['json-lines'] === true;
     json = values.json === true || lines;
     if (values.version === true) {

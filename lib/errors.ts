@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'database_missing'
   | 'server_binaries_missing'
   | 'server_failed'
+  | 'server_version_mismatch'
   | 'script_failed'
   | 'scripts_invalid'
   | 'refused'
@@ -51,6 +52,7 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   database_missing: ExitCode.failed,
   server_binaries_missing: ExitCode.failed,
   server_failed: ExitCode.failed,
+  server_version_mismatch: ExitCode.failed,
   script_failed: ExitCode.failed,
   refused: ExitCode.failed,
   lock_timeout: ExitCode.failed,

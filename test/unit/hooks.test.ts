@@ -25,7 +25,7 @@ test('the first step that runs Python: a preconditionN.py or a .py delta; SQL an
     ]),
     latest: '1',
   };
-  const run = (s: string): Step => ({ kind: 'run-script', id: s, title: s, reason: '', script: s, version: '1', scriptKind: 'delta', transactional: true });
+  const run = (s: string): Step => ({ kind: 'run-script', id: s, title: s, reason: '', script: s, version: '1', scriptKind: 'delta', transactional: true, checksum: 'x', ledger: { schema: 'pgv', name: 'upgrades' } });
   const pre = (v: string): Step => ({ kind: 'precondition', id: v, title: v, reason: '', script: `precondition${v}`, version: v });
   assert.is(firstPythonHook([run('a.sql'), pre('1')], scripts), undefined);
   assert.is(firstPythonHook([run('a.sql'), pre('2'), run('b.py')], scripts), '/d/precondition2.py');
