@@ -155,7 +155,7 @@ export async function rehearse(config: Config, part: Part, ctx: RehearsalContext
     // Production: planned again under the lock by the engine, so a production that moved since
     // the copy is noticed; guarded by a snapshot when the part asks for it.
     const prepared = await preparePlan(config, [part], ctx);
-    const upgrade = await phase('upgrade production', () => runPlan(prepared.plan, prepared.prepared, { concurrency: 1, lockTimeoutMs: args.lockTimeoutMs, snapshots: true, onEvent: emit }));
+    const upgrade = await phase('upgrade production', () => runPlan(prepared.plan, prepared.prepared, { env: ctx.env, command: 'test-and-upgrade', concurrency: 1, lockTimeoutMs: args.lockTimeoutMs, snapshots: true, onEvent: emit }));
     return result(upgrade.result.ok ? 'upgraded' : 'upgrade-failed', { method, upgrade });
   } finally {
     await throwaways.dropAll().catch((e) => warn((e as Error).message));

@@ -48,6 +48,7 @@ export async function planApply(config: Config, request: ApplyRequest, ctx: Envi
     const refusal = changedScriptsRefusal(plan.parts);
     if (refusal) throw refusal;
     return runPlan(plan, prepared, {
+      env: ctx.env,
       concurrency: request.concurrency ?? 4,
       lockTimeoutMs: request.lockTimeoutMs ?? 60_000,
       snapshots: request.snapshots ?? true,
@@ -83,6 +84,8 @@ export async function baselineConfig(config: Config, request: BaselineRequest, c
     planner: ({ part: p, observed }) => planBaseline(p, observed, version, displayQualified(p.upgradesTable)),
   });
   const outcome = await runPlan(plan, prepared, {
+    env: ctx.env,
+    command: 'baseline',
     concurrency: 1,
     lockTimeoutMs: request.lockTimeoutMs ?? 60_000,
     ...(request.onEvent ? { onEvent: request.onEvent } : {}),

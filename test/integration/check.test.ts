@@ -313,7 +313,7 @@ test('usage errors exit 2: unknown kind (with a suggestion), PART with --db1, a 
 test('pgv check --help lists the options and the exit codes', async () => {
   const run = await runPgv(['check', '--help']);
   assert.is(run.code, 0);
-  for (const text of ['--ignore KIND', '--include KIND', '--exclude-schema', '--exclude-column PATTERN', '--column-order', '--ignore-generated-names', 'Exit codes:\n  0  identical\n  1  different']) {
+  for (const text of ['--ignore KIND', '--include KIND', '--exclude-schema', '--exclude-column PATTERN', '--column-order', '--ignore-generated-names', 'Exit codes:\n  0    identical\n  1    different', '130  interrupted']) {
     assert.match(run.stdout, text);
   }
 });
