@@ -59,8 +59,8 @@ const commands: Record<string, CommandSpec> = {
   },
   apply: {
     summary: 'bring the parts\' databases to the state their scripts describe',
-    usage: 'pgv apply [PART...] [--dry-run] [--test-first] [--to VERSION] [--accept-changed SCRIPT] [--concurrency N] [--lock-timeout SECONDS] [--no-snapshot]',
-    options: { 'dry-run': { type: 'boolean' }, 'test-first': { type: 'boolean' }, to: { type: 'string' }, 'accept-changed': { type: 'string', multiple: true }, concurrency: { type: 'string' }, 'lock-timeout': { type: 'string' }, 'no-snapshot': { type: 'boolean' } },
+    usage: 'pgv apply [PART...] [--dry-run] [--test-first] [--to VERSION] [--accept-changed SCRIPT] [--concurrency N] [--lock-timeout SECONDS] [--no-snapshot] [--allow-lint-errors]',
+    options: { 'dry-run': { type: 'boolean' }, 'test-first': { type: 'boolean' }, to: { type: 'string' }, 'accept-changed': { type: 'string', multiple: true }, concurrency: { type: 'string' }, 'lock-timeout': { type: 'string' }, 'no-snapshot': { type: 'boolean' }, 'allow-lint-errors': { type: 'boolean' } },
     help: [
       '    --dry-run                print the plan instead of running it (same as pgv plan)',
       '    --test-first             rehearse each part on a copy first, as pgv test-and-upgrade does',
@@ -70,9 +70,11 @@ const commands: Record<string, CommandSpec> = {
       '    --no-snapshot            skip the snapshot of parts with `snapshot: before-apply` for this run',
       '    --concurrency N          parts applied at once where `after` allows (default 4)',
       '    --lock-timeout S         seconds to wait for another pgv working on the same database (default 60)',
+      '    --allow-lint-errors      run the scripts even when `pgv lint` finds errors in them (exit 1 otherwise)',
     ],
     run: async (g, v, parts) =>
       (await import('./commands/apply.js')).applyCommand(g, {
+        allowLintErrors: v['allow-lint-errors'] === true,
         parts,
         dryRun: v['dry-run'] === true,
         acceptChanged: (v['accept-changed'] as string[] | undefined) ?? [],
@@ -224,6 +226,22 @@ const commands: Record<string, CommandSpec> = {
       if (copy !== 'auto' && copy !== 'template' && copy !== 'dump') throw usageError(`--copy must be auto, template or dump, not "${copy}"`);
       return (await import('./commands/test-and-upgrade.js')).testAndUpgradeCommand(g, { part: pos[0]!, copy, keep: v.keep === true, lockTimeoutMs: positiveInt(v['lock-timeout'], '--lock-timeout', 60, true) * 1000 });
     },
+  },
+  lint: {
+    summary: 'lint the scripts apply would run: squawk\'s rules on the PostgreSQL parse tree',
+    usage: 'pgv lint [PART...] [FILE...] [--all]',
+    options: { all: { type: 'boolean' } },
+    help: [
+      '  PART                  the scripts the part would run next (its database is read, nothing is changed)',
+      '  FILE                  script files (a part\'s script gets its variables and lint settings)',
+      '    --all               every script of the parts, not only the pending ones (no database needed)',
+      '  Each finding: file:line:col, the rule (squawk\'s ids, pgv-…, syntax-error), why it hurts, the safe rewrite.',
+      '  Silence a statement with `-- squawk-ignore RULE[,RULE]` or `-- pgv:lint-ignore RULE` on the line before it;',
+      '  choose rules and levels with the part option `lint:`.',
+      '',
+      'Exit codes: 0 no finding at error level, 1 a finding at error level, 2 usage, 3 a database could not be read.',
+    ],
+    run: async (g, v, targets) => (await import('./commands/lint.js')).lintCommand(g, { targets, all: v.all === true }),
   },
   snapshot: {
     summary: 'commit, revert, log, tag and purge whole-database snapshots',

@@ -38,7 +38,9 @@ export type ErrorCode =
   | 'tool_missing'
   | 'tool_failed'
   | 'file_not_found'
-  | 'not_a_dump';
+  | 'not_a_dump'
+  | 'lint_failed'
+  | 'policy_failed';
 
 const exitCodeOf: Record<ErrorCode, ExitCode> = {
   usage: ExitCode.usage,
@@ -64,6 +66,9 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   tool_failed: ExitCode.failed,
   file_not_found: ExitCode.failed,
   not_a_dump: ExitCode.failed,
+  // Findings, not failures: exit 1, as `pgv lint` and a failed rehearsal policy.
+  lint_failed: ExitCode.differences,
+  policy_failed: ExitCode.differences,
 };
 
 /** Options of a PgvError besides its code and message. */

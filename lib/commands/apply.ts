@@ -2,6 +2,7 @@
 import { usageError } from '../errors.js';
 import type { Part } from '../config/types.js';
 import type { Plan } from '../plan/types.js';
+import { lintPlan, lintRefusal } from '../lint/scripts.js';
 import { renderPlanJson } from '../report/plan-json.js';
 import { renderPlanText } from '../report/plan-text.js';
 import { loadProjectConfig, selectParts } from './context.js';
@@ -23,6 +24,8 @@ export interface ApplyArgs {
   readonly noSnapshot?: boolean;
   /** `--test-first`: rehearse each part on a copy first (pgv test-and-upgrade). */
   readonly testFirst?: boolean;
+  /** `--allow-lint-errors`: run scripts even when lint finds errors in them. */
+  readonly allowLintErrors?: boolean;
 }
 
 /** Run `pgv apply`. */
@@ -34,8 +37,9 @@ export async function applyCommand(g: Globals, args: ApplyArgs): Promise<Command
   if (args.to !== undefined && !/^\d{1,9}(\.\d{1,9})*$/.test(args.to)) throw usageError(`--to must be a version (3, 1.2.0), not "${args.to}"`, "A schema part's generation (update3.sql: 3) or a delta's version (delta_1.2.0_x.sql: 1.2.0).");
   const { plan, prepared } = await preparePlan(config, parts, g, { accept, ...(args.to !== undefined ? { to: args.to } : {}) });
   checkAccepted(plan, args.acceptChanged ?? []);
-  if (args.dryRun) return { exitCode: 0, json: renderPlanJson(plan), text: renderPlanText(plan) };
-  const refusal = changedScriptsRefusal(plan.parts);
+  const findings = await lintPlan(plan, prepared, g.cwd);
+  if (args.dryRun) return { exitCode: 0, json: renderPlanJson(plan, findings), text: renderPlanText(plan, findings) };
+  const refusal = changedScriptsRefusal(plan.parts) ?? (args.allowLintErrors ? undefined : lintRefusal(findings));
   if (refusal) throw refusal;
   return runPlan(plan, prepared, g, { ...args, snapshots: !args.noSnapshot });
 }

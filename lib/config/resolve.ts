@@ -12,7 +12,7 @@ import { copyBounded, mergeInto, originOf, type Origins } from './merge.js';
 import { substitute, type Env } from './substitute.js';
 import { validateAgainst, type ConfigProblem } from './validate.js';
 import { parseQualifiedName, parseDurationMs } from './values.js';
-import type { Config, ConnectionOptions, EmbeddedServerConfig, Part, RecipeName } from './types.js';
+import type { Config, ConnectionOptions, EmbeddedServerConfig, LintOptions, LintRuleSetting, Part, RecipeName } from './types.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = Record<string, Json>;
@@ -163,6 +163,7 @@ function normalize(value: Obj, file: string, files: string[], origins: Origins):
         pumPlaceholders: raw.pum_placeholders === true,
         reference: Object.freeze(reference),
         ddlLockTimeoutMs: lock,
+        lint: lintOptions(raw.lint as Obj | undefined),
         options: Object.freeze({ ...raw }),
       }),
     );
@@ -173,6 +174,13 @@ function normalize(value: Obj, file: string, files: string[], origins: Origins):
     problems,
     config: Object.freeze({ file, files: Object.freeze(files), root, server, connection: Object.freeze(connection), parts: Object.freeze(parts), warnings: Object.freeze([]) }),
   };
+}
+
+/** A part's `lint:` option (already validated by the schema). */
+function lintOptions(raw: Obj | undefined): LintOptions {
+  const rules = Object.freeze({ ...((raw?.rules ?? {}) as Record<string, LintRuleSetting>) });
+  const maxLockMs = Object.freeze(Object.fromEntries(Object.entries((raw?.max_lock_ms ?? {}) as Obj).map(([mode, v]) => [mode, parseDurationMs(v as string | number)])));
+  return Object.freeze({ ...(typeof raw?.level === 'string' ? { level: raw.level as LintRuleSetting } : {}), rules, maxLockMs });
 }
 
 function normalizeConnection(raw: Obj): ConnectionOptions {

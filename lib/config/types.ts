@@ -69,8 +69,23 @@ export interface Part {
   readonly reference: readonly string[];
   /** `lock_timeout` for the DDL a script runs, in milliseconds (0: none). */
   readonly ddlLockTimeoutMs: number;
+  /** Lint rules and levels, and the trace's lock policy (`lint:`); absent: the defaults. */
+  readonly lint?: LintOptions;
   /** The raw options after substitution, as `pgv validate` shows them. */
   readonly options: Readonly<Record<string, unknown>>;
+}
+
+/** A lint rule's level as configured: `off` silences it. */
+export type LintRuleSetting = 'error' | 'warning' | 'off';
+
+/** A part's `lint:` option, normalized. */
+export interface LintOptions {
+  /** Every rule at this level, unless `rules` names it (omitted: each rule's own default). */
+  readonly level?: LintRuleSetting;
+  /** Levels by rule id. */
+  readonly rules: Readonly<Record<string, LintRuleSetting>>;
+  /** Trace policy: the longest a lock may be held until commit, in milliseconds, by mode (`access_exclusive`, `exclusive`, `share_row_exclusive`, `share`). */
+  readonly maxLockMs: Readonly<Record<string, number>>;
 }
 
 /** A loaded, validated configuration. */

@@ -2,7 +2,7 @@
  * The PostgreSQL parser: the one home of `libpg-query` (the server's own grammar, compiled to
  * WebAssembly). Loaded on demand by the paths that lint (`pgv lint`, `plan`, `apply`), so other
  * commands never pay for the module. Offsets it reports are UTF-8 byte offsets; this module turns
- * them into string offsets, so that everything downstream counts as JavaScript does.
+ * them (and the error cursor, which counts code points) into string offsets, so that everything downstream counts as JavaScript does.
  */
 import { loadModule, parseSync, scanSync } from 'libpg-query';
 
@@ -44,6 +44,7 @@ export function loadParser(): Promise<Parser> {
 
 const parser: Parser = {
   parse(text) {
+    if (text === '') return { ok: true, statements: [] }; // libpg-query refuses an empty string; the server runs it as nothing
     const toChar = offsetMapper(text);
     try {
       const result = parseSync(text) as { stmts?: Array<{ stmt: Record<string, unknown>; stmt_location?: number; stmt_len?: number }> };
@@ -57,7 +58,8 @@ const parser: Parser = {
     } catch (e) {
       const details = (e as { sqlDetails?: { message?: string; cursorPosition?: number } }).sqlDetails;
       const at = typeof details?.cursorPosition === 'number' ? details.cursorPosition : 0;
-      return { ok: false, offset: toChar(Math.max(0, at)), message: details?.message ?? (e as Error).message };
+      // Unlike statement locations, the error cursor counts characters (the server's own error position, 0-based here).
+      return { ok: false, offset: charOffset(text, Math.max(0, at)), message: details?.message ?? (e as Error).message };
     }
   },
   comments(text) {
@@ -93,4 +95,11 @@ function offsetMapper(text: string): (byte: number) => number {
     if (cp >= 0x10000) i++;
   }
   return (byte) => (byte >= b ? text.length : starts[byte]!);
+}
+
+/** Code points → string offset (a character outside the BMP is two UTF-16 units). */
+function charOffset(text: string, codePoints: number): number {
+  let i = 0;
+  for (let k = 0; k < codePoints && i < text.length; k++) i += text.codePointAt(i)! >= 0x10000 ? 2 : 1;
+  return i;
 }

@@ -84,7 +84,7 @@ function volatileCall(expr: unknown): string | undefined {
 
 const serialTypes = new Set(['serial', 'bigserial', 'smallserial', 'serial4', 'serial8', 'serial2']);
 
-const noTransactionFix = 'Put the statement alone in a script whose first line is `-- pgv:no-transaction`.';
+const noTransactionFix = 'put the statement alone in a script whose first line is `-- pgv:no-transaction`';
 
 /** Every rule pgv knows, in the order findings of one statement are listed. */
 export const rules: readonly Rule[] = [

@@ -1,18 +1,12 @@
 /** Which rules run and at what level: the defaults, then a part's `lint:` option. Pure. */
-import { rules, type LintLevel } from './rules.js';
+import type { LintOptions, LintRuleSetting } from '../config/types.js';
+import { rules } from './rules.js';
 
 /** A rule's level as configured: `off` silences it. */
-export type RuleSetting = LintLevel | 'off';
+export type RuleSetting = LintRuleSetting;
 
-/** The lint settings of a part (its `lint:` option, normalized). */
-export interface LintSettings {
-  /** Every rule at this level, unless `rules` names it (omitted: each rule's own default). */
-  readonly level?: RuleSetting;
-  /** Per rule id. */
-  readonly rules: Readonly<Record<string, RuleSetting>>;
-  /** Trace policy: the longest a lock of a mode may be held, in milliseconds, by mode (`access_exclusive`). */
-  readonly maxLockMs: Readonly<Record<string, number>>;
-}
+/** The lint settings of a part (its `lint:` option). */
+export type LintSettings = LintOptions;
 
 /** No `lint:` option: every rule at its default level. */
 export const defaultLintSettings: LintSettings = Object.freeze({ rules: Object.freeze({}), maxLockMs: Object.freeze({}) });
