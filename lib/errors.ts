@@ -39,6 +39,7 @@ export type ErrorCode =
   | 'tool_failed'
   | 'file_not_found'
   | 'not_a_dump'
+  | 'pooler_refused'
   | 'lint_failed'
   | 'policy_failed';
 
@@ -66,6 +67,7 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   tool_failed: ExitCode.failed,
   file_not_found: ExitCode.failed,
   not_a_dump: ExitCode.failed,
+  pooler_refused: ExitCode.failed,
   // Findings, not failures: exit 1, as `pgv lint` and a failed rehearsal policy.
   lint_failed: ExitCode.differences,
   policy_failed: ExitCode.differences,

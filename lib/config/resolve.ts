@@ -149,7 +149,8 @@ function normalize(value: Obj, file: string, files: string[], origins: Origins):
         name,
         recipe,
         dbname: String(raw.dbname),
-        connection: Object.freeze({ ...connection, ...normalizeConnection((raw.connection ?? {}) as Obj), dbname: String(raw.dbname) }),
+        // direct_connection: PostgreSQL itself, over a connection that goes through a pooler.
+        connection: Object.freeze({ ...connection, ...normalizeConnection((raw.connection ?? {}) as Obj), ...normalizeConnection((raw.direct_connection ?? {}) as Obj), dbname: String(raw.dbname) }),
         directory,
         upgradesTable: 'problem' in table ? { schema: 'pgv', name: 'upgrades' } : table,
         ignore: Object.freeze(asList(raw.ignore)),
