@@ -30,9 +30,13 @@ export async function transactionPoolerEvidence(db: Db): Promise<string | null> 
   try {
     await other.query('BEGIN');
     const borrowed = await backendPid(other);
+    if (borrowed === first) {
+      // Commit before this session asks again: with a pool of one, it would wait for that backend forever.
+      await other.query('COMMIT');
+      return `another session's transaction ran on this session's server connection (backend pid ${first})`;
+    }
     const next = await backendPid(db);
     await other.query('COMMIT');
-    if (borrowed === first) return `another session's transaction ran on this session's server connection (backend pid ${first})`;
     if (next !== first) return `two consecutive transactions of one session ran on different backends (pid ${first}, then ${next})`;
     return null;
   } finally {
