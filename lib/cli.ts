@@ -210,13 +210,15 @@ const commands: Record<string, CommandSpec> = {
   },
   'test-and-upgrade': {
     summary: 'rehearse an upgrade on a copy, compare with a fresh build, then upgrade',
-    usage: 'pgv test-and-upgrade PART [--copy auto|template|dump] [--keep] [--lock-timeout SECONDS]',
-    options: { copy: { type: 'string' }, keep: { type: 'boolean' }, 'lock-timeout': { type: 'string' } },
+    usage: 'pgv test-and-upgrade PART [--copy auto|template|dump] [--keep] [--lock-timeout SECONDS] [--trace]',
+    options: { copy: { type: 'string' }, keep: { type: 'boolean' }, 'lock-timeout': { type: 'string' }, trace: { type: 'boolean' } },
     help: [
       '    --copy auto|template|dump  how production is copied: CREATE DATABASE … TEMPLATE (needs it idle) or',
       '                               pg_dump | pg_restore; auto (default) takes the template when nobody is connected',
       '    --keep                     keep the copy and the reference for inspection (their names are printed)',
       '    --lock-timeout S           seconds to wait for another pgv on production (default 60)',
+      '    --trace                    run the scripts on the copy one statement at a time and report locks, rewrites',
+      '                               and how long strong locks were held (as pgv trace); lint.max_lock_ms can fail it',
       '  Exit 0: rehearsed and production upgraded (or nothing pending); 1: the upgraded copy differs from a fresh',
       '  build (production untouched); 3: a script failed on the copy (production untouched) or another failure.',
     ],
@@ -224,7 +226,27 @@ const commands: Record<string, CommandSpec> = {
       if (pos.length !== 1) throw usageError('pgv test-and-upgrade takes exactly one part', 'Usage: pgv test-and-upgrade PART');
       const copy = typeof v.copy === 'string' ? v.copy : 'auto';
       if (copy !== 'auto' && copy !== 'template' && copy !== 'dump') throw usageError(`--copy must be auto, template or dump, not "${copy}"`);
-      return (await import('./commands/test-and-upgrade.js')).testAndUpgradeCommand(g, { part: pos[0]!, copy, keep: v.keep === true, lockTimeoutMs: positiveInt(v['lock-timeout'], '--lock-timeout', 60, true) * 1000 });
+      return (await import('./commands/test-and-upgrade.js')).testAndUpgradeCommand(g, { part: pos[0]!, copy, keep: v.keep === true, lockTimeoutMs: positiveInt(v['lock-timeout'], '--lock-timeout', 60, true) * 1000, trace: v.trace === true });
+    },
+  },
+  trace: {
+    summary: 'rehearse on a copy one statement at a time: locks, rewrites, lock hold times; production untouched',
+    usage: 'pgv trace PART [--copy auto|template|dump] [--keep]',
+    options: { copy: { type: 'string' }, keep: { type: 'boolean' } },
+    help: [
+      '    --copy auto|template|dump  how production is copied (as test-and-upgrade)',
+      '    --keep                     keep the copy for inspection',
+      '  For each statement of the pending scripts: its duration, the locks it took (mode and relation, with the',
+      '  relation\'s size and row estimate), the relations it rewrote (a new relfilenode), and how long each ACCESS',
+      '  EXCLUSIVE, EXCLUSIVE, SHARE ROW EXCLUSIVE or SHARE lock was held until commit. Blocking and slow first.',
+      '',
+      'Exit codes: 0 traced, 1 a lock held longer than the part\'s lint.max_lock_ms allows, 2 usage, 3 a script failed on the copy.',
+    ],
+    run: async (g, v, pos) => {
+      if (pos.length !== 1) throw usageError('pgv trace takes exactly one part', 'Usage: pgv trace PART');
+      const copy = typeof v.copy === 'string' ? v.copy : 'auto';
+      if (copy !== 'auto' && copy !== 'template' && copy !== 'dump') throw usageError(`--copy must be auto, template or dump, not "${copy}"`);
+      return (await import('./commands/trace.js')).traceCommand(g, { part: pos[0]!, copy, keep: v.keep === true });
     },
   },
   lint: {

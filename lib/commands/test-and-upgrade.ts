@@ -36,6 +36,10 @@ export interface TestAndUpgradeArgs {
   readonly copy: CopyMethod;
   readonly keep: boolean;
   readonly lockTimeoutMs: number;
+  /** Run the scripts on the copy one statement at a time and measure locks and rewrites (`--trace`, `pgv trace`). */
+  readonly trace?: boolean;
+  /** Stop after the trace: no reference, no comparison, production untouched (`pgv trace`). */
+  readonly traceOnly?: boolean;
 }
 
 /** One phase of the rehearsal, as reported. */
@@ -95,11 +99,18 @@ async function rehearse(config: Config, part: Part, g: Globals, args: TestAndUpg
     const copyName = throwawayName(part.dbname, 'rehearsal');
     const method = await phase(`copy production to ${copyName}`, () => copyProduction(production, copyName, args.copy, throwaways, g.env), (m) => `by ${m}`);
     const copyPart: Part = Object.freeze({ ...part, dbname: copyName, connection: Object.freeze({ ...part.connection, dbname: copyName }), create: false, snapshot: false, after: Object.freeze([]) });
+    let traced: Awaited<ReturnType<typeof import('./trace.js').traceCopy>> | undefined;
     try {
-      await phase('apply the pending scripts to the copy', () => runPartCopy(config, copyPart, g, `the rehearsal on ${copyName}`));
+      if (args.trace) traced = await phase('trace the pending scripts on the copy, statement by statement', async () => (await import('./trace.js')).traceCopy(config, copyPart, g), (t) => t.summary);
+      else await phase('apply the pending scripts to the copy', () => runPartCopy(config, copyPart, g, `the rehearsal on ${copyName}`));
     } catch (e) {
       if (!isPgvError(e)) throw e;
       return finish(ExitCode.failed, `${part.name}: the upgrade failed on the copy; production is untouched.`, { method }, [e]);
+    }
+    if (traced && (traced.violations.length || args.traceOnly)) {
+      const failed = traced.violations.length > 0;
+      const verdict = failed ? `${part.name}: the rehearsal broke the lock policy (lint.max_lock_ms); production is untouched.` : `${part.name}: traced on a copy; production is untouched.`;
+      return finish(failed ? ExitCode.differences : ExitCode.ok, `${traced.text}\n${verdict}`, { method, trace: traced.json });
     }
     const reference = await phase('build the reference', async () => {
       const r = await buildReference(config, part, g);
@@ -125,8 +136,8 @@ async function rehearse(config: Config, part: Part, g: Globals, args: TestAndUpg
     const applied = await phase('upgrade production', () => runPlan(prepared.plan, prepared.prepared, g, { concurrency: 1, lockTimeoutMs: args.lockTimeoutMs, snapshots: true }));
     return {
       ...applied,
-      json: { ok: applied.exitCode === 0, part: part.name, copy: method, phases: phasesJson(), apply: applied.json },
-      text: `${applied.text ?? ''}\n${part.name}: rehearsed on a copy, identical to a fresh build, production upgraded.`,
+      json: { ok: applied.exitCode === 0, part: part.name, copy: method, phases: phasesJson(), ...(traced ? { trace: traced.json } : {}), apply: applied.json },
+      text: `${traced ? `${traced.text}\n` : ''}${applied.text ?? ''}\n${part.name}: rehearsed on a copy, identical to a fresh build, production upgraded.`,
     };
   } finally {
     await throwaways.dropAll().catch((e) => say(`pgv: warning: ${(e as Error).message}`));
