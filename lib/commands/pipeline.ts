@@ -101,7 +101,7 @@ export async function runPlan(plan: Plan, prepared: ReadonlyMap<string, Prepared
   const [{ executePlan }, { PartJob }] = await Promise.all([import('../exec/executor.js'), import('../exec/part-job.js')]);
   const progress = g.quiet ? 'none' : g.interactive && !g.verbose && !g.json ? 'live' : 'lines';
   const execute = () =>
-    executePlan(plan, (p) => new PartJob({ ...prepared.get(p.name)!, lockTimeoutMs: options.lockTimeoutMs }), {
+    executePlan(plan, (p) => new PartJob({ ...prepared.get(p.name)!, lockTimeoutMs: options.lockTimeoutMs, ...(g.quiet ? {} : { onRetry: (m: string) => g.progressStream.write(`pgv: ${m}\n`) }) }), {
       progress,
       concurrency: options.concurrency,
       stream: g.progressStream,

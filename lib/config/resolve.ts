@@ -164,6 +164,7 @@ function normalize(value: Obj, file: string, files: string[], origins: Origins):
         pumPlaceholders: raw.pum_placeholders === true,
         reference: Object.freeze(reference),
         ddlLockTimeoutMs: lock,
+        ...(raw.ddl_lock_retries !== undefined ? { ddlLockRetries: Number(raw.ddl_lock_retries) } : {}),
         lint: lintOptions(raw.lint as Obj | undefined),
         options: Object.freeze({ ...raw }),
       }),

@@ -69,6 +69,8 @@ export interface Part {
   readonly reference: readonly string[];
   /** `lock_timeout` for the DDL a script runs, in milliseconds (0: none). */
   readonly ddlLockTimeoutMs: number;
+  /** Retries of a transactional script that hits ddl_lock_timeout (absent: enough to cover 10 s of blocking). */
+  readonly ddlLockRetries?: number;
   /** Lint rules and levels, and the trace's lock policy (`lint:`); absent: the defaults. */
   readonly lint?: LintOptions;
   /** The raw options after substitution, as `pgv validate` shows them. */

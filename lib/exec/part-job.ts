@@ -20,6 +20,7 @@ import { changedScriptsRefusal } from '../plan/plan.js';
 import type { PartPlan, RunScriptStep, Step } from '../plan/types.js';
 import { scriptMessage } from './script-message.js';
 import { scriptFailure } from './script-error.js';
+import { defaultRetries, isLockTimeout, retryPauseMs } from './lock-retry.js';
 import { pgvVersion } from '../version.js';
 
 /** What a part job needs. */
@@ -30,6 +31,8 @@ export interface PartJobInput {
   /** Plan the part again from a fresh observation (the planner, bound to this part). */
   readonly replan: (observed: Awaited<ReturnType<typeof observePart>>) => PartPlan;
   readonly lockTimeoutMs: number;
+  /** Told about each retry of a script that hit ddl_lock_timeout (for the progress output). */
+  readonly onRetry?: (message: string) => void;
 }
 
 /**
@@ -133,7 +136,37 @@ export class PartJob {
           this.aheadBytes -= sent.bytes;
         } else sent = this.send(db, step, script);
         this.sendAhead(db, step);
-        return this.confirm(db, script, sent);
+        return this.confirmWithRetries(db, step, script, sent);
+      }
+    }
+  }
+
+  /**
+   * Wait for a script; when it ran into ddl_lock_timeout, run it again in a fresh transaction after
+   * a pause (lock-retry.ts), up to the part's `ddl_lock_retries`. The scripts sent ahead of it
+   * failed behind it and are sent again when their turn comes.
+   */
+  private async confirmWithRetries(db: Db, step: RunScriptStep, script: Script, first: Sent): Promise<void> {
+    const { part } = this.input;
+    const retries = part.ddlLockRetries ?? defaultRetries(part.ddlLockTimeoutMs);
+    let sent = first;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.confirm(db, script, sent);
+        if (attempt > 1) this.input.onRetry?.(`${part.name}: ${script.name}: applied on try ${attempt}`);
+        return;
+      } catch (e) {
+        if (!isLockTimeout(e) || attempt > retries) throw e;
+        const pause = retryPauseMs(attempt);
+        this.input.onRetry?.(`${part.name}: ${script.name}: lock not granted within ddl_lock_timeout ${part.ddlLockTimeoutMs} ms (try ${attempt} of ${retries + 1}); trying again in ${pause} ms`);
+        // confirm() rolled back; whatever was sent ahead failed behind this script.
+        this.ahead.clear();
+        this.aheadBytes = 0;
+        this.frontier = (this.index.get(step) ?? 0) + 1;
+        this.unconfirmed = null;
+        this.failed = false;
+        await new Promise((r) => setTimeout(r, pause));
+        sent = this.send(db, step, script);
       }
     }
   }
