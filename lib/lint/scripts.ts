@@ -60,7 +60,9 @@ function displayPath(file: string, cwd: string): string {
 
 /** The refusal of `pgv apply` when a pending script has a finding at error level (undefined: none). */
 export function lintRefusal(byStep: ReadonlyMap<string, readonly Finding[]>): PgvError | undefined {
-  const errors = [...byStep.values()].flat().filter((f) => f.level === 'error');
+  // A script the grammar cannot read is left to the server, which reports it as it always has
+  // (file:line:col, exit 3) once the scripts before it are applied.
+  const errors = [...byStep.values()].flat().filter((f) => f.level === 'error' && f.rule !== 'syntax-error');
   if (errors.length === 0) return undefined;
   const first = errors[0]!;
   return new PgvError('lint_failed', `${first.file}:${first.line}:${first.column}: ${first.rule}: ${first.message}${errors.length > 1 ? ` (and ${errors.length - 1} more lint error${errors.length === 2 ? '' : 's'})` : ''}; nothing was applied`, {

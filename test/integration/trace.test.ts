@@ -1,6 +1,7 @@
 /** `pgv trace` and `test-and-upgrade --trace`: measured locks and rewrites on the rehearsal copy, production untouched. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { validateAgainst } from '../../lib/config/validate.js';
 import { jsonOf, makeProject, runPgv, schemaConfig, writeFiles } from '../helpers/cli.js';
 import { dropDatabase, uniqueName, withDb } from '../helpers/db.js';
 
@@ -33,6 +34,7 @@ test('pgv trace: per statement the locks (mode × relation, size, rows), the rea
     const run = await runPgv(['trace', 'app', '--json'], { cwd: dir });
     assert.is(run.code, 0, run.stderr);
     const { trace } = jsonOf(run);
+    assert.equal(validateAgainst('pgv.trace.schema.json', trace), []);
     assert.equal(trace.statements.map((s: any) => `${s.script}:${s.line}`), ['update1.sql:1', 'update1.sql:2', 'update2.sql:2']);
     const [add, retype, index] = trace.statements;
     // ADD COLUMN without a default: ACCESS EXCLUSIVE, but no rewrite.
@@ -72,6 +74,7 @@ test('test-and-upgrade --trace with lint.max_lock_ms over the limit: exit 1 befo
     const run = await runPgv(['test-and-upgrade', 'app', '--trace', '--json'], { cwd: dir });
     assert.is(run.code, 1, run.stderr);
     const out = jsonOf(run);
+    assert.equal(validateAgainst('pgv.trace.schema.json', out.trace), []);
     assert.is(out.trace.policy.ok, false);
     const violations = out.trace.policy.violations.map((v: any) => `${v.script}:${v.line} ${v.policy} ${v.relation} ${v.limit_ms}`);
     assert.equal(violations, ['update1.sql:1 access_exclusive public.item 0', 'update1.sql:2 access_exclusive public.item_pkey 0'], 'the table from the first statement, its index from the second');
