@@ -98,4 +98,15 @@ test('plan shows the findings beside each step; apply refuses error-level findin
   }
 });
 
+test('a large report reaches a pipe whole (pgv waits for stdout before it exits)', async () => {
+  const dir = makeProject('lintbig');
+  const files: Record<string, string> = {};
+  for (let n = 1; n <= 300; n++) files[`u${n}.sql`] = `CREATE INDEX i${n} ON orders (c${n});\nALTER TABLE orders ALTER COLUMN c${n} TYPE bigint;\n`;
+  writeFiles(dir, files);
+  const run = await runPgv(['lint', '--json', ...Object.keys(files)], { cwd: dir });
+  assert.is(run.code, 0, run.stderr);
+  assert.ok(run.stdout.length > 65536, `${run.stdout.length} bytes`);
+  assert.is(jsonOf(run).findings.length, 600);
+});
+
 test.run();
