@@ -23,6 +23,7 @@ test('behind PgBouncer in transaction mode: apply refuses before the lock (exit 
     const dir = project(db, bouncer.socketDir, bouncer.port);
     const run = await runPgv(['apply', '--json'], { cwd: dir });
     assert.is(run.code, 3, run.stderr);
+    if (process.env.PGV_TEST_SHOW) console.log(run.stderr);
     const err = jsonOf(run).parts[0].error;
     assert.match(run.stderr, 'pgv: error:');
     assert.is(err.code, 'pooler_refused');
