@@ -40,8 +40,7 @@ export type ErrorCode =
   | 'file_not_found'
   | 'not_a_dump'
   | 'pooler_refused'
-  | 'lint_failed'
-  | 'policy_failed';
+  | 'lint_failed';
 
 const exitCodeOf: Record<ErrorCode, ExitCode> = {
   usage: ExitCode.usage,
@@ -68,9 +67,8 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   file_not_found: ExitCode.failed,
   not_a_dump: ExitCode.failed,
   pooler_refused: ExitCode.failed,
-  // Findings, not failures: exit 1, as `pgv lint` and a failed rehearsal policy.
+  // Findings, not a failure: exit 1, as `pgv lint` itself.
   lint_failed: ExitCode.differences,
-  policy_failed: ExitCode.differences,
 };
 
 /** Options of a PgvError besides its code and message. */
