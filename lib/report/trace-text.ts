@@ -31,7 +31,7 @@ export function renderTraceText(trace: Trace, violations: readonly PolicyViolati
   for (const s of worstFirst(trace.statements)) {
     const blocking = blockingMs(s);
     lines.push(`${s.script}:${s.line}  ${s.text}`);
-    lines.push(`    ${formatDuration(s.durationMs)}${blocking ? `; holds a strong lock for ${formatDuration(blocking)} until commit` : ''}${s.sampled ? ' (outside a transaction: locks sampled every 10 ms)' : ''}`);
+    lines.push(`    ${formatDuration(s.durationMs)}${blocking ? `; holds a strong lock for ${formatDuration(blocking)} until commit` : ''}${s.sampled ? ' (outside a transaction: locks sampled every 5 ms)' : ''}`);
     for (const l of s.locks.filter((l) => l.heldMs !== undefined)) lines.push(`    lock ${lockLine(l)}`);
     const weak = s.locks.filter((l) => l.heldMs === undefined);
     if (weak.length) lines.push(`    also ${weak.map((l) => `${l.mode} on ${l.relation}`).join(', ')}`);

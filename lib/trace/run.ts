@@ -2,7 +2,7 @@
  * Tracing scripts on a rehearsal copy, one statement at a time: after each statement, the locks
  * its session holds (pg_locks) and each relation's file (pg_class.relfilenode: a new one means the
  * relation was rewritten); at commit, how long each strong lock was held. Scripts that run
- * outside a transaction are sampled from a second session while each statement runs. Only ever
+ * outside a transaction are sampled from a second session while each statement runs (every 5 ms: a statement shorter than that may show no locks). Only ever
  * pointed at a throwaway copy: statements run without pgv's ledger rows.
  */
 import { connect, serverErrorOf, type Db } from '../db/client.js';
@@ -114,7 +114,7 @@ async function traceScript(work: Db, observer: Db, script: Script, base: Map<num
           if (s) s.last = now;
           else seen.set(key, { first: now, last: now });
         }
-        await new Promise((r) => setTimeout(r, 10));
+        await new Promise((r) => setTimeout(r, 5));
       }
     })();
     const started = performance.now();

@@ -12,7 +12,7 @@ const relfilenode = (db: string) => withDb(db, async (c) => (await c.query<{ n: 
 async function project(db: string, extra = ''): Promise<string> {
   const dir = makeProject('trace');
   writeFiles(dir, {
-    'db/init.sql': 'CREATE TABLE item (id int PRIMARY KEY, qty int NOT NULL);\nINSERT INTO item SELECT g, g % 7 FROM generate_series(1, 20000) g;\nANALYZE item;\n',
+    'db/init.sql': 'CREATE TABLE item (id int PRIMARY KEY, qty int NOT NULL);\nINSERT INTO item SELECT g, g % 7 FROM generate_series(1, 200000) g;\nANALYZE item;\n',
     'pgv.config.yaml': schemaConfig(db, 'db', `    create: true\n${extra}`),
   });
   const init = await runPgv(['apply'], { cwd: dir });
@@ -43,12 +43,12 @@ test('pgv trace: per statement the locks (mode × relation, size, rows), the rea
     // ALTER COLUMN TYPE: the table and its primary key index get new files.
     assert.equal(retype.rewrites.map((r: any) => r.relation).sort(), ['public.item', 'public.item_pkey']);
     const item = retype.rewrites.find((r: any) => r.relation === 'public.item');
-    assert.ok(item.size_bytes > 400_000, `size of item: ${item.size_bytes}`);
+    assert.ok(item.size_bytes > 4_000_000, `size of item: ${item.size_bytes}`);
     const lock = add.locks.find((l: any) => l.mode === 'AccessExclusiveLock' && l.relation === 'public.item');
-    assert.is(lock.rows_estimate, 20000);
+    assert.is(lock.rows_estimate, 200000);
     // Held from the first statement until the commit: at least both statements' durations.
     assert.ok(lock.held_ms >= add.duration_ms + retype.duration_ms, JSON.stringify({ lock, add: add.duration_ms, retype: retype.duration_ms }));
-    // Outside a transaction: sampled while it ran; CONCURRENTLY takes SHARE UPDATE EXCLUSIVE, no strong lock.
+    // Outside a transaction: sampled while it ran (200,000 rows: the build outlasts a few samples even on a busy machine); CONCURRENTLY takes SHARE UPDATE EXCLUSIVE, no strong lock.
     assert.is(index.sampled, true);
     assert.ok(index.locks.some((l: any) => l.mode === 'ShareUpdateExclusiveLock' && l.relation === 'public.item'), JSON.stringify(index.locks));
     assert.is(index.blocking_ms, 0);
@@ -59,8 +59,8 @@ test('pgv trace: per statement the locks (mode × relation, size, rows), the rea
     assert.equal(await databasesLike(db), [db], 'the copy is dropped');
     const text = await runPgv(['trace', 'app'], { cwd: dir });
     assert.is(text.code, 0, text.stderr);
-    assert.match(text.stdout, /update1\.sql:1  ALTER TABLE item ADD COLUMN note text\n\s+\d+ ms; holds a strong lock for \d+ ms until commit\n\s+lock AccessExclusiveLock on public\.item \(table, [\d.]+ kB, ~20,000 rows\), held \d+ ms/, text.stdout);
-    assert.match(text.stdout, /rewrote public\.item \(table, [\d.]+ kB/);
+    assert.match(text.stdout, /update1\.sql:1  ALTER TABLE item ADD COLUMN note text\n\s+\d+ ms; holds a strong lock for \d+ ms until commit\n\s+lock AccessExclusiveLock on public\.item \(table, [\d.]+ [kM]B, ~200,000 rows\), held \d+ ms/, text.stdout);
+    assert.match(text.stdout, /rewrote public\.item \(table, [\d.]+ [kM]B/);
     assert.match(text.stdout, 'traced on a copy; production is untouched.');
   } finally {
     await dropDatabase(db);
