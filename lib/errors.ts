@@ -40,7 +40,9 @@ export type ErrorCode =
   | 'tool_failed'
   | 'file_not_found'
   | 'not_a_dump'
-  | 'interrupted';
+  | 'interrupted'
+  | 'pooler_refused'
+  | 'lint_failed';
 
 const exitCodeOf: Record<ErrorCode, ExitCode> = {
   usage: ExitCode.usage,
@@ -66,6 +68,9 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   file_not_found: ExitCode.failed,
   not_a_dump: ExitCode.failed,
   interrupted: ExitCode.interrupted,
+  pooler_refused: ExitCode.failed,
+  // Findings, not a failure: exit 1, as `pgv lint` itself.
+  lint_failed: ExitCode.differences,
 };
 
 /** Options of a PgvError besides its code and message. */
