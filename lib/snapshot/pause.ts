@@ -4,7 +4,7 @@
  * waits there until it is killed. Points: commit:journaled, commit:copied, revert:journaled,
  * revert:copied, revert:swapped, revert:dropped. Without the variable it does nothing.
  */
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import type { PauseHook } from './admin.js';
 
 /** The hook the environment asks for. */
@@ -13,7 +13,12 @@ export function pauseHookFrom(env: Readonly<Record<string, string | undefined>>)
   if (!at) return async () => undefined;
   return async (point) => {
     if (point !== at) return;
-    if (env.PGV_TEST_PAUSE_FILE) writeFileSync(env.PGV_TEST_PAUSE_FILE, `${process.pid} ${point}\n`);
+    // Written whole, then renamed: a test that sees the file sees its content (no empty read).
+    const file = env.PGV_TEST_PAUSE_FILE;
+    if (file) {
+      writeFileSync(`${file}.tmp`, `${process.pid} ${point}\n`);
+      renameSync(`${file}.tmp`, file);
+    }
     // Wait for SIGKILL; the timer keeps the event loop (and the server sessions) alive.
     await new Promise(() => setInterval(() => undefined, 60_000));
   };

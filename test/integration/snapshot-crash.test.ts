@@ -25,13 +25,17 @@ async function killAt(point: string, args: string[]): Promise<void> {
   child.stderr.on('data', (d) => (stderr += d));
   const exited = new Promise<number | string | null>((resolve) => child.on('close', (code, signal) => resolve(signal ?? code)));
   const deadline = Date.now() + 20_000;
-  while (!existsSync(file)) {
-    if (child.exitCode !== null) throw new Error(`pgv exited (${child.exitCode}) before pausing at ${point}:\n${stderr}`);
-    if (Date.now() > deadline) throw new Error(`pgv never paused at ${point}`);
-    await new Promise((r) => setTimeout(r, 20));
+  try {
+    while (!existsSync(file)) {
+      if (child.exitCode !== null) throw new Error(`pgv exited (${child.exitCode}) before pausing at ${point}:\n${stderr}`);
+      if (Date.now() > deadline) throw new Error(`pgv never paused at ${point}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.match(readFileSync(file, 'utf8'), point);
+  } finally {
+    // Killed whatever happened: a failed check must not leave pgv paused (and the suite waiting).
+    child.kill('SIGKILL');
   }
-  assert.match(readFileSync(file, 'utf8'), point);
-  child.kill('SIGKILL');
   assert.is(await exited, 'SIGKILL');
 }
 
