@@ -14,6 +14,8 @@ export interface Command {
   readonly args: readonly string[];
   readonly cwd?: string;
   readonly env?: Readonly<Record<string, string>>;
+  /** Exit codes that count as success (default: 0 only). */
+  readonly okCodes?: readonly number[];
 }
 
 /** One measured run. */
@@ -39,7 +41,7 @@ export async function measure(command: Command): Promise<Sample> {
     const t0 = performance.now();
     const { code, stdout, stderr } = await run(file, args, command.cwd, env);
     const ms = performance.now() - t0;
-    if (code !== 0) {
+    if (!(command.okCodes ?? [0]).includes(code as number)) {
       throw new Error(`${[command.file, ...command.args].join(' ')} exited with ${code}\n${stderr.trim()}`);
     }
     return { ms, maxRssKb: readRss(rssFile), stdout };

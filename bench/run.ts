@@ -4,7 +4,7 @@
  * 3), print a table and write bench/results/latest.json. Exits 0 when a goal is missed (a bench
  * reports, it does not judge); exits 1 when something fails (pgv or psql exits non-zero).
  * BENCH_RSS_VIA=self-report measures peak memory without GNU time (the fallback path);
- * BENCH_ONLY=apply|snapshot|check|dump runs one section.
+ * BENCH_ONLY=apply|snapshot|check|dump|lint|trace runs one section.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -14,6 +14,8 @@ import { runApplyBench, type Measurement } from './apply-bench.js';
 import { runSnapshotBench } from './snapshot-bench.js';
 import { runCheckBench } from './check-bench.js';
 import { runDumpBench } from './dump-bench.js';
+import { runLintBench } from './lint-bench.js';
+import { runTraceBench } from './trace-bench.js';
 import { withBenchCluster } from './cluster.js';
 import { rssMethod } from './measure.js';
 import { renderTable, resultsJson, summarize } from './report.js';
@@ -36,7 +38,7 @@ async function main(): Promise<void> {
   const reps = repetitions();
   const t0 = performance.now();
   const log = (line: string) => console.error(line);
-  // BENCH_ONLY=apply, snapshot, check or dump runs one section.
+  // BENCH_ONLY=apply, snapshot, check, dump, lint or trace runs one section.
   const only = process.env.BENCH_ONLY;
   const summaries = await withBenchCluster(async (cluster) => {
     log(`bench cluster ready (socket ${cluster.socketDir}); ${reps} repetition${reps === 1 ? "" : "s"} after one warm-up, ${scripts} scripts`);
@@ -45,6 +47,8 @@ async function main(): Promise<void> {
     if (!only || only === 'snapshot') measurements.push(...(await runSnapshotBench(cluster, { reps, log })));
     if (!only || only === 'check') measurements.push(...(await runCheckBench(cluster, { objects: checkObjects, reps, log })));
     if (!only || only === 'dump') measurements.push(...(await runDumpBench(cluster, { reps, log })));
+    if (!only || only === 'lint') measurements.push(...(await runLintBench(cluster.temp, { scripts, reps, log })));
+    if (!only || only === 'trace') measurements.push(...(await runTraceBench(cluster, { reps, log })));
     return summarize(measurements);
   });
   console.log(renderTable(summaries));

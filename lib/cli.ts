@@ -166,7 +166,9 @@ function optionError(e: unknown, spec: CommandSpec | undefined): PgvError {
 // Run when executed as the bin (not when imported by tests).
 if (/[\\/](cli\.js|pgv)$/.test(process.argv[1] ?? '')) {
   main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    // Exit once stdout is flushed: to a pipe, a large report (lint of 1000 scripts, plan --json)
+    // is written asynchronously and process.exit() would cut it at 64 KiB.
+    (code) => process.stdout.write('', () => process.exit(code)),
     (e) => {
       process.stderr.write(renderError(e).join('\n') + '\n');
       process.exit(ExitCode.internal);

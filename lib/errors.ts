@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'database_missing'
   | 'server_binaries_missing'
   | 'server_failed'
+  | 'server_version_mismatch'
   | 'script_failed'
   | 'scripts_invalid'
   | 'refused'
@@ -39,7 +40,9 @@ export type ErrorCode =
   | 'tool_failed'
   | 'file_not_found'
   | 'not_a_dump'
-  | 'interrupted';
+  | 'interrupted'
+  | 'pooler_refused'
+  | 'lint_failed';
 
 const exitCodeOf: Record<ErrorCode, ExitCode> = {
   usage: ExitCode.usage,
@@ -51,6 +54,7 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   database_missing: ExitCode.failed,
   server_binaries_missing: ExitCode.failed,
   server_failed: ExitCode.failed,
+  server_version_mismatch: ExitCode.failed,
   script_failed: ExitCode.failed,
   refused: ExitCode.failed,
   lock_timeout: ExitCode.failed,
@@ -64,6 +68,9 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   file_not_found: ExitCode.failed,
   not_a_dump: ExitCode.failed,
   interrupted: ExitCode.interrupted,
+  pooler_refused: ExitCode.failed,
+  // Findings, not a failure: exit 1, as `pgv lint` itself.
+  lint_failed: ExitCode.differences,
 };
 
 /** Options of a PgvError besides its code and message. */

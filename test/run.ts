@@ -11,11 +11,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clusterLayout, startServer, stopServer } from '../lib/server/embedded.js';
 import type { EmbeddedServerConfig } from '../lib/config/types.js';
+import { environmentFor } from './pg-major.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
 
 async function main(): Promise<number> {
+  // PGV_TEST_PG=N: the cluster, and every pgv the tests start, use PostgreSQL N's server programs.
+  if (process.env.PGV_TEST_PG) Object.assign(process.env, await environmentFor(Number(process.env.PGV_TEST_PG), process.env, root));
   const temp = mkdtempSync(path.join(os.tmpdir(), 'pgv-test-'));
   // When tests run as root the server runs as an unprivileged account, which must reach this folder.
   chmodSync(temp, 0o755);

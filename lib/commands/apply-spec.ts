@@ -6,7 +6,7 @@ export const applySpec: CommandSpec = {
   name: 'apply',
   summary: 'bring the parts\' databases to the state their scripts describe',
   usage: 'pgv apply [PART...] [--dry-run] [--test-first] [--to VERSION] [--accept-changed SCRIPT]\n' +
-    '                 [--concurrency N] [--lock-timeout SECONDS] [--no-snapshot]',
+    '                 [--concurrency N] [--lock-timeout SECONDS] [--no-snapshot] [--allow-lint-errors]',
   options: {
     'dry-run': { type: 'boolean' },
     'test-first': { type: 'boolean' },
@@ -15,6 +15,7 @@ export const applySpec: CommandSpec = {
     concurrency: { type: 'string' },
     'lock-timeout': { type: 'string' },
     'no-snapshot': { type: 'boolean' },
+    'allow-lint-errors': { type: 'boolean' },
   },
   help: [
     '    --dry-run                print the plan instead of running it (same as pgv plan)',
@@ -25,6 +26,7 @@ export const applySpec: CommandSpec = {
     '    --no-snapshot            skip the snapshot of parts with `snapshot: before-apply` this once',
     '    --concurrency N          parts applied at once where `after` allows (default 4)',
     '    --lock-timeout S         seconds to wait for another pgv on the same database (default 60)',
+    '    --allow-lint-errors      run the scripts even when `pgv lint` finds errors in them',
   ],
   examples: [
     { args: 'apply --dry-run', does: 'print what would run' },
@@ -32,7 +34,8 @@ export const applySpec: CommandSpec = {
   ],
   exitCodes: {
     0: 'applied (or already up to date)',
-    1: 'with --test-first: a rehearsal differs from a fresh build (production untouched)',
+    1: 'lint found an error-level problem in a pending script (nothing ran; see --allow-lint-errors),\n' +
+      '       or with --test-first: a rehearsal differs from a fresh build (production untouched)',
     2: 'bad usage, invalid config or unknown part',
     3: 'a script failed, a precondition vetoed, a lock was not acquired, or a changed script',
   },
@@ -46,5 +49,6 @@ export const applySpec: CommandSpec = {
       lockTimeoutMs: positiveInt(v['lock-timeout'], '--lock-timeout', 60, true) * 1000,
       noSnapshot: v['no-snapshot'] === true,
       testFirst: v['test-first'] === true,
+      allowLintErrors: v['allow-lint-errors'] === true,
     }),
 };

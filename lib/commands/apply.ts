@@ -21,6 +21,8 @@ export interface ApplyArgs {
   readonly noSnapshot?: boolean;
   /** `--test-first`: rehearse each part on a copy first (pgv test-and-upgrade). */
   readonly testFirst?: boolean;
+  /** `--allow-lint-errors`: run scripts even when lint finds errors in them. */
+  readonly allowLintErrors?: boolean;
 }
 
 /** Run `pgv apply`. */
@@ -29,8 +31,8 @@ export async function applyCommand(g: Globals, args: ApplyArgs): Promise<Command
   const parts = selectParts(config, args.parts);
   if (args.testFirst) return testFirst(g, parts.map((p) => p.name), args);
   const renderer = args.dryRun ? undefined : await eventRenderer(g);
-  const { plan, run } = await planApply(config, { ...args, snapshots: !args.noSnapshot, ...(renderer ? { onEvent: renderer.onEvent } : {}) }, g);
-  if (args.dryRun) return planResult(plan);
+  const { plan, findings, run } = await planApply(config, { ...args, snapshots: !args.noSnapshot, ...(renderer ? { onEvent: renderer.onEvent } : {}) }, g);
+  if (args.dryRun) return planResult(plan, findings);
   try {
     return renderRunReport(await run(), g.verbose);
   } finally {

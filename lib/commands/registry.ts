@@ -14,9 +14,11 @@ import { restoreSpec } from './restore-spec.js';
 import { testAndUpgradeSpec } from './test-and-upgrade-spec.js';
 import { snapshotSpec } from './snapshot-spec.js';
 import { serverSpec } from './server-spec.js';
+import { lintSpec } from './lint-spec.js';
+import { traceSpec } from './trace-spec.js';
 
 /** Every command, in the order `pgv --help` lists them. */
-export const commandSpecs: readonly CommandSpec[] = [validateSpec, planSpec, applySpec, infoSpec, baselineSpec, checkSpec, dumpSpec, restoreSpec, testAndUpgradeSpec, snapshotSpec, serverSpec];
+export const commandSpecs: readonly CommandSpec[] = [validateSpec, planSpec, applySpec, lintSpec, infoSpec, baselineSpec, checkSpec, dumpSpec, restoreSpec, testAndUpgradeSpec, traceSpec, snapshotSpec, serverSpec];
 
 /** `pgv --help`. */
 export function mainHelp(globalHelp: readonly string[]): string {
@@ -35,9 +37,9 @@ export function mainHelp(globalHelp: readonly string[]): string {
     'Example:',
     '  pgv apply -c pgv.config.example.yaml   build the example project\'s databases',
     '',
-    'Exit codes: 0 success (check: identical), 1 check found differences, 2 bad usage or invalid',
-    '            config, 3 the operation failed, 70 internal error (a bug), 130 interrupted (Ctrl-C,',
-    '            SIGTERM).',
+    'Exit codes: 0 success (check: identical); 1 differences (check), an error-level finding (lint),',
+    '            a lock over the policy (trace); 2 bad usage or invalid config; 3 the operation failed;',
+    '            70 internal error (a bug); 130 interrupted (Ctrl-C, SIGTERM).',
     '',
     'Run `pgv COMMAND --help` for a command\'s options, an example and its exit codes.',
   ].join('\n');

@@ -8,14 +8,18 @@ export const testAndUpgradeSpec: CommandSpec = {
   name: 'test-and-upgrade',
   summary: 'rehearse an upgrade on a copy, compare with a fresh build, then upgrade',
   usage: 'pgv test-and-upgrade PART [--copy auto|template|dump] [--keep] [--lock-timeout SECONDS]\n' +
-    '                            [--ignore KIND,...] [--exclude-schema S,...] [--exclude-column PATTERN]',
-  options: { copy: { type: 'string' }, keep: { type: 'boolean' }, 'lock-timeout': { type: 'string' }, ...comparisonOptions },
+    '                            [--trace] [--ignore KIND,...] [--exclude-schema S,...]\n' +
+    '                            [--exclude-column PATTERN]',
+  options: { copy: { type: 'string' }, keep: { type: 'boolean' }, 'lock-timeout': { type: 'string' }, trace: { type: 'boolean' }, ...comparisonOptions },
   help: [
     '    --copy auto|template|dump  how production is copied: CREATE DATABASE … TEMPLATE (needs it',
     '                               idle) or pg_dump | pg_restore; auto (default) takes the template',
     '                               when nobody is connected',
     '    --keep                     keep the copy and the reference for inspection (names printed)',
     '    --lock-timeout S           seconds to wait for another pgv on production (default 60)',
+    '    --trace                    run the scripts on the copy one statement at a time, and report',
+    '                               locks, rewrites and lock hold times (as pgv trace); the part\'s',
+    '                               lint.max_lock_ms fails the rehearsal (exit 1)',
     '  The comparison of the upgraded copy with the fresh build takes pgv check\'s options, over the',
     '  part\'s ignore, exclude_schemas and exclude_columns:',
     ...comparisonHelp,
@@ -26,7 +30,8 @@ export const testAndUpgradeSpec: CommandSpec = {
   ],
   exitCodes: {
     0: 'rehearsed and production upgraded (or nothing pending)',
-    1: 'the upgraded copy differs from a fresh build (production untouched)',
+    1: 'the upgraded copy differs from a fresh build, or --trace saw a lock held longer than the\n' +
+      '       part\'s lint.max_lock_ms (production untouched either way)',
     2: 'bad usage, invalid config or unknown part',
     3: 'a script failed on the copy (production untouched), or another failure',
   },
@@ -43,6 +48,6 @@ export const testAndUpgradeSpec: CommandSpec = {
       columnOrder: v['column-order'] === true,
       ignoreGeneratedNames: v['ignore-generated-names'] === true,
     };
-    return (await import('./test-and-upgrade.js')).testAndUpgradeCommand(g, { part: pos[0]!, copy, keep: v.keep === true, lockTimeoutMs, comparison });
+    return (await import('./test-and-upgrade.js')).testAndUpgradeCommand(g, { part: pos[0]!, copy, keep: v.keep === true, lockTimeoutMs, comparison, trace: v.trace === true });
   },
 };

@@ -14,6 +14,10 @@ export interface TestAndUpgradeArgs {
   readonly lockTimeoutMs: number;
   /** pgv check's options for the comparison, over the part's own (`--ignore`, `--exclude-column`…). */
   readonly comparison?: ComparisonArgs;
+  /** Run the scripts on the copy one statement at a time and measure locks and rewrites (`--trace`, `pgv trace`). */
+  readonly trace?: boolean;
+  /** Stop after the trace: no reference, no comparison, production untouched (`pgv trace`). */
+  readonly traceOnly?: boolean;
 }
 
 /** Run `pgv test-and-upgrade PART`. */

@@ -13,7 +13,7 @@ import { copyBounded, mergeInto, originOf, type Origins } from './merge.js';
 import { substitute, type Env } from './substitute.js';
 import { validateAgainst, type ConfigProblem } from './validate.js';
 import { parseQualifiedName, parseDurationMs } from './values.js';
-import { defaultLedger, type Config, type ConnectionOptions, type EmbeddedServerConfig, type Part, type RecipeName, type Variable } from './types.js';
+import { defaultLedger, type Config, type ConnectionOptions, type EmbeddedServerConfig, type LintOptions, type LintRuleSetting, type Part, type RecipeName, type Variable } from './types.js';
 import { parseVariable } from './variables.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -168,7 +168,14 @@ function normalize(value: Obj, file: string, files: string[], origins: Origins, 
         name,
         recipe,
         dbname: String(raw.dbname),
-        connection: Object.freeze(withoutDbname({ ...connection, ...normalizeConnection((raw.connection ?? {}) as Obj, passwordFrom(`/parts/${name}/connection/password`)) })),
+        // direct_connection: PostgreSQL itself, over a connection that goes through a pooler.
+        connection: Object.freeze(
+          withoutDbname({
+            ...connection,
+            ...normalizeConnection((raw.connection ?? {}) as Obj, passwordFrom(`/parts/${name}/connection/password`)),
+            ...normalizeConnection((raw.direct_connection ?? {}) as Obj, passwordFrom(`/parts/${name}/direct_connection/password`)),
+          }),
+        ),
         directory,
         upgradesTable: 'problem' in table ? defaultLedger : table,
         ignore: Object.freeze(asList(raw.ignore)),
@@ -185,6 +192,8 @@ function normalize(value: Obj, file: string, files: string[], origins: Origins, 
         ddlLockTimeoutMs: lock,
         ...(typeof raw.python === 'string' ? { python: raw.python } : {}),
         hookTimeoutMs: raw.hook_timeout === undefined ? defaultHookTimeoutMs : parseDurationMs(raw.hook_timeout as string | number),
+        ...(raw.ddl_lock_retries !== undefined ? { ddlLockRetries: Number(raw.ddl_lock_retries) } : {}),
+        lint: lintOptions(raw.lint as Obj | undefined),
       }),
     );
   }
@@ -207,6 +216,13 @@ function variablesOf(part: string, raw: Obj, problems: ConfigProblem[]): Record<
     else out[k] = Object.freeze(parsed);
   }
   return out;
+}
+
+/** A part's `lint:` option (already validated by the schema). */
+function lintOptions(raw: Obj | undefined): LintOptions {
+  const rules = Object.freeze({ ...((raw?.rules ?? {}) as Record<string, LintRuleSetting>) });
+  const maxLockMs = Object.freeze(Object.fromEntries(Object.entries((raw?.max_lock_ms ?? {}) as Obj).map(([mode, v]) => [mode, parseDurationMs(v as string | number)])));
+  return Object.freeze({ ...(typeof raw?.level === 'string' ? { level: raw.level as LintRuleSetting } : {}), rules, maxLockMs });
 }
 
 function normalizeConnection(raw: Obj, passwordFrom: string | undefined): ConnectionOptions {

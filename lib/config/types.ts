@@ -89,6 +89,23 @@ export interface Part {
   readonly python?: string;
   /** How long one Python hook may run, in milliseconds. */
   readonly hookTimeoutMs: number;
+  /** Retries of a transactional script that hits ddl_lock_timeout (absent: enough to cover 10 s of blocking). */
+  readonly ddlLockRetries?: number;
+  /** Lint rules and levels, and the trace's lock policy (`lint:`); absent: the defaults. */
+  readonly lint?: LintOptions;
+}
+
+/** A lint rule's level as configured: `off` silences it. */
+export type LintRuleSetting = 'error' | 'warning' | 'off';
+
+/** A part's `lint:` option, normalized. */
+export interface LintOptions {
+  /** Every rule at this level, unless `rules` names it (omitted: each rule's own default). */
+  readonly level?: LintRuleSetting;
+  /** Levels by rule id. */
+  readonly rules: Readonly<Record<string, LintRuleSetting>>;
+  /** Trace policy: the longest a lock may be held until commit, in milliseconds, by mode (`access_exclusive`, `exclusive`, `share_row_exclusive`, `share`). */
+  readonly maxLockMs: Readonly<Record<string, number>>;
 }
 
 /** A loaded, validated configuration. */

@@ -4,6 +4,7 @@
  */
 import { PgvError } from '../errors.js';
 import type { Db } from './client.js';
+import { refuseTransactionPooler } from './pooler.js';
 
 // Two-key advisory lock: ('pgv' as an int, 1). Advisory locks are per database already.
 const key1 = 0x706776;
@@ -24,6 +25,8 @@ export async function acquireLock(db: Db, timeoutMs: number, options: LockOption
   const key2 = options.key ?? 1;
   const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
   const subject = options.subject ?? `database "${db.spec.dbname}"`;
+  // Before the lock: behind a transaction-mode pooler it would be stranded on a server connection.
+  await refuseTransactionPooler(db);
   const deadline = Date.now() + timeoutMs;
   let wait = 25;
   let told = false;

@@ -22,6 +22,7 @@ import type { PartPlan, RunScriptStep, Step } from '../plan/types.js';
 import { scriptMessage } from './script-message.js';
 import { isInterrupted } from '../db/cancel.js';
 import { scriptFailure } from './script-error.js';
+import { defaultRetries, isLockTimeout, retryPauseMs } from './lock-retry.js';
 import { pgvVersion } from '../version.js';
 import { compareVersions } from '../util/versions.js';
 import type { HookContext, Python } from '../hooks/python.js';
@@ -39,6 +40,8 @@ export interface PartJobInput {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Told when the part's lock is taken by another session (whom pgv waits for). */
   readonly onLockWait?: (message: string) => void;
+  /** Told about each retry of a script that hit ddl_lock_timeout (for the progress output). */
+  readonly onRetry?: (message: string) => void;
 }
 
 /**
@@ -163,10 +166,40 @@ export class PartJob {
             this.aheadBytes -= sent.bytes;
           } else sent = this.send(db, step, script);
           this.sendAhead(db, step);
-          await this.confirm(db, script, sent);
+          await this.confirmWithRetries(db, step, script, sent);
         }
         this.reached(script, step.scriptKind);
         return;
+      }
+    }
+  }
+
+  /**
+   * Wait for a script; when it ran into ddl_lock_timeout, run it again in a fresh transaction after
+   * a pause (lock-retry.ts), up to the part's `ddl_lock_retries`. The scripts sent ahead of it
+   * failed behind it and are sent again when their turn comes.
+   */
+  private async confirmWithRetries(db: Db, step: RunScriptStep, script: Script, first: Sent): Promise<void> {
+    const { part } = this.input;
+    const retries = part.ddlLockRetries ?? defaultRetries(part.ddlLockTimeoutMs);
+    let sent = first;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.confirm(db, script, sent);
+        if (attempt > 1) this.input.onRetry?.(`${script.name}: applied on try ${attempt}`);
+        return;
+      } catch (e) {
+        if (!isLockTimeout(e) || attempt > retries) throw e;
+        const pause = retryPauseMs(attempt);
+        this.input.onRetry?.(`${script.name}: lock not granted within ddl_lock_timeout ${part.ddlLockTimeoutMs} ms (try ${attempt} of ${retries + 1}); trying again in ${pause} ms`);
+        // confirm() rolled back; whatever was sent ahead failed behind this script.
+        this.ahead.clear();
+        this.aheadBytes = 0;
+        this.frontier = (this.index.get(step) ?? 0) + 1;
+        this.unconfirmed = null;
+        this.failed = false;
+        await new Promise((r) => setTimeout(r, pause));
+        sent = this.send(db, step, script);
       }
     }
   }

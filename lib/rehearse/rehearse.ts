@@ -24,6 +24,7 @@ import { preparePlan, runPlan, type RunOutcome } from '../run/pipeline.js';
 import type { EventSink } from '../exec/events.js';
 import type { Comparison } from '../check/model.js';
 import { buildReference, runPartCopy, throwawayName } from './reference.js';
+import type { TracedCopy } from './trace-copy.js';
 
 /** How the rehearsal copy is made. */
 export type CopyMethod = 'auto' | 'template' | 'dump';
@@ -35,6 +36,10 @@ export interface RehearseOptions {
   readonly lockTimeoutMs: number;
   /** pgv check's options for the comparison, over the part's own (`--ignore`, `--exclude-column`…). */
   readonly comparison?: ComparisonArgs;
+  /** Run the scripts on the copy one statement at a time and measure locks and rewrites (`--trace`, `pgv trace`). */
+  readonly trace?: boolean;
+  /** Stop after the trace: no reference, no comparison, production untouched (`pgv trace`). */
+  readonly traceOnly?: boolean;
 }
 
 /** The comparison options `pgv test-and-upgrade` shares with `pgv check`, as given. */
@@ -64,7 +69,7 @@ export interface RehearsalContext extends Environment {
 }
 
 /** How a rehearsal ended. */
-export type RehearsalOutcome = 'up-to-date' | 'upgraded' | 'upgrade-failed' | 'different' | 'failed-on-copy';
+export type RehearsalOutcome = 'up-to-date' | 'upgraded' | 'upgrade-failed' | 'different' | 'failed-on-copy' | 'traced' | 'lock-policy';
 
 /** What a rehearsal did, as data. */
 export interface Rehearsal {
@@ -81,6 +86,8 @@ export interface Rehearsal {
   readonly upgrade?: RunOutcome;
   /** The script failure on the copy. */
   readonly error?: PgvError;
+  /** The trace of the copy (`--trace`, `pgv trace`) and the lock policy's verdict. */
+  readonly traced?: TracedCopy;
   /** Throwaway databases kept with --keep. */
   readonly kept: readonly string[];
 }
@@ -130,12 +137,17 @@ export async function rehearse(config: Config, part: Part, ctx: RehearsalContext
     const copyName = throwawayName(part.dbname, 'rehearsal');
     const method = await phase(`copy production to ${copyName}`, () => copyProduction(production, copyName, args.copy, throwaways, ctx.env), (m) => `by ${m}`);
     const copyPart: Part = Object.freeze({ ...part, dbname: copyName, create: false, snapshot: false, after: Object.freeze([]) });
+    let traced: TracedCopy | undefined;
     try {
-      await phase('apply the pending scripts to the copy', () => runPartCopy(config, copyPart, inner, `the rehearsal on ${copyName}`));
+      if (args.trace) traced = await phase('trace the pending scripts on the copy, statement by statement', async () => (await import('./trace-copy.js')).traceCopy(config, copyPart, inner), (t) => t.summary);
+      else await phase('apply the pending scripts to the copy', () => runPartCopy(config, copyPart, inner, `the rehearsal on ${copyName}`));
     } catch (e) {
       if (!isPgvError(e) || isInterrupted(e)) throw e;
       return result('failed-on-copy', { method, error: e });
     }
+    // The lock policy fails the rehearsal before production is touched; `pgv trace` stops here anyway.
+    if (traced?.violations.length) return result('lock-policy', { method, traced });
+    if (traced && args.traceOnly) return result('traced', { method, traced });
     const reference = await phase('build the reference', async () => {
       const r = await buildReference(config, part, inner);
       throwaways.add(r.spec.dbname, () => r.drop());
@@ -149,14 +161,14 @@ export async function rehearse(config: Config, part: Part, ctx: RehearsalContext
     if (!comparison.identical) {
       const databases = { db1: `${copyName} (a copy of ${part.dbname}, upgraded)`, db2: `${reference.spec.dbname} (a fresh build of part ${part.name}'s scripts)` };
       const hint = part.recipe === 'schema' ? initSqlHint(comparison.differences, ranUpdates(part, plan.parts[0]!.steps)) : undefined;
-      return result('different', { method, comparison: { result: comparison, databases, ...(hint ? { hint } : {}) } });
+      return result('different', { method, comparison: { result: comparison, databases, ...(hint ? { hint } : {}) }, ...(traced ? { traced } : {}) });
     }
     await phase('drop the throwaway databases', () => throwaways.dropAll());
     // Production: planned again under the lock by the engine, so a production that moved since
     // the copy is noticed; guarded by a snapshot when the part asks for it.
     const prepared = await preparePlan(config, [part], ctx);
     const upgrade = await phase('upgrade production', () => runPlan(prepared.plan, prepared.prepared, { env: ctx.env, command: 'test-and-upgrade', concurrency: 1, lockTimeoutMs: args.lockTimeoutMs, snapshots: true, onEvent: emit }));
-    return result(upgrade.result.ok ? 'upgraded' : 'upgrade-failed', { method, upgrade });
+    return result(upgrade.result.ok ? 'upgraded' : 'upgrade-failed', { method, upgrade, ...(traced ? { traced } : {}) });
   } finally {
     await throwaways.dropAll().catch((e) => warn((e as Error).message));
     if (args.keep) await shielded(() => throwaways.markKept(sweeper)).catch(() => undefined);

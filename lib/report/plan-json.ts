@@ -1,9 +1,11 @@
 /** The `--json` form of a plan; described by schemas/pgv.plan.schema.json. Pure. */
+import type { Finding } from '../lint/lint.js';
 import type { Plan, Step } from '../plan/types.js';
 import { displayQualified } from '../db/ident.js';
+import { findingJson } from './lint-json.js';
 
-/** A plan as the documented JSON document. */
-export function renderPlanJson(plan: Plan): unknown {
+/** A plan as the documented JSON document; `findings` (by step id) adds each script's lint findings. */
+export function renderPlanJson(plan: Plan, findings?: ReadonlyMap<string, readonly Finding[]>): unknown {
   return {
     parts: plan.parts.map((p) => ({
       name: p.name,
@@ -12,7 +14,10 @@ export function renderPlanJson(plan: Plan): unknown {
       ledger: displayQualified(p.ledger),
       current: p.current,
       target: p.target,
-      steps: p.steps.map(stepJson),
+      steps: p.steps.map((s) => {
+        const lint = findings?.get(s.id);
+        return lint ? { ...stepJson(s), lint: lint.map(findingJson) } : stepJson(s);
+      }),
       changed: p.changed.map((c) => ({ version: c.version, script: c.script, change: c.change })),
     })),
   };

@@ -1,8 +1,10 @@
 /** A plan for people: per part, numbered steps with the reason for each. Pure. */
+import type { Finding } from '../lint/lint.js';
 import type { Plan } from '../plan/types.js';
+import { findingLines } from './lint-text.js';
 
-/** Render a plan as text. */
-export function renderPlanText(plan: Plan): string {
+/** Render a plan as text; `findings` (by step id) shows each script's lint findings under its step. */
+export function renderPlanText(plan: Plan, findings?: ReadonlyMap<string, readonly Finding[]>): string {
   const lines: string[] = [];
   let total = 0;
   for (const p of plan.parts) {
@@ -12,7 +14,10 @@ export function renderPlanText(plan: Plan): string {
     } else {
       lines.push(`${p.name} (${p.database}): version ${from} -> ${p.target ?? 'none'}`);
       const width = Math.max(...p.steps.map((s) => s.title.length));
-      p.steps.forEach((s, i) => lines.push(`  ${String(i + 1).padStart(2)}. ${s.title.padEnd(width)}  (${s.reason})`));
+      p.steps.forEach((s, i) => {
+        lines.push(`  ${String(i + 1).padStart(2)}. ${s.title.padEnd(width)}  (${s.reason})`);
+        for (const f of findings?.get(s.id) ?? []) lines.push(...findingLines(f, '      '));
+      });
     }
     for (const c of p.changed) lines.push(`  ! ${c.script} (version ${c.version}) ${c.change === 'missing' ? 'was applied but its file is gone' : 'changed since it was applied'}`);
     total += p.steps.length;

@@ -7,6 +7,8 @@ import { renderCheckText } from './check-text.js';
 import { renderError } from './error-text.js';
 import { renderRunReport, type RunReport } from './run.js';
 import { formatDuration } from '../util/format.js';
+import { renderTraceJson } from './trace-json.js';
+import { renderTraceText } from './trace-text.js';
 
 /** A line per rehearsal phase as it ends (`✔ copy production to …: by template (92 ms)`); its warnings are the run renderer's. */
 export function phaseLines(stream: NodeJS.WritableStream): EventSink {
@@ -20,10 +22,17 @@ export function phaseLines(stream: NodeJS.WritableStream): EventSink {
 /** The report of a rehearsal: exit code, text, the --json document, stderr lines. Pure. */
 export function renderRehearsal(r: Rehearsal, verbose: boolean): RunReport {
   const phases = r.phases.map((p) => ({ name: p.name, status: p.status, duration_ms: Math.round(p.durationMs), ...(p.detail ? { detail: p.detail } : {}) }));
-  const head = { part: r.part.name, phases };
+  const head = { part: r.part.name, phases, ...(r.traced ? { trace: renderTraceJson(r.traced.trace, r.traced.violations) } : {}) };
+  const trace = r.traced ? `${renderTraceText(r.traced.trace, r.traced.violations)}\n` : '';
   switch (r.outcome) {
     case 'up-to-date':
       return { exitCode: ExitCode.ok, text: `${r.part.name} (${r.part.dbname}): up to date at version ${r.current ?? 'none'}; nothing to rehearse.`, json: { ok: true, ...head }, errors: [] };
+    case 'traced':
+    case 'lock-policy': {
+      const failed = r.outcome === 'lock-policy';
+      const verdict = failed ? `${r.part.name}: the rehearsal broke the lock policy (lint.max_lock_ms); production is untouched.` : `${r.part.name}: traced on a copy; production is untouched.`;
+      return { exitCode: failed ? ExitCode.differences : ExitCode.ok, text: `${trace}${verdict}`, json: { ok: !failed, ...head, method: r.method }, errors: [] };
+    }
     case 'failed-on-copy':
       return {
         exitCode: ExitCode.failed,
@@ -35,7 +44,7 @@ export function renderRehearsal(r: Rehearsal, verbose: boolean): RunReport {
       const { result, databases, hint } = r.comparison!;
       return {
         exitCode: ExitCode.differences,
-        text: `${renderCheckText(result, { ...databases, verbose })}\n${r.part.name}: the upgraded copy of ${r.part.dbname} differs from a fresh build; production is untouched.${hint ? `\n  hint: ${hint}` : ''}`,
+        text: `${trace}${renderCheckText(result, { ...databases, verbose })}\n${r.part.name}: the upgraded copy of ${r.part.dbname} differs from a fresh build; production is untouched.${hint ? `\n  hint: ${hint}` : ''}`,
         json: { ok: false, ...head, method: r.method, check: renderCheckJson(result, databases) },
         errors: [],
       };
@@ -48,7 +57,7 @@ export function renderRehearsal(r: Rehearsal, verbose: boolean): RunReport {
         exitCode: applied.exitCode,
         errors: applied.errors,
         json: { ok: applied.exitCode === 0, ...head, copy: r.method, apply: applied.json },
-        text: `${applied.text}\n${r.part.name}: rehearsed on a copy, identical to a fresh build, ${said}.`,
+        text: `${trace}${applied.text}\n${r.part.name}: rehearsed on a copy, identical to a fresh build, ${said}.`,
       };
     }
   }

@@ -7,6 +7,7 @@ import { usageError } from '../errors.js';
 import type { EventSink } from '../exec/events.js';
 import { checkBaselineVersion, planBaseline } from '../plan/plan-baseline.js';
 import { changedScriptsRefusal } from '../plan/plan.js';
+import type { Finding } from '../lint/lint.js';
 import type { Plan } from '../plan/types.js';
 import { displayQualified } from '../db/ident.js';
 import { selectParts, type Environment } from '../targets/context.js';
@@ -26,14 +27,19 @@ export interface ApplyRequest {
   readonly lockTimeoutMs?: number;
   /** Guard parts with `snapshot: before-apply` (default true). */
   readonly snapshots?: boolean;
+  /** Run the scripts even when lint finds error-level problems in them (`--allow-lint-errors`). */
+  readonly allowLintErrors?: boolean;
   /** Receives every event of the run. */
   readonly onEvent?: EventSink;
   /** Aborting it stops the run before its next step; the steps left are reported as not run. */
   readonly signal?: AbortSignal;
 }
 
+/** Lint findings of the planned scripts, by step id. */
+export type LintFindings = ReadonlyMap<string, readonly Finding[]>;
+
 /** The plan `apply` would run for a request (also what `apply --dry-run` shows). */
-export async function planApply(config: Config, request: ApplyRequest, ctx: Environment): Promise<{ plan: Plan; run: () => Promise<RunOutcome> }> {
+export async function planApply(config: Config, request: ApplyRequest, ctx: Environment & { readonly cwd?: string }): Promise<{ plan: Plan; findings: LintFindings; run: () => Promise<RunOutcome> }> {
   const parts = selectParts(config, request.parts ?? []);
   const accept = acceptedScripts(parts, request.acceptChanged ?? []);
   if (request.to !== undefined && !/^\d{1,9}(\.\d{1,9})*$/.test(request.to)) throw usageError(`--to must be a version (3, 1.2.0), not "${request.to}"`, "A schema part's generation (update3.sql: 3) or a delta's version (delta_1.2.0_x.sql: 1.2.0).");
@@ -44,8 +50,11 @@ export async function planApply(config: Config, request: ApplyRequest, ctx: Envi
   }
   const { plan, prepared } = await preparePlan(config, parts, ctx, { accept, ...(request.to !== undefined ? { to: request.to } : {}) });
   checkAccepted(plan, request.acceptChanged ?? []);
+  // Lint the scripts the plan runs; the parser (WebAssembly) loads only when there are some.
+  const lint = plan.parts.some((p) => p.steps.some((s) => s.kind === 'run-script')) ? await import('../lint/scripts.js') : undefined;
+  const findings: LintFindings = lint ? await lint.lintPlan(plan, prepared, ctx.cwd ?? process.cwd()) : new Map();
   const run = async () => {
-    const refusal = changedScriptsRefusal(plan.parts);
+    const refusal = changedScriptsRefusal(plan.parts) ?? (request.allowLintErrors || !lint ? undefined : lint.lintRefusal(findings));
     if (refusal) throw refusal;
     return runPlan(plan, prepared, {
       env: ctx.env,
@@ -56,7 +65,7 @@ export async function planApply(config: Config, request: ApplyRequest, ctx: Envi
       ...(request.signal ? { signal: request.signal } : {}),
     });
   };
-  return { plan, run };
+  return { plan, findings, run };
 }
 
 /** Bring the selected parts' databases to the state their scripts describe. */

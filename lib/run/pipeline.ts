@@ -132,6 +132,8 @@ export async function runPlan(plan: Plan, prepared: ReadonlyMap<string, Prepared
           ...(options.env ? { env: options.env } : {}),
           // Whom the part waits for, at once (a warning event: the renderers print it).
           onLockWait: (message) => emit({ type: 'warning', part: p.name, message: `waiting: ${message}` }),
+          // Each retry of a script that ran into ddl_lock_timeout, as it happens.
+          onRetry: (message) => emit({ type: 'warning', part: p.name, message }),
         }),
       { concurrency: options.concurrency, onEvent: emit, ...(options.signal ? { signal: options.signal } : {}) },
     );

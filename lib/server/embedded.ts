@@ -10,8 +10,9 @@ import type { EmbeddedServerConfig } from '../config/types.js';
 import { PgvError } from '../errors.js';
 import { runProgram, type RunResult } from '../tools/run.js';
 import { findServerBinDir } from './binaries.js';
+import { chooseServerBinaries, recordBinaries, recordedBinaries } from './programs.js';
 import { serverAccount, type ServerAccount } from './account.js';
-import { serverStatus, superuser, type ClusterLayout, type ServerStatus } from './cluster.js';
+import { clusterLayout, pointerFile, relocatedClusterDir, serverStatus, superuser, type ClusterLayout, type ServerStatus } from './cluster.js';
 
 export { clusterLayout, embeddedConnection, embeddedUrl, serverStatus, superuser, type ClusterLayout, type ServerStatus } from './cluster.js';
 
@@ -24,16 +25,23 @@ export interface StartOptions {
 
 /** Initialize the cluster if needed and start it if it is not running. Idempotent. */
 export async function startServer(server: EmbeddedServerConfig, options: StartOptions): Promise<ServerStatus> {
-  const before = serverStatus(server);
+  let before = serverStatus(server);
   if (before.running) return before;
-  const layout = before.layout;
-  const binDir = await findServerBinDir(options.env);
   const account = await serverAccount();
+  if (account && !before.initialized && !before.layout.relocated && !(await canTraverse(path.dirname(path.resolve(server.dir)), account))) {
+    relocate(server);
+    before = serverStatus(server);
+    if (before.running) return before;
+  }
+  const layout = before.layout;
   prepareDirectory(layout.dir, account);
   await checkReachable(layout.dir, account);
+  const chosen = await chooseServerBinaries(layout, options.env, account);
+  const binDir = chosen.binDir;
   if (!before.initialized) await initCluster(layout, binDir, account, options);
   prepareDirectory(layout.socketDir, account);
   writeSettings(layout, server, account, options);
+  recordBinaries(layout, chosen);
   const started = await asServer(binDir, 'pg_ctl', ['start', '-D', layout.dataDir, '-l', layout.logFile, '-w', '-t', '60', '-s'], account, layout.dir);
   const after = serverStatus(server);
   if (!after.running) {
@@ -50,8 +58,8 @@ export async function startServer(server: EmbeddedServerConfig, options: StartOp
 export async function stopServer(server: EmbeddedServerConfig, options: StartOptions): Promise<ServerStatus> {
   const before = serverStatus(server);
   if (!before.running) return before;
-  const binDir = await findServerBinDir(options.env);
   const account = await serverAccount();
+  const binDir = await runningBinDir(before.layout, options, account);
   const result = await asServer(binDir, 'pg_ctl', ['stop', '-D', before.layout.dataDir, '-m', 'fast', '-w', '-t', '60', '-s'], account, before.layout.dir);
   const after = serverStatus(server);
   if (after.running) {
@@ -69,8 +77,8 @@ export async function stopServer(server: EmbeddedServerConfig, options: StartOpt
  */
 export async function restartServer(server: EmbeddedServerConfig, options: StartOptions, mode: 'fast' | 'immediate'): Promise<ServerStatus> {
   const before = serverStatus(server);
-  const binDir = await findServerBinDir(options.env);
   const account = await serverAccount();
+  const binDir = await runningBinDir(before.layout, options, account);
   const result = await asServer(binDir, 'pg_ctl', ['restart', '-D', before.layout.dataDir, '-m', mode, '-l', before.layout.logFile, '-w', '-t', '60', '-s'], account, before.layout.dir);
   const after = serverStatus(server);
   if (!after.running) {
@@ -89,6 +97,39 @@ export async function serverBinaryVersion(env: Readonly<Record<string, string | 
   return result.stdout.trim();
 }
 
+/**
+ * Stop the cluster and delete its files: the data, its folder outside the project when it was
+ * relocated, and `server.dir` itself. For `pgv server stop --remove`.
+ */
+export async function removeServer(server: EmbeddedServerConfig, options: StartOptions): Promise<ServerStatus> {
+  const stopped = await stopServer(server, options);
+  const layout = stopped.layout;
+  if (layout.relocated) rmSync(layout.dir, { recursive: true, force: true });
+  rmSync(layout.projectDir, { recursive: true, force: true });
+  if (layout.socketDir !== path.join(layout.dir, 'run')) rmSync(layout.socketDir, { recursive: true, force: true });
+  return serverStatus(server);
+}
+
+/** The programs that started the running cluster (so it is stopped by its own pg_ctl). */
+async function runningBinDir(layout: ClusterLayout, options: StartOptions, account: ServerAccount | null): Promise<string> {
+  return (recordedBinaries(layout) ?? (await chooseServerBinaries(layout, options.env, account))).binDir;
+}
+
+/** Point `server.dir` at a cluster folder outside the project (see relocatedClusterDir). */
+function relocate(server: EmbeddedServerConfig): void {
+  const target = relocatedClusterDir(server.dir);
+  mkdirSync(path.dirname(target), { recursive: true, mode: 0o755 });
+  mkdirSync(server.dir, { recursive: true, mode: 0o700 });
+  const ignore = path.join(server.dir, '.gitignore');
+  if (!existsSync(ignore)) writeFileSync(ignore, '*\n');
+  writeFileSync(path.join(server.dir, pointerFile), `${target}\n`, { mode: 0o644 });
+}
+
+/** Can `account` reach `dir` (search permission on it and every folder above it)? */
+async function canTraverse(dir: string, account: ServerAccount): Promise<boolean> {
+  return (await runProgram('test', ['-x', dir], { uid: account.uid, gid: account.gid, cwd: '/' })).exitCode === 0;
+}
+
 async function initCluster(layout: ClusterLayout, binDir: string, account: ServerAccount | null, options: StartOptions): Promise<void> {
   // initdb into a private temporary directory, then rename: a concurrent pgv never sees half a cluster.
   const temp = `${layout.dataDir}.init-${process.pid}`;
@@ -97,9 +138,14 @@ async function initCluster(layout: ClusterLayout, binDir: string, account: Serve
     writeFileSync(layout.passwordFile, randomBytes(18).toString('base64url') + '\n', { mode: 0o600 });
   }
   own(layout.passwordFile, account);
-  const args = ['-D', temp, '-U', superuser, '-E', 'UTF8', '--locale=C', '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${layout.passwordFile}`];
-  if (options.throwaway) args.push('--no-sync');
-  const result = await asServer(binDir, 'initdb', args, account, layout.dir);
+  const args = (locale: string) => ['-D', temp, '-U', superuser, '-E', 'UTF8', `--locale=${locale}`, '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${layout.passwordFile}`, ...(options.throwaway ? ['--no-sync'] : [])];
+  // C.UTF-8: byte-order collation as with C, but character classes and upper()/lower() that know
+  // UTF-8. A system without that locale (initdb: "invalid locale name") gets plain C.
+  let result = await asServer(binDir, 'initdb', args('C.UTF-8'), account, layout.dir);
+  if (result.exitCode !== 0 && /invalid locale/i.test(result.stderr)) {
+    rmSync(temp, { recursive: true, force: true });
+    result = await asServer(binDir, 'initdb', args('C'), account, layout.dir);
+  }
   if (result.exitCode !== 0) {
     rmSync(temp, { recursive: true, force: true });
     throw new PgvError('server_failed', `initdb failed for ${layout.dataDir}`, {

@@ -2,6 +2,7 @@
 import { withClient, type Db } from '../../lib/db/client.js';
 import type { ConnectionSpec } from '../../lib/db/connection.js';
 import { quoteIdent } from '../../lib/db/ident.js';
+import { findClientTool, serverMajor, type ClientProgram } from '../../lib/dump/tools.js';
 
 const socketDir = process.env.PGV_TEST_SOCKET_DIR;
 const port = Number(process.env.PGV_TEST_PORT ?? 5432);
@@ -53,4 +54,16 @@ export async function tablesOf(dbname: string): Promise<string[]> {
 /** Does a database exist? */
 export async function databaseExists(name: string): Promise<boolean> {
   return withDb('postgres', async (db) => (await db.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount > 0);
+}
+
+/**
+ * The path of pg_dump, pg_restore or psql that can handle the test cluster's server, as pgv
+ * chooses it (lib/dump/tools.ts): the server's own folder holds none when it is npm-shipped.
+ * psql runs the tests' SQL files on any server major (only pgv's plain-format restore asks for
+ * a psql of the server's major), so any psql does.
+ */
+export async function clientProgram(program: ClientProgram): Promise<string> {
+  if (program === 'psql') return (await findClientTool(program, undefined, process.env)).path;
+  const version = await withDb('postgres', async (db) => Number((await db.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0]!.v));
+  return (await findClientTool(program, serverMajor(version), process.env)).path;
 }

@@ -7,9 +7,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { findServerBinDir } from '../../lib/server/binaries.js';
 import { fixtures, makeProject, runPgv, schemaConfig, spawnPgv, writeFiles } from '../helpers/cli.js';
-import { cluster, createDatabase, dropDatabase, tablesOf, withDb } from '../helpers/db.js';
+import { clientProgram, cluster, createDatabase, dropDatabase, tablesOf, withDb } from '../helpers/db.js';
 
 type Row = { script: string; success: boolean };
 
@@ -143,9 +142,9 @@ test('pg_dump --schema-only output works as init.sql and rebuilds the same schem
   const dir = makeProject();
   try {
     await withDb(source, (c) => c.query(readFileSync(path.join(fixtures, 'pgdump', 'source.sql'), 'utf8')));
-    const bin = await findServerBinDir(process.env);
+    const pgDump = await clientProgram('pg_dump');
     const dump = (db: string, ...extra: string[]) =>
-      execFileSync(path.join(bin, 'pg_dump'), ['--schema-only', '-h', cluster.socketDir, '-p', String(cluster.port), '-U', 'postgres', ...extra, db], { encoding: 'utf8' });
+      execFileSync(pgDump, ['--schema-only', '-h', cluster.socketDir, '-p', String(cluster.port), '-U', 'postgres', ...extra, db], { encoding: 'utf8' });
     const initSql = dump(source);
     assert.match(initSql, /^\\restrict /m, 'this pg_dump writes psql meta-commands');
     writeFiles(dir, { 'schema/init.sql': initSql, 'pgv.config.yaml': schemaConfig(target, 'schema') });

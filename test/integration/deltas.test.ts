@@ -5,9 +5,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { findServerBinDir } from '../../lib/server/binaries.js';
 import { copyFixture, fixtures, jsonOf, makeProject, runPgv, testConnectionYaml, writeFiles } from '../helpers/cli.js';
-import { cluster, createDatabase, dropDatabase, withDb } from '../helpers/db.js';
+import { clientProgram, cluster, createDatabase, dropDatabase, withDb } from '../helpers/db.js';
 
 const history = path.join(fixtures, 'deltas', 'waterworks');
 /** The version in a delta's file name (`delta_1.2.0_x.pre.sql` → `1.2.0`). */
@@ -28,8 +27,8 @@ function pumOrder(dir: string, upTo?: string): string[] {
     .sort((a, b) => cmp(num(version(a)), num(version(b))) || phase(a) - phase(b) || (a < b ? -1 : 1));
 }
 
-async function bin(name: string): Promise<string> {
-  return path.join(await findServerBinDir(process.env), name);
+async function bin(name: 'pg_dump' | 'psql'): Promise<string> {
+  return clientProgram(name);
 }
 
 /** Run files with psql as a user would: `psql -1 -f` each (no -1 for a no-transaction file). */

@@ -167,7 +167,8 @@ test('a target with user objects is refused (exit 3, naming them); --clean then 
     const conflict = await runPgv(['restore', '--db', target, '-f', file, '--clean'], { cwd: dir });
     assert.is(conflict.code, 3, conflict.stderr);
     assert.match(conflict.stderr, `could not restore ${file} into "${target}": pg_restore exited with 1`);
-    assert.match(conflict.stderr, 'pg_restore: error: ALTER action DROP CONSTRAINT cannot be performed on relation "event"');
+    // The server's wording: PostgreSQL 15 and newer, then 14.
+    assert.match(conflict.stderr, /pg_restore: error: (ALTER action DROP CONSTRAINT cannot be performed on relation "event"|.*"event" is not a table or foreign table)/);
     // What was restored, counted against the archive's table of contents, not "may be partly restored".
     const counted = /of the archive's (\d+) entries it restored (\d+) \(the data of (\d+) tables? among them\); the (\d+) above failed\./.exec(conflict.stderr);
     assert.ok(counted, conflict.stderr);

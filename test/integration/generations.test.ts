@@ -8,15 +8,13 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { findServerBinDir } from '../../lib/server/binaries.js';
 import { copyFixture, fixtures, makeProject, runPgv, writeFiles } from '../helpers/cli.js';
-import { cluster, createDatabase, dropDatabase, withDb } from '../helpers/db.js';
+import { clientProgram, cluster, createDatabase, dropDatabase, withDb } from '../helpers/db.js';
 import { testConnectionYaml } from '../helpers/cli.js';
 
 /** pg_dump --schema-only without pgv's ledger, its random \restrict keys and its version banner. */
 async function schemaOf(db: string): Promise<string> {
-  const bin = await findServerBinDir(process.env);
-  const text = execFileSync(path.join(bin, 'pg_dump'), ['--schema-only', '--exclude-schema', 'pgv', '-h', cluster.socketDir, '-p', String(cluster.port), '-U', 'postgres', db], { encoding: 'utf8' });
+  const text = execFileSync(await clientProgram('pg_dump'), ['--schema-only', '--exclude-schema', 'pgv', '-h', cluster.socketDir, '-p', String(cluster.port), '-U', 'postgres', db], { encoding: 'utf8' });
   return text.replace(/^\\(un)?restrict .*$/gm, '').replace(/^-- Dumped (from|by) .*$/gm, '');
 }
 

@@ -68,7 +68,7 @@ test('every command\'s help examples run as printed, against the real server', a
   const embedded = makeProject('examples-embedded');
   copyFixture('schema/shop', embedded, 'db');
   writeFiles(embedded, { 'pgv.config.yaml': `server:\n  mode: embedded\n  dir: ${JSON.stringify(path.join(embedded, '.pgv'))}\nparts:\n  app:\n    recipe: schema\n    dbname: app_dev\n    schema: db\n` });
-  const order = ['validate', 'plan', 'apply', 'info', 'check', 'baseline', 'dump', 'restore', 'test-and-upgrade', 'snapshot', 'server'];
+  const order = ['validate', 'plan', 'apply', 'lint', 'info', 'check', 'baseline', 'dump', 'restore', 'test-and-upgrade', 'trace', 'snapshot', 'server'];
   assert.equal([...order].sort(), [...names].sort(), 'a command without a place in this test');
   try {
     for (const name of order) {

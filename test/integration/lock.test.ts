@@ -32,10 +32,10 @@ test('a runner that cannot get the lock in --lock-timeout fails with exit 3, nam
   }
 });
 
-test('ddl_lock_timeout: a script blocked by another session fails fast with SQLSTATE 55P03, nothing kept', async () => {
+test('ddl_lock_timeout with ddl_lock_retries: 0: a script blocked by another session fails fast with SQLSTATE 55P03, nothing kept', async () => {
   const db = await createDatabase('ddllock');
   const dir = makeProject();
-  writeFiles(dir, { 'schema/update1.sql': 'CREATE TABLE busy (id int);\n', 'pgv.config.yaml': schemaConfig(db, 'schema', '    ddl_lock_timeout: 300ms\n') });
+  writeFiles(dir, { 'schema/update1.sql': 'CREATE TABLE busy (id int);\n', 'pgv.config.yaml': schemaConfig(db, 'schema', '    ddl_lock_timeout: 300ms\n    ddl_lock_retries: 0\n') });
   const reader = await connect(specFor(db));
   try {
     assert.is((await runPgv(['apply'], { cwd: dir })).code, 0);

@@ -347,6 +347,15 @@ test('--strategy: explicit choices work; a bad one is a usage error', async () =
   const db = await databaseWith('strategy', ['x']);
   try {
     await snap(db, 'init');
+    const version = await withDb(db, async (c) => Number((await c.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0]!.v));
+    if (version < 150000) {
+      // Before PostgreSQL 15 CREATE DATABASE has no STRATEGY: auto sends none, a choice is refused.
+      assert.is(jsonOf(await snap(db, 'commit', ['--json'])).snapshot.strategy, null, 'no STRATEGY clause');
+      const refused = await snap(db, 'commit', ['--strategy', 'file_copy']);
+      assert.is(refused.code, 2);
+      assert.match(refused.stderr, `--strategy file_copy needs PostgreSQL 15 or newer (the server is ${Math.floor(version / 10000)})`);
+      return;
+    }
     assert.is(jsonOf(await snap(db, 'commit', ['--json'])).snapshot.strategy, 'wal_log', 'a small database: auto picks wal_log');
     assert.is(jsonOf(await snap(db, 'commit', ['--strategy', 'file_copy', '--json'])).snapshot.strategy, 'file_copy');
     const r = await snap(db, 'revert', ['--strategy', 'FILE-COPY', '--json']);

@@ -3,10 +3,9 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { findServerBinDir } from '../../lib/server/binaries.js';
 import { jsonOf, makeProject, runPgv, spawnPgv, testConnectionYaml, writeFiles } from '../helpers/cli.js';
 import { connect } from '../../lib/db/client.js';
-import { cluster, dropDatabase, specFor, uniqueName, withDb } from '../helpers/db.js';
+import { clientProgram, cluster, dropDatabase, specFor, uniqueName, withDb } from '../helpers/db.js';
 
 /** Databases whose name starts with `prefix` (the production and any throwaway left behind). */
 async function databasesLike(prefix: string): Promise<string[]> {
@@ -15,11 +14,11 @@ async function databasesLike(prefix: string): Promise<string[]> {
 
 /** Schema (pg_dump --schema-only, normalized) and ledger of a database: what must not move. */
 async function stateOf(db: string): Promise<string> {
-  const bin = await findServerBinDir(process.env);
-  const schema = execFileSync(path.join(bin, 'pg_dump'), ['--schema-only', '-h', cluster.socketDir, '-p', String(cluster.port), '-U', 'postgres', db], { encoding: 'utf8' })
+  const pgDump = await clientProgram('pg_dump');
+  const schema = execFileSync(pgDump, ['--schema-only', '-h', cluster.socketDir, '-p', String(cluster.port), '-U', 'postgres', db], { encoding: 'utf8' })
     .replace(/^\\(un)?restrict .*$/gm, '')
     .replace(/^-- Dumped (from|by) .*$/gm, '');
-  const data = execFileSync(path.join(bin, 'pg_dump'), ['--data-only', '--table', 'pgv.upgrades', '--table', 'public.*', '-h', cluster.socketDir, '-p', String(cluster.port), '-U', 'postgres', db], { encoding: 'utf8' })
+  const data = execFileSync(pgDump, ['--data-only', '--table', 'pgv.upgrades', '--table', 'public.*', '-h', cluster.socketDir, '-p', String(cluster.port), '-U', 'postgres', db], { encoding: 'utf8' })
     .replace(/^\\(un)?restrict .*$/gm, '')
     .replace(/^-- Dumped (from|by) .*$/gm, '');
   return schema + data;

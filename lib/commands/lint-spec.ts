@@ -1,0 +1,31 @@
+/** `pgv lint`: its options, help and adapter (see spec.ts). */
+import type { CommandSpec } from './spec.js';
+
+/** The spec of `pgv lint`. */
+export const lintSpec: CommandSpec = {
+  name: 'lint',
+  summary: 'lint the scripts apply would run: squawk\'s rules on the PostgreSQL parse tree',
+  usage: 'pgv lint [PART...] [FILE...] [--all]',
+  options: { all: { type: 'boolean' } },
+  help: [
+    '  PART                the scripts the part would run next (its database is read, nothing changes)',
+    '  FILE                script files (a part\'s script gets its variables and lint settings)',
+    '    --all             every script of the parts, not only the pending ones (no database needed)',
+    '  Each finding: file:line:col, the rule (squawk\'s ids, pgv-…, syntax-error), why it hurts, and',
+    '  the safe rewrite. Silence a statement with `-- squawk-ignore RULE[,RULE]` or',
+    '  `-- pgv:lint-ignore RULE` on the line before it; choose rules and levels with the part option',
+    '  `lint:`. `pgv plan` shows the findings beside each step; `pgv apply` refuses error-level',
+    '  findings unless --allow-lint-errors.',
+  ],
+  examples: [
+    { args: 'lint app', does: 'the scripts part app would run next' },
+    { args: 'lint app --all --json', does: 'every script of part app, as JSON' },
+  ],
+  exitCodes: {
+    0: 'no finding at error level (warnings may be printed)',
+    1: 'a finding at error level',
+    2: 'bad usage, invalid config or unknown part or file',
+    3: 'a part\'s database could not be read',
+  },
+  run: async (g, v, targets) => (await import('./lint.js')).lintCommand(g, { targets, all: v.all === true }),
+};
