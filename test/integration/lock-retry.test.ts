@@ -19,9 +19,23 @@ test('ddl_lock_timeout 500ms, a 6 s ACCESS SHARE blocker: apply retries with bac
     writeFiles(dir, { 'db/update1.sql': 'ALTER TABLE item ADD COLUMN note text;\n' });
     const blocker = await connect(specFor(db));
     await blocker.query('BEGIN; SELECT * FROM item');
+    const pgv = spawnPgv(['apply', '-v'], { cwd: dir });
+    // The 6 s of blocking count from pgv's first wait for the lock (on a loaded machine pgv may
+    // take seconds to get there): a lock request on item that is not granted.
+    const waiting = await connect(specFor(db));
+    try {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const { rows } = await waiting.query("SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'item' AND NOT l.granted");
+        if (rows.length) break;
+        if (Date.now() > deadline) throw new Error('pgv never waited for the lock on item');
+        await sleep(20);
+      }
+    } finally {
+      await waiting.end();
+    }
     const released = Date.now() + 6000;
     const t0 = Date.now();
-    const pgv = spawnPgv(['apply', '-v'], { cwd: dir });
     const leave = sleep(6000).then(() => blocker.query('COMMIT')).finally(() => blocker.end());
     // Probes while pgv retries: each is a new query on the table, queued behind pgv's ALTER at worst.
     await sleep(800);
