@@ -1,6 +1,5 @@
 /** `pgv plan`: its options, help and adapter (see spec.ts). */
-import { usageError } from '../errors.js';
-import { stringOpt, type CommandSpec } from './spec.js';
+import { reportFormat, stringOpt, type CommandSpec } from './spec.js';
 
 /** The spec of `pgv plan`. */
 export const planSpec: CommandSpec = {
@@ -31,8 +30,7 @@ export const planSpec: CommandSpec = {
     3: 'a database could not be read, or an applied script changed (no plan saved)',
   },
   run: async (g, v, parts) => {
-    const format = v.format ?? 'text';
-    if (format !== 'text' && format !== 'markdown') throw usageError(`--format must be text or markdown, not "${String(format)}"`, 'Use --json for the JSON document.');
+    const format = reportFormat(v);
     return (await import('./plan.js')).planCommand(g, { parts, ...stringOpt(v, 'output', 'output'), exitCode: v['exit-code'] === true, format });
   },
 };

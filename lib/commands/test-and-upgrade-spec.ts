@@ -7,7 +7,7 @@ import { listOf, positiveInt, type CommandSpec } from './spec.js';
 export const testAndUpgradeSpec: CommandSpec = {
   name: 'test-and-upgrade',
   summary: 'rehearse an upgrade on a copy, compare with a fresh build, then upgrade',
-  usage: 'pgv test-and-upgrade PART [--copy auto|template|dump] [--keep] [--lock-timeout SECONDS] [--trace]\n' +
+  usage: 'pgv test-and-upgrade PART [--copy auto|template|dump] [--keep] [--lock-timeout S] [--trace]\n' +
     '                            [--ignore KIND,...] [--exclude-schema S,...] [--exclude-column PATTERN]',
   options: { copy: { type: 'string' }, keep: { type: 'boolean' }, 'lock-timeout': { type: 'string' }, trace: { type: 'boolean' }, ...comparisonOptions },
   help: [

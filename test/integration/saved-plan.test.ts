@@ -175,6 +175,25 @@ test('plan --exit-code: 1 while steps are pending, 0 when none; --format markdow
     assert.match(done.stdout, 'up to date');
     const bad = await runPgv(['plan', '--format', 'html'], { cwd: dir });
     assert.is(bad.code, 2);
+    assert.match(bad.stderr, '--format must be text or markdown, not "html"');
+  } finally {
+    await dropDatabase(db);
+  }
+});
+
+test('check and lint --format markdown: tables for a pull request', async () => {
+  const { db, dir } = await planned('saved_md');
+  try {
+    const check = await runPgv(['check', 'app', '--format', 'markdown'], { cwd: dir });
+    assert.is(check.code, 1, check.stderr);
+    assert.match(check.stdout, '## pgv check');
+    assert.match(check.stdout, '| kind | db1 | db2 | only in db1 | only in db2 | different |');
+    assert.match(check.stdout, '| tables | public.stock | only in db2 |');
+    writeFiles(dir, { 'schema/update4.sql': 'CREATE INDEX product_title ON product (title);\n' });
+    const lint = await runPgv(['lint', 'app', '--format', 'markdown'], { cwd: dir });
+    assert.match(lint.stdout, '## pgv lint');
+    assert.match(lint.stdout, /### `schema\/update4\.sql`/);
+    assert.match(lint.stdout, '`require-concurrent-index-creation`');
   } finally {
     await dropDatabase(db);
   }
