@@ -16,6 +16,7 @@ import type { ObservedPart, PartPlan, Plan } from '../plan/types.js';
 import type { ScriptSet } from '../recipes/types.js';
 import { selectParts, type Environment } from '../targets/context.js';
 import { pgvVersion } from '../version.js';
+import { validateAgainst } from '../config/validate.js';
 import { planApply, type ApplyRequest, type LintFindings } from './apply.js';
 import { catalogPrint, configIdentity, documentHash, ledgerPrint, movesOf, savedPlanFormat, sha256, type CatalogPrint, type Moves, type PartFingerprint } from './fingerprint.js';
 import { observeParts, runPlan, type PreparedPart, type RunOutcome } from './pipeline.js';
@@ -81,6 +82,13 @@ export function readSavedPlan(file: string): SavedPlan {
   }
   if (o.format !== savedPlanFormat) {
     throw invalid(`${file} is a saved plan of format ${JSON.stringify(o.format)}; this pgv ${pgvVersion} reads format ${savedPlanFormat}`, 'Make the plan again with this pgv: pgv plan -o FILE.');
+  }
+  const problems = validateAgainst('pgv.saved-plan.schema.json', doc);
+  if (problems.length) {
+    throw new PgvError('plan_invalid', `${file} is not a valid pgv saved plan: ${problems.length} problem${problems.length === 1 ? '' : 's'} (schemas/pgv.saved-plan.schema.json)`, {
+      hint: 'Give the file `pgv plan -o FILE` wrote, unedited.',
+      details: problems.map((p) => `${p.path}: ${p.message}`),
+    });
   }
   if (documentHash(o) !== o.hash) {
     throw invalid(`${file} was edited since pgv wrote it (its hash does not match its content)`, 'A reviewed plan must be applied as written; make it again with pgv plan -o FILE.');

@@ -5,6 +5,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { copyFixture, jsonOf, makeProject, runPgv, schemaConfig, spawnPgv, writeFiles } from '../helpers/cli.js';
 import { createDatabase, dropDatabase, withDb } from '../helpers/db.js';
+import { validateAgainst } from '../../lib/config/validate.js';
+import { applySavedPlan, loadConfig, savePlan, isPgvError } from '../../lib/index.js';
 
 async function scriptsOf(db: string): Promise<string[]> {
   return withDb(db, async (c) => (await c.query<{ script: string }>('SELECT script FROM pgv.upgrades ORDER BY id')).rows.map((r) => r.script));
@@ -38,6 +40,7 @@ test('an untouched database applies exactly the saved steps, without planning ag
   try {
     const doc = JSON.parse(readFileSync(file, 'utf8'));
     assert.is(doc.format, 1);
+    assert.equal(validateAgainst('pgv.saved-plan.schema.json', doc), []);
     assert.match(doc.hash, /^[0-9a-f]{64}$/);
     const part = doc.parts[0];
     assert.equal(part.plan.steps.map((s: { title: string }) => s.title), ['run update2.sql', 'check precondition3.mjs', 'run update3.sql']);
@@ -147,6 +150,7 @@ test('a file that is not a plan, of another format, edited by hand, or for anoth
     };
     await refused('garbage.json', 'not json at all', 'is not a pgv saved plan: it is not JSON');
     await refused('other.json', '{"parts": []}', 'is not a pgv saved plan');
+    await refused('shape.json', JSON.stringify({ ...doc, parts: [{ plan: {} }] }), 'is not a valid pgv saved plan');
     await refused('future.json', JSON.stringify({ ...doc, format: 99 }), 'is a saved plan of format 99; this pgv');
     const edited = structuredClone(doc);
     edited.parts[0].plan.steps.pop();
@@ -194,6 +198,29 @@ test('check and lint --format markdown: tables for a pull request', async () => 
     assert.match(lint.stdout, '## pgv lint');
     assert.match(lint.stdout, /### `schema\/update4\.sql`/);
     assert.match(lint.stdout, '`require-concurrent-index-creation`');
+  } finally {
+    await dropDatabase(db);
+  }
+});
+
+test('the library: savePlan, then applySavedPlan refuses a moved database (data.moved) and runs an untouched one', async () => {
+  const { db, dir } = await planned('saved_lib');
+  try {
+    const config = await loadConfig({ cwd: dir });
+    const saved = await savePlan(config);
+    assert.equal(saved.parts[0]!.plan.steps.map((s) => s.kind), ['run-script', 'precondition', 'run-script']);
+    await withDb(db, (c) => c.query('CREATE VIEW public.v AS SELECT 1 AS one'));
+    try {
+      await applySavedPlan(config, saved);
+      assert.unreachable('a moved database must be refused');
+    } catch (e) {
+      assert.ok(isPgvError(e) && e.code === 'plan_moved', String(e));
+      assert.equal(e.data.moved, ['app: views: public.v added by hand since the plan']);
+    }
+    await withDb(db, (c) => c.query('DROP VIEW public.v'));
+    const result = await applySavedPlan(config, saved);
+    assert.ok(result.ok);
+    assert.equal(await scriptsOf(db), ['update1.sql', 'update2.sql', 'update3.sql']);
   } finally {
     await dropDatabase(db);
   }
