@@ -53,14 +53,14 @@ const finding: Finding = { file: 'schema/update2.sql', line: 3, column: 1, rule:
 test('plan markdown: a heading and a step table per part, lint findings in their row, pipes escaped', () => {
   const part: PartPlan = {
     name: 'app', database: 'appdb', recipe: 'schema', ledger: { schema: 'pgv', name: 'upgrades' }, current: '1', target: '2', changed: [], after: [],
-    steps: [{ kind: 'run-script', id: 'app:run-script:update2.sql', title: 'run update2.sql', reason: 'generation 1 → 2', script: 'update2.sql', version: '2', scriptKind: 'update', transactional: true, checksum: 'c', ledger: { schema: 'pgv', name: 'upgrades' } }],
+    steps: [{ kind: 'run-script', id: 'app:run-script:update2.sql', title: 'run update2.sql', reason: 'generation 1 -> 2', script: 'update2.sql', version: '2', scriptKind: 'update', transactional: true, checksum: 'c', ledger: { schema: 'pgv', name: 'upgrades' } }],
   };
   const md = renderPlanMarkdown({ parts: [part, { ...part, name: 'other', steps: [], current: '4' }] }, new Map([['app:run-script:update2.sql', [finding]]]));
   assert.equal(md.split('\n'), [
     '## pgv plan', '', '1 step pending.', '',
     '### app (`appdb`): version 1 → 2', '',
     '| # | step | why | lint |', '| --- | --- | --- | --- |',
-    '| 1 | run update2.sql | generation 1 → 2 | :warning: require-concurrent-index-creation (3:1): CREATE INDEX \\| locks writes |',
+    '| 1 | run update2.sql | generation 1 -> 2 | :warning: require-concurrent-index-creation (3:1): CREATE INDEX \\| locks writes |',
     '', '### other (`appdb`): up to date at version 4',
   ]);
   assert.match(renderPlanMarkdown({ parts: [] }), 'Nothing to do');
