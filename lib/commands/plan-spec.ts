@@ -5,16 +5,19 @@ import { reportFormat, stringOpt, type CommandSpec } from './spec.js';
 export const planSpec: CommandSpec = {
   name: 'plan',
   summary: 'show the steps apply would run; changes nothing',
-  usage: 'pgv plan [PART...] [-o FILE] [--exit-code] [--format text|markdown]',
+  usage: 'pgv plan [PART...] [-o FILE [--trace]] [--exit-code] [--format text|markdown]',
   options: {
     output: { type: 'string', short: 'o' },
     'exit-code': { type: 'boolean' },
     format: { type: 'string' },
+    trace: { type: 'boolean' },
   },
   help: [
     '  PART               only these parts (default: all); each step with the reason it is needed',
     '  -o, --output FILE  save the plan with what it was computed from (ledger rows, script',
     '                     checksums, catalog hashes); `pgv apply --plan FILE` runs exactly it',
+    '      --trace        with -o: trace the pending scripts on a copy (as pgv trace); the locks and',
+    '                     rewrites measured go into the saved plan (production untouched)',
     '      --exit-code    exit 1 when steps are pending, 0 when none (a CI gate)',
     '      --format F     text (default) or markdown: a table per part, for a pull-request comment',
     '  --json: {"parts":[{name, database, recipe, current, target, steps, changed}]}',
@@ -31,6 +34,6 @@ export const planSpec: CommandSpec = {
   },
   run: async (g, v, parts) => {
     const format = reportFormat(v);
-    return (await import('./plan.js')).planCommand(g, { parts, ...stringOpt(v, 'output', 'output'), exitCode: v['exit-code'] === true, format });
+    return (await import('./plan.js')).planCommand(g, { parts, ...stringOpt(v, 'output', 'output'), exitCode: v['exit-code'] === true, format, trace: v.trace === true });
   },
 };

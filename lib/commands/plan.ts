@@ -8,7 +8,7 @@ import type { Plan } from '../plan/types.js';
 import { changedScriptsRefusal } from '../plan/plan.js';
 import { renderError } from '../report/error-text.js';
 import { renderPlanMarkdown } from '../report/plan-markdown.js';
-import { ExitCode } from '../errors.js';
+import { ExitCode, usageError } from '../errors.js';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -21,18 +21,21 @@ export interface PlanArgs {
   readonly exitCode?: boolean;
   /** `--format markdown`: tables for a pull-request comment (text is the default). */
   readonly format?: 'text' | 'markdown';
+  /** `--trace` (with -o): trace the pending scripts on a copy and keep the locks measured in the plan. */
+  readonly trace?: boolean;
 }
 
 /** Run `pgv plan`. */
 export async function planCommand(g: Globals, args: PlanArgs): Promise<CommandResult> {
   const config = await loadProjectConfig(g);
   let result: CommandResult;
+  if (args.trace && args.output === undefined) throw usageError('--trace saves what it measured in the plan file: give -o FILE', 'pgv plan -o plan.json --trace; or pgv trace PART to see the locks without saving a plan.');
   if (args.output === undefined) {
     const { plan, findings } = await planApply(config, { parts: args.parts }, g);
     result = planResult(plan, findings, args.format);
   } else {
     const { savePlan } = await import('../run/saved-plan.js');
-    const { plan, findings, document } = await savePlan(config, { parts: args.parts }, g);
+    const { plan, findings, document } = await savePlan(config, { parts: args.parts, trace: args.trace === true }, g);
     result = planResult(plan, findings, args.format);
     // A plan apply would refuse (a changed applied script) is not saved.
     if (result.exitCode === 0) {

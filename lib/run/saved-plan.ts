@@ -12,6 +12,7 @@ import { inspectDatabase } from '../check/inspect.js';
 import { checkOptionsFor, ledgersOf } from '../check/options.js';
 import type { ConnectionSpec } from '../db/connection.js';
 import type { Finding } from '../lint/lint.js';
+import type { PolicyViolation, Trace } from '../trace/model.js';
 import type { ObservedPart, PartPlan, Plan } from '../plan/types.js';
 import type { ScriptSet } from '../recipes/types.js';
 import { selectParts, type Environment } from '../targets/context.js';
@@ -27,6 +28,8 @@ export interface SavedPart {
   readonly fingerprint: PartFingerprint;
   /** Lint findings by step id (steps without findings left out). */
   readonly findings: Readonly<Record<string, readonly Finding[]>>;
+  /** `plan -o FILE --trace`: the locks and rewrites measured on a copy, and the lock policy's verdict. */
+  readonly trace?: { readonly trace: Trace; readonly violations: readonly PolicyViolation[] };
 }
 
 /** A saved plan document (schemas/pgv.saved-plan.schema.json). */
@@ -43,13 +46,24 @@ export interface SavedPlan {
 }
 
 /** Plan as `apply` would, and bind the plan to what it was computed from. */
-export async function savePlan(config: Config, request: ApplyRequest, ctx: Environment & { readonly cwd?: string; readonly now?: Date }): Promise<{ plan: Plan; findings: LintFindings; document: SavedPlan }> {
+export async function savePlan(config: Config, request: ApplyRequest & { readonly trace?: boolean }, ctx: Environment & { readonly cwd?: string; readonly now?: Date }): Promise<{ plan: Plan; findings: LintFindings; document: SavedPlan }> {
   const { plan, findings, prepared } = await planApply(config, request, ctx);
+  // The evidence of a rehearsal: each part with scripts to run, traced on a copy (production untouched).
+  const traces = new Map<string, NonNullable<SavedPart['trace']>>();
+  if (request.trace) {
+    const { rehearse } = await import('../rehearse/rehearse.js');
+    for (const p of plan.parts.filter((p) => p.steps.some((s) => s.kind === 'run-script'))) {
+      const r = await rehearse(config, prepared.get(p.name)!.part, { env: ctx.env }, { copy: 'auto', keep: false, lockTimeoutMs: request.lockTimeoutMs ?? 60_000, trace: true, traceOnly: true });
+      if (r.outcome === 'failed-on-copy') throw r.error ?? new PgvError('script_failed', `part ${p.name}: the scripts failed on the copy; no plan saved`);
+      if (r.traced) traces.set(p.name, { trace: r.traced.trace, violations: r.traced.violations });
+    }
+  }
   const parts = await Promise.all(
     plan.parts.map(async (p): Promise<SavedPart> => {
       const prep = prepared.get(p.name)!;
       const stepFindings = Object.fromEntries(p.steps.filter((s) => findings.has(s.id)).map((s) => [s.id, findings.get(s.id)!]));
-      return { plan: p, fingerprint: await fingerprintOf(config, prep.part, prep.spec, prep.scripts, prep.observed!), findings: stepFindings };
+      const trace = traces.get(p.name);
+      return { plan: p, fingerprint: await fingerprintOf(config, prep.part, prep.spec, prep.scripts, prep.observed!), findings: stepFindings, ...(trace ? { trace } : {}) };
     }),
   );
   const body = {

@@ -226,4 +226,35 @@ test('the library: savePlan, then applySavedPlan refuses a moved database (data.
   }
 });
 
+test('plan -o FILE --trace keeps the locks and rewrites measured on a copy; trace --format markdown shows them as a table', async () => {
+  const db = await createDatabase('saved_trace');
+  const dir = makeProject();
+  writeFiles(dir, { 'db/update1.sql': 'CREATE TABLE item (id int PRIMARY KEY, qty int NOT NULL);\n', 'pgv.config.yaml': schemaConfig(db, 'db') });
+  try {
+    assert.is((await runPgv(['apply'], { cwd: dir })).code, 0);
+    writeFiles(dir, { 'db/update2.sql': 'ALTER TABLE item ALTER COLUMN qty TYPE bigint;\n' });
+    const noFile = await runPgv(['plan', '--trace'], { cwd: dir });
+    assert.is(noFile.code, 2);
+    assert.match(noFile.stderr, '--trace saves what it measured in the plan file: give -o FILE');
+    const saved = await runPgv(['plan', '-o', 'plan.json', '--trace'], { cwd: dir });
+    assert.is(saved.code, 0, saved.stderr);
+    const doc = JSON.parse(readFileSync(path.join(dir, 'plan.json'), 'utf8'));
+    assert.equal(validateAgainst('pgv.saved-plan.schema.json', doc), []);
+    const [statement] = doc.parts[0].trace.trace.statements;
+    assert.is(`${statement.script}:${statement.line}`, 'update2.sql:1');
+    assert.ok(statement.locks.some((l: any) => l.mode === 'AccessExclusiveLock' && l.relation === 'public.item'), JSON.stringify(statement.locks));
+    assert.ok(statement.rewrites.some((r: any) => r.relation === 'public.item'), JSON.stringify(statement.rewrites));
+    const md = await runPgv(['trace', 'app', '--format', 'markdown'], { cwd: dir });
+    assert.is(md.code, 0, md.stderr);
+    assert.match(md.stdout, '## pgv trace: app');
+    assert.match(md.stdout, '| statement | text | took | blocks writes | strong locks (held) | rewrote |');
+    assert.match(md.stdout, /\| update2\.sql:1 \| `ALTER TABLE item ALTER COLUMN qty TYPE bigint;?` \|/);
+    // Production untouched by the traces; the saved plan still applies.
+    const run = await runPgv(['apply', '--plan', 'plan.json'], { cwd: dir });
+    assert.is(run.code, 0, run.stderr);
+  } finally {
+    await dropDatabase(db);
+  }
+});
+
 test.run();

@@ -9,6 +9,7 @@ import { renderPlanMarkdown } from '../../lib/report/plan-markdown.js';
 import { renderCheckMarkdown } from '../../lib/report/check-markdown.js';
 import { renderLintMarkdown } from '../../lib/report/lint-markdown.js';
 import { cell, code } from '../../lib/report/markdown.js';
+import { renderTraceMarkdown } from '../../lib/report/trace-markdown.js';
 
 const table = (name: string, def: Record<string, string>) => ({ kind: 'tables' as const, name, schema: 'public', definition: def });
 
@@ -79,6 +80,17 @@ test('check and lint markdown: tables by kind and by file', () => {
   assert.match(renderLintMarkdown([], 3), '3 scripts linted: no findings.');
   assert.is(cell('a|b\nc'), 'a\\|b<br>c');
   assert.is(code('a`b'), '`` a`b ``');
+});
+
+test('trace markdown: statements worst first, strong locks with hold times, rewrites, policy violations', () => {
+  const md = renderTraceMarkdown(
+    'app',
+    { database: 'app_copy', durationMs: 12, statements: [{ script: 'update2.sql', line: 1, text: 'ALTER TABLE item ALTER qty TYPE bigint', durationMs: 10, sampled: false, locks: [{ mode: 'AccessExclusiveLock', relation: 'public.item', kind: 'r', sizeBytes: 8192, rowsEstimate: 10, heldMs: 11 }], rewrites: [{ relation: 'public.item', kind: 'r', sizeBytes: 8192 }] }] },
+    [{ script: 'update2.sql', line: 1, mode: 'AccessExclusiveLock', relation: 'public.item', heldMs: 11, limitMs: 5 }],
+  );
+  assert.match(md, '## pgv trace: app');
+  assert.match(md, /\| update2\.sql:1 \| `ALTER TABLE item ALTER qty TYPE bigint` \| 10 ms \| \*\*11 ms\*\* \| AccessExclusiveLock on public\.item \(11 ms\) \| public\.item \|/);
+  assert.match(md, '- :x: `update2.sql:1`: AccessExclusiveLock on public.item held 11 ms, over `lint.max_lock_ms.access_exclusive` = 5 ms');
 });
 
 test.run();
