@@ -16,7 +16,6 @@ export const serverSpec: CommandSpec = {
   ],
   examples: [
     { args: 'server url app', does: 'the URL of part app\'s database (psql "$(pgv server url app)")' },
-    { args: 'server status', does: 'running or not, and which PostgreSQL programs run it' },
   ],
   exitCodes: { 0: 'done (status: running)', 2: 'bad usage, or the config has no `server: embedded`', 3: 'status: not running; start or stop failed' },
   run: async (g, v, pos) => (await import('./server.js')).serverCommand(g, { ...(pos[0] ? { action: pos[0] } : {}), ...(pos[1] ? { dbname: pos[1] } : {}), remove: v.remove === true }),
