@@ -42,7 +42,9 @@ export type ErrorCode =
   | 'not_a_dump'
   | 'interrupted'
   | 'pooler_refused'
-  | 'lint_failed';
+  | 'lint_failed'
+  | 'plan_invalid'
+  | 'plan_moved';
 
 const exitCodeOf: Record<ErrorCode, ExitCode> = {
   usage: ExitCode.usage,
@@ -71,6 +73,8 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   pooler_refused: ExitCode.failed,
   // Findings, not a failure: exit 1, as `pgv lint` itself.
   lint_failed: ExitCode.differences,
+  plan_invalid: ExitCode.usage,
+  plan_moved: ExitCode.failed,
 };
 
 /** Options of a PgvError besides its code and message. */

@@ -32,6 +32,7 @@ import type { StrategyChoice } from './db/databases.js';
 import type { PurgeFilter, Target } from './snapshot/revisions.js';
 import type { ConnectionSpec } from './db/connection.js';
 import type { SnapshotSession } from './snapshot/admin.js';
+import type { SavedPlan } from './run/saved-plan.js';
 
 export { PgvError, isPgvError, ExitCode, type ErrorCode } from './errors.js';
 export type { Config, Part, ConnectionOptions, QualifiedName } from './config/types.js';
@@ -52,6 +53,11 @@ export type { PurgeOutcome, TagOutcome } from './snapshot/manage.js';
 export type { History, WorkingMeta, Snapshot } from './snapshot/metadata.js';
 export type { PurgeFilter, Target } from './snapshot/revisions.js';
 export type { StrategyChoice } from './db/databases.js';
+export type { SavedPlan, SavedPart } from './run/saved-plan.js';
+export type { PartFingerprint, CatalogPrint, LedgerRowPrint } from './run/fingerprint.js';
+export { renderPlanMarkdown } from './report/plan-markdown.js';
+export { renderCheckMarkdown } from './report/check-markdown.js';
+export { renderLintMarkdown } from './report/lint-markdown.js';
 
 /** What every call may say about the process it runs in: its environment (default `process.env`). */
 export interface CallOptions {
@@ -116,6 +122,27 @@ export interface ApplyResult extends RunResult {
 export async function apply(config: Config, options: ApplyOptions = {}): Promise<ApplyResult> {
   const { applyConfig } = await import('./run/apply.js');
   const { result, snapshots, notes } = await applyConfig(config, options, environment(options));
+  return { ...result, snapshots, notes };
+}
+
+/** A plan saved for review (`pgv plan -o`): the plan bound to the ledger rows, script checksums and catalog it was computed from. */
+export async function savePlan(config: Config, options: PartsOptions & { readonly to?: string } = {}): Promise<SavedPlan> {
+  const m = await import('./run/saved-plan.js');
+  return (await m.savePlan(config, options, environment(options))).document;
+}
+
+/** Read a saved plan file; one that is not intact, of another format, or not a plan throws PgvError `plan_invalid`. */
+export async function readSavedPlan(file: string): Promise<SavedPlan> {
+  return (await import('./run/saved-plan.js')).readSavedPlan(file);
+}
+
+/**
+ * Run exactly a saved plan's steps. Throws PgvError `plan_invalid` (made for another config) or
+ * `plan_moved` (a script, the ledger or the catalog moved since; nothing ran, `data.moved` says what).
+ */
+export async function applySavedPlan(config: Config, saved: SavedPlan, options: Omit<ApplyOptions, 'parts' | 'to' | 'acceptChanged'> & { readonly allowLintErrors?: boolean } = {}): Promise<ApplyResult> {
+  const m = await import('./run/saved-plan.js');
+  const { result, snapshots, notes } = await m.applySavedPlan(config, saved, options, environment(options));
   return { ...result, snapshots, notes };
 }
 

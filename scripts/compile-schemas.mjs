@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { precompiledPath, standaloneValidatorSource } from '../dist/lib/config/validate.js';
 
-for (const schema of ['pgv.config.schema.json', 'pgv.plan.schema.json']) {
+for (const schema of ['pgv.config.schema.json', 'pgv.plan.schema.json', 'pgv.saved-plan.schema.json']) {
   const file = precompiledPath(schema);
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, standaloneValidatorSource(schema));

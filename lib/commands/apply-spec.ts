@@ -6,7 +6,8 @@ export const applySpec: CommandSpec = {
   name: 'apply',
   summary: 'bring the parts\' databases to the state their scripts describe',
   usage: 'pgv apply [PART...] [--dry-run] [--test-first] [--to VERSION] [--accept-changed SCRIPT]\n' +
-    '                 [--concurrency N] [--lock-timeout SECONDS] [--no-snapshot] [--allow-lint-errors]',
+    '                 [--concurrency N] [--lock-timeout SECONDS] [--no-snapshot] [--allow-lint-errors]\n' +
+    '       pgv apply --plan FILE',
   options: {
     'dry-run': { type: 'boolean' },
     'test-first': { type: 'boolean' },
@@ -16,6 +17,7 @@ export const applySpec: CommandSpec = {
     'lock-timeout': { type: 'string' },
     'no-snapshot': { type: 'boolean' },
     'allow-lint-errors': { type: 'boolean' },
+    plan: { type: 'string' },
   },
   help: [
     '    --dry-run                print the plan instead of running it (same as pgv plan)',
@@ -27,17 +29,22 @@ export const applySpec: CommandSpec = {
     '    --concurrency N          parts applied at once where `after` allows (default 4)',
     '    --lock-timeout S         seconds to wait for another pgv on the same database (default 60)',
     '    --allow-lint-errors      run the scripts even when `pgv lint` finds errors in them',
+    '    --plan FILE              run exactly the plan `pgv plan -o FILE` saved, or nothing: refused',
+    '                             when a script file, the ledger or the catalog moved since (exit 3)',
   ],
   examples: [
     { args: 'apply --dry-run', does: 'print what would run' },
+    { args: 'apply --plan plan.json', does: 'run the saved plan, if nothing moved since' },
     { args: 'apply app', does: 'run part app\'s pending scripts' },
   ],
   exitCodes: {
     0: 'applied (or already up to date)',
     1: 'lint found an error-level problem in a pending script (nothing ran; see --allow-lint-errors),\n' +
       '       or with --test-first: a rehearsal differs from a fresh build (production untouched)',
-    2: 'bad usage, invalid config or unknown part',
-    3: 'a script failed, a precondition vetoed, a lock was not acquired, or a changed script',
+    2: 'bad usage, invalid config or unknown part; --plan FILE: not a saved plan, another format,\n' +
+      '       edited by hand, or made for another config (nothing ran)',
+    3: 'a script failed, a precondition vetoed, a lock was not acquired, or a changed script;\n' +
+      '       --plan FILE: a script file, the ledger or the catalog moved since the plan (nothing ran)',
   },
   run: async (g, v, parts) =>
     (await import('./apply.js')).applyCommand(g, {
@@ -50,5 +57,6 @@ export const applySpec: CommandSpec = {
       noSnapshot: v['no-snapshot'] === true,
       testFirst: v['test-first'] === true,
       allowLintErrors: v['allow-lint-errors'] === true,
+      ...stringOpt(v, 'plan', 'plan'),
     }),
 };

@@ -6,6 +6,8 @@ import { planApply } from '../run/apply.js';
 import { loadProjectConfig, selectParts } from '../targets/context.js';
 import type { CommandResult, Globals } from './types.js';
 import { planResult } from './plan.js';
+import type { Config } from '../config/types.js';
+import path from 'node:path';
 
 /** Options of `pgv apply`. */
 export interface ApplyArgs {
@@ -23,11 +25,14 @@ export interface ApplyArgs {
   readonly testFirst?: boolean;
   /** `--allow-lint-errors`: run scripts even when lint finds errors in them. */
   readonly allowLintErrors?: boolean;
+  /** `--plan FILE`: run exactly the saved plan, or nothing. */
+  readonly plan?: string;
 }
 
 /** Run `pgv apply`. */
 export async function applyCommand(g: Globals, args: ApplyArgs): Promise<CommandResult> {
   const config = await loadProjectConfig(g);
+  if (args.plan !== undefined) return applySaved(g, config, args.plan, args);
   const parts = selectParts(config, args.parts);
   if (args.testFirst) return testFirst(g, parts.map((p) => p.name), args);
   const renderer = args.dryRun ? undefined : await eventRenderer(g);
@@ -37,6 +42,21 @@ export async function applyCommand(g: Globals, args: ApplyArgs): Promise<Command
     return renderRunReport(await run(), g.verbose);
   } finally {
     await renderer?.close();
+  }
+}
+
+/** `apply --plan FILE`: the saved plan's steps, or nothing if anything moved since. */
+async function applySaved(g: Globals, config: Config, file: string, args: ApplyArgs): Promise<CommandResult> {
+  if (args.parts.length || args.dryRun || args.testFirst || args.to !== undefined || args.acceptChanged?.length) {
+    throw usageError('--plan FILE cannot be combined with PART, --dry-run, --test-first, --to or --accept-changed', 'The saved plan says which parts and steps run; make another with pgv plan -o FILE.');
+  }
+  const { applySavedPlan, readSavedPlan } = await import('../run/saved-plan.js');
+  const saved = readSavedPlan(path.resolve(g.cwd, file));
+  const renderer = await eventRenderer(g);
+  try {
+    return renderRunReport(await applySavedPlan(config, saved, { concurrency: args.concurrency, lockTimeoutMs: args.lockTimeoutMs, snapshots: !args.noSnapshot, allowLintErrors: args.allowLintErrors === true, onEvent: renderer.onEvent }, g), g.verbose);
+  } finally {
+    await renderer.close();
   }
 }
 

@@ -1,6 +1,6 @@
 /** `pgv check`: its options, help and adapter (see spec.ts). */
 import { usageError } from '../errors.js';
-import { listOf, stringOpt, type CommandSpec, type OptionSpecs } from './spec.js';
+import { listOf, reportFormat, stringOpt, type CommandSpec, type OptionSpecs } from './spec.js';
 
 /** The comparison options `pgv check` and `pgv test-and-upgrade` share. */
 export const comparisonOptions: OptionSpecs = {
@@ -32,8 +32,8 @@ export const checkSpec: CommandSpec = {
   summary: 'compare two databases by object kind',
   usage: 'pgv check PART | --db1 CONN --db2 CONN [--ignore KIND,...] [--include KIND,...]\n' +
     '                 [--exclude-schema S,...] [--exclude-column PATTERN] [--column-order]\n' +
-    '                 [--ignore-generated-names]',
-  options: { db1: { type: 'string' }, db2: { type: 'string' }, ...comparisonOptions },
+    '                 [--ignore-generated-names] [--format text|markdown]',
+  options: { db1: { type: 'string' }, db2: { type: 'string' }, format: { type: 'string' }, ...comparisonOptions },
   help: [
     '  PART                        the part\'s database against a fresh build of its scripts (a',
     '                              throwaway database, dropped afterwards); the part\'s ignore,',
@@ -41,9 +41,11 @@ export const checkSpec: CommandSpec = {
     '    --db1 CONN, --db2 CONN    two databases: a postgres:// URL, a keyword string, or a database',
     '                              name (on the config\'s server when there is a config)',
     ...comparisonHelp,
+    '    --format F                text (default) or markdown: tables by kind, for a pull request',
   ],
   examples: [
     { args: 'check app', does: 'part app\'s database against a fresh build of its scripts' },
+    { args: 'check app --format markdown', does: 'the same as Markdown tables' },
     { args: 'check app --ignore views,triggers --exclude-column usr_%', does: 'the same, skipping some' },
   ],
   exitCodes: { 0: 'identical', 1: 'different', 2: 'bad usage (unknown kind or part)', 3: 'failure (for example a database that does not exist)' },
@@ -58,6 +60,7 @@ export const checkSpec: CommandSpec = {
       excludeSchemas: listOf(v, 'exclude-schema'),
       excludeColumns: listOf(v, 'exclude-column'),
       columnOrder: v['column-order'] === true,
+      format: reportFormat(v),
       ignoreGeneratedNames: v['ignore-generated-names'] === true,
     });
   },

@@ -10,6 +10,7 @@ import { checkOptionsFor } from '../check/options.js';
 import { checkConnections } from '../check/connections.js';
 import { renderCheckJson } from '../report/check-json.js';
 import { renderCheckText } from '../report/check-text.js';
+import { renderCheckMarkdown } from '../report/check-markdown.js';
 import { eventRenderer } from '../report/progress.js';
 import { assertPartDatabase, connectionFor, ensureServer, loadProjectConfig, selectParts, loadOptionalConfig } from '../targets/context.js';
 import type { CommandResult, Globals } from './types.js';
@@ -25,6 +26,8 @@ export interface CheckArgs {
   readonly excludeColumns: readonly string[];
   readonly columnOrder: boolean;
   readonly ignoreGeneratedNames: boolean;
+  /** `--format markdown`: tables for a pull-request comment. */
+  readonly format?: 'text' | 'markdown';
 }
 
 /** Run `pgv check`. */
@@ -42,7 +45,7 @@ export async function checkCommand(g: Globals, args: CheckArgs): Promise<Command
 async function checkDatabases(g: Globals, args: CheckArgs): Promise<CommandResult> {
   const config = await loadOptionalConfig(g);
   const { result, databases } = await checkConnections(config, { ...args, db1: args.db1!, db2: args.db2! }, g);
-  return report(g, result, databases);
+  return report(g, result, databases, args.format);
 }
 
 async function checkPart(g: Globals, args: CheckArgs, name: string): Promise<CommandResult> {
@@ -62,13 +65,13 @@ async function checkPart(g: Globals, args: CheckArgs, name: string): Promise<Com
     db2 = `${describeConnection(reference.spec)} (a fresh build of part ${part!.name}, dropped afterwards)`;
     return compareDatabases(db1, reference.spec, options);
   }).finally(() => inner.close());
-  return { ...report(g, result, { db1: `${describeConnection(db1)} (part ${part!.name})`, db2 }), errors: warnings };
+  return { ...report(g, result, { db1: `${describeConnection(db1)} (part ${part!.name})`, db2 }, args.format), errors: warnings };
 }
 
-function report(g: Globals, result: Comparison, databases: { db1: string; db2: string }): CommandResult {
+function report(g: Globals, result: Comparison, databases: { db1: string; db2: string }, format: 'text' | 'markdown' = 'text'): CommandResult {
   return {
     exitCode: result.identical ? ExitCode.ok : ExitCode.differences,
     json: renderCheckJson(result, databases),
-    text: renderCheckText(result, { ...databases, verbose: g.verbose }),
+    text: format === 'markdown' ? renderCheckMarkdown(result, databases) : renderCheckText(result, { ...databases, verbose: g.verbose }),
   };
 }

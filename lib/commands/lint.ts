@@ -12,6 +12,7 @@ import { readScriptFile } from '../recipes/read.js';
 import { fillPlaceholders } from '../recipes/variables.js';
 import { renderLintJson } from '../report/lint-json.js';
 import { renderLintText } from '../report/lint-text.js';
+import { renderLintMarkdown } from '../report/lint-markdown.js';
 import { prepareScript } from '../sql/script.js';
 import { loadOptionalConfig, selectParts } from '../targets/context.js';
 import { preparePlan, readScripts } from '../run/pipeline.js';
@@ -23,6 +24,8 @@ export interface LintArgs {
   readonly targets: readonly string[];
   /** Every script of the parts, not only the pending ones (no database needed). */
   readonly all: boolean;
+  /** `--format markdown`: tables for a pull-request comment. */
+  readonly format?: 'text' | 'markdown';
 }
 
 /** Run `pgv lint`. */
@@ -57,7 +60,7 @@ export async function lintCommand(g: Globals, args: LintArgs): Promise<CommandRe
     }
   }
   const errors = findings.some((f) => f.level === 'error');
-  return { exitCode: errors ? ExitCode.differences : ExitCode.ok, json: renderLintJson(findings, count), text: renderLintText(findings, count) };
+  return { exitCode: errors ? ExitCode.differences : ExitCode.ok, json: renderLintJson(findings, count), text: args.format === 'markdown' ? renderLintMarkdown(findings, count) : renderLintText(findings, count) };
 }
 
 /** A file given on the command line, prepared as pgv would run it (with its part's variables and lint settings when it is a part's script). */

@@ -1,14 +1,39 @@
 /** `pgv plan`: its options, help and adapter (see spec.ts). */
-import type { CommandSpec } from './spec.js';
+import { reportFormat, stringOpt, type CommandSpec } from './spec.js';
 
 /** The spec of `pgv plan`. */
 export const planSpec: CommandSpec = {
   name: 'plan',
   summary: 'show the steps apply would run; changes nothing',
-  usage: 'pgv plan [PART...]',
-  options: {},
-  help: ['  PART          only these parts (default: all); each step with the reason it is needed', '  --json: {"parts":[{name, database, recipe, current, target, steps, changed}]}'],
-  examples: [{ args: 'plan app', does: 'the steps `pgv apply app` would run' }],
-  exitCodes: { 0: 'planned (also when steps are pending)', 2: 'bad usage, invalid config or unknown part', 3: 'a database could not be read' },
-  run: async (g, _v, parts) => (await import('./plan.js')).planCommand(g, { parts }),
+  usage: 'pgv plan [PART...] [-o FILE [--trace]] [--exit-code] [--format text|markdown]',
+  options: {
+    output: { type: 'string', short: 'o' },
+    'exit-code': { type: 'boolean' },
+    format: { type: 'string' },
+    trace: { type: 'boolean' },
+  },
+  help: [
+    '  PART               only these parts (default: all); each step with the reason it is needed',
+    '  -o, --output FILE  save the plan with what it was computed from (ledger rows, script',
+    '                     checksums, catalog hashes); `pgv apply --plan FILE` runs exactly it',
+    '      --trace        with -o: trace the pending scripts on a copy (as pgv trace); the locks and',
+    '                     rewrites measured go into the saved plan (production untouched)',
+    '      --exit-code    exit 1 when steps are pending, 0 when none (a CI gate)',
+    '      --format F     text (default) or markdown: a table per part, for a pull-request comment',
+    '  --json: {"parts":[{name, database, recipe, current, target, steps, changed}]}',
+  ],
+  examples: [
+    { args: 'plan app', does: 'the steps `pgv apply app` would run' },
+    { args: 'plan -o plan.json --format markdown', does: 'save the plan for review; print it as Markdown' },
+  ],
+  exitCodes: {
+    0: 'planned (also when steps are pending, unless --exit-code)',
+    1: 'with --exit-code: steps are pending',
+    2: 'bad usage, invalid config or unknown part',
+    3: 'a database could not be read, or an applied script changed (no plan saved)',
+  },
+  run: async (g, v, parts) => {
+    const format = reportFormat(v);
+    return (await import('./plan.js')).planCommand(g, { parts, ...stringOpt(v, 'output', 'output'), exitCode: v['exit-code'] === true, format, trace: v.trace === true });
+  },
 };

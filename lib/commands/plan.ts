@@ -7,16 +7,50 @@ import type { CommandResult, Globals } from './types.js';
 import type { Plan } from '../plan/types.js';
 import { changedScriptsRefusal } from '../plan/plan.js';
 import { renderError } from '../report/error-text.js';
+import { renderPlanMarkdown } from '../report/plan-markdown.js';
+import { ExitCode, usageError } from '../errors.js';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** Options of `pgv plan`. */
+export interface PlanArgs {
+  readonly parts: string[];
+  /** `-o FILE`: save the plan, bound to what it was computed from, for `apply --plan FILE`. */
+  readonly output?: string;
+  /** `--exit-code`: exit 1 when steps are pending. */
+  readonly exitCode?: boolean;
+  /** `--format markdown`: tables for a pull-request comment (text is the default). */
+  readonly format?: 'text' | 'markdown';
+  /** `--trace` (with -o): trace the pending scripts on a copy and keep the locks measured in the plan. */
+  readonly trace?: boolean;
+}
 
 /** Run `pgv plan`. */
-export async function planCommand(g: Globals, args: { parts: string[] }): Promise<CommandResult> {
-  const { plan, findings } = await planApply(await loadProjectConfig(g), { parts: args.parts }, g);
-  return planResult(plan, findings);
+export async function planCommand(g: Globals, args: PlanArgs): Promise<CommandResult> {
+  const config = await loadProjectConfig(g);
+  let result: CommandResult;
+  if (args.trace && args.output === undefined) throw usageError('--trace saves what it measured in the plan file: give -o FILE', 'pgv plan -o plan.json --trace; or pgv trace PART to see the locks without saving a plan.');
+  if (args.output === undefined) {
+    const { plan, findings } = await planApply(config, { parts: args.parts }, g);
+    result = planResult(plan, findings, args.format);
+  } else {
+    const { savePlan } = await import('../run/saved-plan.js');
+    const { plan, findings, document } = await savePlan(config, { parts: args.parts, trace: args.trace === true }, g);
+    result = planResult(plan, findings, args.format);
+    // A plan apply would refuse (a changed applied script) is not saved.
+    if (result.exitCode === 0) {
+      writeFileSync(path.resolve(g.cwd, args.output), `${JSON.stringify(document, null, 2)}\n`);
+      result = { ...result, errors: [...(result.errors ?? []), `plan saved to ${args.output}; run it with: pgv apply --plan ${args.output}`] };
+    }
+  }
+  if (args.exitCode && result.exitCode === 0 && (result.json as { parts: Array<{ steps: unknown[] }> }).parts.some((p) => p.steps.length > 0)) return { ...result, exitCode: ExitCode.differences };
+  return result;
 }
 
 /** The plan with its lint findings, and the refusal apply would give for it (a changed applied script: exit 3), as `pgv plan` and `apply --dry-run` show it. */
-export function planResult(plan: Plan, findings?: LintFindings): CommandResult {
+export function planResult(plan: Plan, findings?: LintFindings, format: 'text' | 'markdown' = 'text'): CommandResult {
   const refusal = changedScriptsRefusal(plan.parts);
-  if (refusal) return { exitCode: refusal.exitCode, json: { ...(renderPlanJson(plan, findings) as Record<string, unknown>), error: refusal.toJSON() }, text: renderPlanText(plan, findings), errors: renderError(refusal) };
-  return { exitCode: 0, json: renderPlanJson(plan, findings), text: renderPlanText(plan, findings) };
+  const text = format === 'markdown' ? renderPlanMarkdown(plan, findings) : renderPlanText(plan, findings);
+  if (refusal) return { exitCode: refusal.exitCode, json: { ...(renderPlanJson(plan, findings) as Record<string, unknown>), error: refusal.toJSON() }, text, errors: renderError(refusal) };
+  return { exitCode: 0, json: renderPlanJson(plan, findings), text };
 }

@@ -83,3 +83,10 @@ export function stringOpt<K extends string>(values: OptionValues, key: string, a
 
 /** The exit codes line every command shares. */
 export const usageExit = 'bad usage or invalid config';
+
+/** `--format text|markdown` (default text); anything else is a usage error. */
+export function reportFormat(values: OptionValues): 'text' | 'markdown' {
+  const v = values.format ?? 'text';
+  if (v !== 'text' && v !== 'markdown') throw usageError(`--format must be text or markdown, not "${String(v)}"`, 'Use --json for the JSON document.');
+  return v;
+}

@@ -18,6 +18,8 @@ export interface TestAndUpgradeArgs {
   readonly trace?: boolean;
   /** Stop after the trace: no reference, no comparison, production untouched (`pgv trace`). */
   readonly traceOnly?: boolean;
+  /** `--format markdown` (pgv trace): the trace as a table. */
+  readonly format?: 'text' | 'markdown';
 }
 
 /** Run `pgv test-and-upgrade PART`. */
@@ -30,7 +32,7 @@ export async function testAndUpgradeCommand(g: Globals, args: TestAndUpgradeArgs
   const phases: EventSink = g.quiet || g.jsonLines ? () => undefined : phaseLines(g.progressStream);
   try {
     const r = await rehearse(config, part!, { env: g.env, onEvent: (e) => (phases(e), run.onEvent(e)), onInnerEvent: inner.onEvent }, args);
-    return renderRehearsal(r, g.verbose);
+    return renderRehearsal(r, g.verbose, args.format);
   } finally {
     await Promise.all([run.close(), inner.close()]);
   }

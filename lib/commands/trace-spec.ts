@@ -1,16 +1,17 @@
 /** `pgv trace`: its options, help and adapter (see spec.ts). */
 import { usageError } from '../errors.js';
-import type { CommandSpec } from './spec.js';
+import { reportFormat, type CommandSpec } from './spec.js';
 
 /** The spec of `pgv trace`. */
 export const traceSpec: CommandSpec = {
   name: 'trace',
   summary: 'rehearse on a copy one statement at a time: locks, rewrites, hold times',
-  usage: 'pgv trace PART [--copy auto|template|dump] [--keep]',
-  options: { copy: { type: 'string' }, keep: { type: 'boolean' } },
+  usage: 'pgv trace PART [--copy auto|template|dump] [--keep] [--format text|markdown]',
+  options: { copy: { type: 'string' }, keep: { type: 'boolean' }, format: { type: 'string' } },
   help: [
     '    --copy auto|template|dump  how production is copied (as test-and-upgrade)',
     '    --keep                     keep the copy for inspection',
+    '    --format F                 text (default) or markdown: a table of the statements',
     '  For each statement of the pending scripts, run on a copy of production: its duration, the',
     '  locks it took (mode and relation, with the relation\'s size and row estimate), the relations',
     '  it rewrote (a new relfilenode), and how long each ACCESS EXCLUSIVE, EXCLUSIVE, SHARE ROW',
@@ -28,6 +29,6 @@ export const traceSpec: CommandSpec = {
     if (pos.length !== 1) throw usageError('pgv trace takes exactly one part', 'Usage: pgv trace PART');
     const copy = typeof v.copy === 'string' ? v.copy : 'auto';
     if (copy !== 'auto' && copy !== 'template' && copy !== 'dump') throw usageError(`--copy must be auto, template or dump, not "${copy}"`);
-    return (await import('./trace.js')).traceCommand(g, { part: pos[0]!, copy, keep: v.keep === true });
+    return (await import('./trace.js')).traceCommand(g, { part: pos[0]!, copy, keep: v.keep === true, format: reportFormat(v) });
   },
 };

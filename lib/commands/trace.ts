@@ -13,6 +13,8 @@ export interface TraceArgs {
   readonly part: string;
   readonly copy: CopyMethod;
   readonly keep: boolean;
+  /** `--format markdown`: the trace as a table. */
+  readonly format?: 'text' | 'markdown';
 }
 
 /** Run `pgv trace PART`. */

@@ -35,6 +35,8 @@ export interface PartJobInput {
   readonly scripts: ScriptSet;
   /** Plan the part again from a fresh observation (the planner, bound to this part). */
   readonly replan: (observed: Awaited<ReturnType<typeof observePart>>) => PartPlan;
+  /** Under the lock, before planning again: throws to refuse the run (a saved plan whose database moved). */
+  readonly verify?: (observed: Awaited<ReturnType<typeof observePart>>) => Promise<void>;
   readonly lockTimeoutMs: number;
   /** The environment pgv runs in, for Python hooks (PATH, PGV_PYTHON); none: hooks see an empty one. */
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -125,6 +127,7 @@ export class PartJob {
     const observed = await observeWith(this.db, this.ledger, this.input.scripts.pumModule?.migrationTable);
     this.style = observed.ledger.style;
     this.pumCodes = observed.ledger.pumCodes ?? 'flags';
+    await this.input.verify?.(observed);
     const fresh = this.input.replan(observed);
     this.version = fresh.current;
     const late = this.python ? undefined : firstPythonHook(fresh.steps, this.input.scripts);

@@ -9,6 +9,7 @@ import { renderRunReport, type RunReport } from './run.js';
 import { formatDuration } from '../util/format.js';
 import { renderTraceJson } from './trace-json.js';
 import { renderTraceText } from './trace-text.js';
+import { renderTraceMarkdown } from './trace-markdown.js';
 
 /** A line per rehearsal phase as it ends (`✔ copy production to …: by template (92 ms)`); its warnings are the run renderer's. */
 export function phaseLines(stream: NodeJS.WritableStream): EventSink {
@@ -20,10 +21,10 @@ export function phaseLines(stream: NodeJS.WritableStream): EventSink {
 }
 
 /** The report of a rehearsal: exit code, text, the --json document, stderr lines. Pure. */
-export function renderRehearsal(r: Rehearsal, verbose: boolean): RunReport {
+export function renderRehearsal(r: Rehearsal, verbose: boolean, format: 'text' | 'markdown' = 'text'): RunReport {
   const phases = r.phases.map((p) => ({ name: p.name, status: p.status, duration_ms: Math.round(p.durationMs), ...(p.detail ? { detail: p.detail } : {}) }));
   const head = { part: r.part.name, phases, ...(r.traced ? { trace: renderTraceJson(r.traced.trace, r.traced.violations) } : {}) };
-  const trace = r.traced ? `${renderTraceText(r.traced.trace, r.traced.violations)}\n` : '';
+  const trace = !r.traced ? '' : `${format === 'markdown' ? `${renderTraceMarkdown(r.part.name, r.traced.trace, r.traced.violations)}\n` : renderTraceText(r.traced.trace, r.traced.violations)}\n`;
   switch (r.outcome) {
     case 'up-to-date':
       return { exitCode: ExitCode.ok, text: `${r.part.name} (${r.part.dbname}): up to date at version ${r.current ?? 'none'}; nothing to rehearse.`, json: { ok: true, ...head }, errors: [] };

@@ -11,7 +11,7 @@ import type { Finding } from '../lint/lint.js';
 import type { Plan } from '../plan/types.js';
 import { displayQualified } from '../db/ident.js';
 import { selectParts, type Environment } from '../targets/context.js';
-import { preparePlan, readScripts, runPlan, type RunOutcome } from './pipeline.js';
+import { preparePlan, readScripts, runPlan, type PreparedPart, type RunOutcome } from './pipeline.js';
 
 /** What `apply` is asked for. */
 export interface ApplyRequest {
@@ -39,7 +39,7 @@ export interface ApplyRequest {
 export type LintFindings = ReadonlyMap<string, readonly Finding[]>;
 
 /** The plan `apply` would run for a request (also what `apply --dry-run` shows). */
-export async function planApply(config: Config, request: ApplyRequest, ctx: Environment & { readonly cwd?: string }): Promise<{ plan: Plan; findings: LintFindings; run: () => Promise<RunOutcome> }> {
+export async function planApply(config: Config, request: ApplyRequest, ctx: Environment & { readonly cwd?: string }): Promise<{ plan: Plan; findings: LintFindings; prepared: ReadonlyMap<string, PreparedPart>; run: () => Promise<RunOutcome> }> {
   const parts = selectParts(config, request.parts ?? []);
   const accept = acceptedScripts(parts, request.acceptChanged ?? []);
   if (request.to !== undefined && !/^\d{1,9}(\.\d{1,9})*$/.test(request.to)) throw usageError(`--to must be a version (3, 1.2.0), not "${request.to}"`, "A schema part's generation (update3.sql: 3) or a delta's version (delta_1.2.0_x.sql: 1.2.0).");
@@ -65,7 +65,7 @@ export async function planApply(config: Config, request: ApplyRequest, ctx: Envi
       ...(request.signal ? { signal: request.signal } : {}),
     });
   };
-  return { plan, findings, run };
+  return { plan, findings, prepared, run };
 }
 
 /** Bring the selected parts' databases to the state their scripts describe. */

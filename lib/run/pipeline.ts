@@ -20,6 +20,10 @@ export interface PreparedPart {
   readonly scripts: ScriptSet;
   /** Plan this part from an observation (the pure planner, bound to its inputs). */
   readonly replan: (observed: ObservedPart) => PartPlan;
+  /** The first observation, the one the plan was made from. */
+  readonly observed?: ObservedPart;
+  /** Under the lock, before the steps run: throw to refuse (a saved plan whose database moved). */
+  readonly verify?: (observed: ObservedPart) => Promise<void>;
 }
 
 /** Options of the planning pipeline. */
@@ -59,7 +63,7 @@ export async function preparePlan(config: Config, parts: readonly Part[], g: Env
   const planner = options.planner ?? planPart;
   const inputs = (await observeParts(config, parts, g, options.scripts)).map((i) => ({ ...i, ...accepted(i.part) }));
   const prepared = new Map<string, PreparedPart>(
-    inputs.map(({ part, spec, scripts, observed: _first, ...wishes }) => [part.name, { part, spec, scripts, replan: (observed) => planner({ part, observed, scripts, ...wishes }) }]),
+    inputs.map(({ part, spec, scripts, observed: first, ...wishes }) => [part.name, { part, spec, scripts, observed: first, replan: (observed) => planner({ part, observed, scripts, ...wishes }) }]),
   );
   return { plan: buildPlan(inputs, planner), prepared };
 
