@@ -1,7 +1,8 @@
 /**
  * pgv as a library: the same engine the commands use, values in and values out. Nothing here
- * prints or exits; progress arrives as events (`onEvent`), an AbortSignal (`signal`) stops a run
- * before its next step, and failures are thrown as PgvError (a stable `code`, a message, a hint).
+ * prints or exits; progress arrives as events (`onEvent`), an AbortSignal (`signal`) cancels as
+ * Ctrl-C does (the running statement is cancelled on the server, db/cancel.ts), and failures are
+ * thrown as PgvError (a stable `code`, a message, a hint).
  *
  * ```ts
  * import { loadConfig, plan, apply } from 'pgv';
@@ -63,6 +64,24 @@ function environment(o: CallOptions | undefined): { env: Env } {
   return { env: o?.env ?? process.env };
 }
 
+/** What every call that runs work takes: a signal that cancels it as Ctrl-C cancels a command. */
+export interface CancelOptions {
+  /**
+   * Aborting it cancels the statement running on the server (a protocol cancel request), sends
+   * nothing more, stops pg_dump / pg_restore / psql, and drops the throwaway databases the call
+   * made. `apply` and `baseline` then resolve with `interrupted` set (the part's error has code
+   * `interrupted`); every other call rejects with a PgvError of code `interrupted`.
+   */
+  readonly signal?: AbortSignal;
+}
+
+/** Run `fn` in the cancellation scope of `signal` (the CLI's own scope when there is none). */
+async function cancellable<T>(signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+  if (!signal) return fn();
+  const { withCancellation } = await import('./db/cancel.js');
+  return withCancellation(signal, fn);
+}
+
 /** Where to find a config. */
 export interface LoadConfigOptions extends CallOptions {
   /** A config file (relative to `cwd`); otherwise searched from `cwd` up (pgv.config.yaml, .pgvrc*, …). */
@@ -88,11 +107,9 @@ export async function plan(config: Config, options: PartsOptions & { readonly to
 }
 
 /** Options of `apply`. */
-export interface ApplyOptions extends PartsOptions {
+export interface ApplyOptions extends PartsOptions, CancelOptions {
   /** Receives every event of the run, in order. */
   readonly onEvent?: EventSink;
-  /** Aborting stops each part before its next step; the steps left are reported as not run. */
-  readonly signal?: AbortSignal;
   /** Stop at this version. */
   readonly to?: string;
   /** `SCRIPT` or `PART:SCRIPT`: accept the new content of an applied script that changed. */
@@ -110,13 +127,18 @@ export interface ApplyResult extends RunResult {
   readonly snapshots: readonly GuardOutcome[];
   /** Interruptions of earlier snapshot commands that the guard finished or undid. */
   readonly notes: readonly string[];
+  /** Set when `signal` aborted the run: per unfinished part, what it left (as `pgv apply` prints after Ctrl-C). */
+  readonly interrupted?: readonly string[];
 }
 
-/** Bring the parts' databases to the state their scripts describe. A failed part is in the result (`ok: false`), not thrown. */
+/**
+ * Bring the parts' databases to the state their scripts describe. A failed part is in the result
+ * (`ok: false`), not thrown; so is an aborted run (`interrupted`, the part's error code `interrupted`).
+ */
 export async function apply(config: Config, options: ApplyOptions = {}): Promise<ApplyResult> {
   const { applyConfig } = await import('./run/apply.js');
-  const { result, snapshots, notes } = await applyConfig(config, options, environment(options));
-  return { ...result, snapshots, notes };
+  const { result, snapshots, notes, interrupted } = await cancellable(options.signal, () => applyConfig(config, options, environment(options)));
+  return { ...result, snapshots, notes, ...(interrupted ? { interrupted } : {}) };
 }
 
 /** Each part's version, applied, pending, changed and skipped scripts, and what stops apply. */
@@ -126,35 +148,52 @@ export async function info(config: Config, options: PartsOptions = {}): Promise<
 }
 
 /** Options of `baseline`. */
-export interface BaselineOptions extends CallOptions {
+export interface BaselineOptions extends CallOptions, CancelOptions {
   readonly part: string;
   /** The version the database is at now. */
   readonly version: string;
   readonly lockTimeoutMs?: number;
   readonly onEvent?: EventSink;
-  readonly signal?: AbortSignal;
 }
 
-/** Record a version as applied without running any script (`recorded: false` when it was there already). */
-export async function baseline(config: Config, options: BaselineOptions): Promise<RunResult & { recorded: boolean }> {
+/** Record a version as applied without running any script (`recorded: false` when it was there already; `interrupted` as for apply). */
+export async function baseline(config: Config, options: BaselineOptions): Promise<RunResult & { recorded: boolean; interrupted?: readonly string[] }> {
   const { baselineConfig } = await import('./run/apply.js');
-  const r = await baselineConfig(config, options, environment(options));
-  return { ...r.result, recorded: r.recorded };
+  const r = await cancellable(options.signal, () => baselineConfig(config, options, environment(options)));
+  return { ...r.result, recorded: r.recorded, ...(r.interrupted ? { interrupted: r.interrupted } : {}) };
 }
 
 /** Options of `check`: two databases (URLs, keyword strings, or names on the config's server). */
-export interface CheckOptions extends CheckRequest, CallOptions {
+export interface CheckOptions extends CheckRequest, CallOptions, CancelOptions {
   readonly db1: string;
   readonly db2: string;
   /** Names resolve on this config's server, and its parts' ledgers are left out. */
   readonly config?: Config;
 }
 
-/** Compare two databases' schemas by object kind. */
-export async function check(options: CheckOptions): Promise<Comparison & { databases: { db1: string; db2: string } }> {
-  const { checkConnections } = await import('./check/connections.js');
-  const { result, databases } = await checkConnections(options.config ?? null, options, environment(options));
-  return { ...result, databases };
+/** Options of `check` of a part: its database against a fresh build of its scripts (dropped afterwards). */
+export interface CheckPartOptions extends CheckRequest, CallOptions, CancelOptions {
+  readonly config: Config;
+  readonly part: string;
+  /** The reference build's events. */
+  readonly onEvent?: EventSink;
+}
+
+/** What `check` found; `warnings` of a part's reference build (a throwaway that could not be dropped). */
+export type CheckResult = Comparison & { databases: { db1: string; db2: string }; warnings: readonly string[] };
+
+/** Compare two databases' schemas by object kind, or a part's database with a fresh build of its scripts. */
+export async function check(options: CheckOptions | CheckPartOptions): Promise<CheckResult> {
+  return cancellable(options.signal, async () => {
+    if ('part' in options) {
+      const { checkPart } = await import('./check/part.js');
+      const { result, databases, warnings } = await checkPart(options.config, options.part, options, { ...environment(options), ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
+      return { ...result, databases, warnings };
+    }
+    const { checkConnections } = await import('./check/connections.js');
+    const { result, databases } = await checkConnections(options.config ?? null, options, environment(options));
+    return { ...result, databases, warnings: [] };
+  });
 }
 
 /** A part of a config, or a database (a URL, a keyword string, or a name on the config's server). */
@@ -173,44 +212,42 @@ async function connectionOf(target: DatabaseTarget, options: CallOptions | undef
 }
 
 /** Options of `dump`. */
-export interface DumpOptions extends CallOptions {
+export interface DumpOptions extends CallOptions, CancelOptions {
   /** The dump to write (a folder for the directory format); replaced only when pg_dump succeeds. */
   readonly file: string;
   readonly format?: DumpFormat;
   readonly jobs?: number;
   readonly schemaOnly?: boolean;
   readonly excludeSchemas?: readonly string[];
-  /** Aborting stops pg_dump and removes its partial output. */
-  readonly signal?: AbortSignal;
 }
 
 /** pg_dump of one database, the password through the environment. */
 export async function dump(target: DatabaseTarget, options: DumpOptions): Promise<DumpResult> {
   const { dumpDatabase } = await import('./dump/dump.js');
   const { file, ...rest } = options;
-  return dumpDatabase(await connectionOf(target, options), file, { ...rest, ...environment(options) });
+  // Aborting also stops pg_dump and removes its partial output.
+  return cancellable(options.signal, async () => dumpDatabase(await connectionOf(target, options), file, { ...rest, ...environment(options) }));
 }
 
 /** Options of `restore`. */
-export interface RestoreOptions extends CallOptions {
+export interface RestoreOptions extends CallOptions, CancelOptions {
   readonly file: string;
   readonly jobs?: number;
   /** Create the database (from template0) when it does not exist. */
   readonly create?: boolean;
   /** Allow a target with objects: drop the dump's objects first. */
   readonly clean?: boolean;
-  readonly signal?: AbortSignal;
 }
 
 /** A dump into an empty (or, with `clean`, any) database. */
 export async function restore(target: DatabaseTarget, options: RestoreOptions): Promise<RestoreResult> {
   const { restoreDatabase } = await import('./dump/restore.js');
   const { file, ...rest } = options;
-  return restoreDatabase(await connectionOf(target, options), file, { ...rest, ...environment(options) });
+  return cancellable(options.signal, async () => restoreDatabase(await connectionOf(target, options), file, { ...rest, ...environment(options) }));
 }
 
 /** Options of `testAndUpgrade`. */
-export interface TestAndUpgradeOptions extends CallOptions {
+export interface TestAndUpgradeOptions extends CallOptions, CancelOptions {
   readonly part: string;
   /** How production is copied (default auto: by template when nobody is connected). */
   readonly copy?: CopyMethod;
@@ -225,15 +262,17 @@ export interface TestAndUpgradeOptions extends CallOptions {
 export async function testAndUpgrade(config: Config, options: TestAndUpgradeOptions): Promise<Rehearsal> {
   const [{ rehearse }, { selectParts }] = await Promise.all([import('./rehearse/rehearse.js'), import('./targets/context.js')]);
   const [part] = selectParts(config, [options.part]);
-  return rehearse(config, part!, { ...environment(options), ...(options.onEvent ? { onEvent: options.onEvent } : {}) }, {
-    copy: options.copy ?? 'auto',
-    keep: options.keep ?? false,
-    lockTimeoutMs: options.lockTimeoutMs ?? 60_000,
-  });
+  return cancellable(options.signal, () =>
+    rehearse(config, part!, { ...environment(options), ...(options.onEvent ? { onEvent: options.onEvent } : {}) }, {
+      copy: options.copy ?? 'auto',
+      keep: options.keep ?? false,
+      lockTimeoutMs: options.lockTimeoutMs ?? 60_000,
+    }),
+  );
 }
 
 /** Options of every snapshot action. */
-export interface SnapshotOptions extends CallOptions {
+export interface SnapshotOptions extends CallOptions, CancelOptions {
   readonly lockTimeoutMs?: number;
   /** Receives a warning for each interruption of an earlier snapshot command that was finished or undone. */
   readonly onEvent?: EventSink;
@@ -241,10 +280,12 @@ export interface SnapshotOptions extends CallOptions {
 
 async function withSnapshot<T>(target: DatabaseTarget, action: string, options: SnapshotOptions | undefined, fn: (s: SnapshotSession) => Promise<T>): Promise<T> {
   const [{ withSnapshotSession }, { recoverInterrupted }] = await Promise.all([import('./snapshot/admin.js'), import('./snapshot/journal.js')]);
-  return withSnapshotSession(await connectionOf(target, options), { action, lockTimeoutMs: options?.lockTimeoutMs ?? 60_000 }, async (s) => {
-    for (const note of await recoverInterrupted(s)) options?.onEvent?.({ type: 'warning', message: note });
-    return fn(s);
-  });
+  return cancellable(options?.signal, async () =>
+    withSnapshotSession(await connectionOf(target, options), { action, lockTimeoutMs: options?.lockTimeoutMs ?? 60_000 }, async (s) => {
+      for (const note of await recoverInterrupted(s)) options?.onEvent?.({ type: 'warning', message: note });
+      return fn(s);
+    }),
+  );
 }
 
 /** Whole-database snapshots, odb style: the same actions as `pgv snapshot`. */

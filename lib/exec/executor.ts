@@ -8,6 +8,7 @@ import type { PartPlan, Plan, Step } from '../plan/types.js';
 import { isPgvError } from '../errors.js';
 import type { EventError, EventSink, EventStep, PartStatus } from './events.js';
 import type { PartResult, RunResult, StepResult } from './result.js';
+import { interruptedError } from '../db/cancel.js';
 
 /** The executor's view of a part job (see part-job.ts). */
 export interface Job {
@@ -22,7 +23,7 @@ export interface ExecuteOptions {
   readonly concurrency: number;
   /** Receives every event of the run. */
   readonly onEvent?: EventSink;
-  /** Aborting it stops each part before its next step (the steps left are reported as not run). */
+  /** Aborting it stops each part before its next step (the steps left are reported as not run); the cancellation scope (db/cancel.ts) cancels the running one. */
   readonly signal?: AbortSignal;
 }
 
@@ -93,7 +94,8 @@ export async function executePlan(plan: Plan, jobFor: (part: PartPlan) => Job, o
       });
       steps = fresh.steps;
       for (const step of fresh.steps) {
-        options.signal?.throwIfAborted();
+        // Aborted between two steps: the same error as a statement cancelled by the interrupt.
+        if (options.signal?.aborted) throw interruptedError(`${step.title} did not start`);
         emit({ type: 'step-started', part: partPlan.name, step: eventStep(step) });
         const stepStart = performance.now();
         try {
