@@ -36,9 +36,9 @@ import type { SnapshotSession } from './snapshot/admin.js';
 
 export { PgvError, isPgvError, ExitCode, type ErrorCode } from './errors.js';
 export type { Config, Part, ConnectionOptions, QualifiedName } from './config/types.js';
-export type { Plan, PartPlan, Step, ChangedScript, LedgerRow } from './plan/types.js';
+export type { Plan, PartPlan, Replan, Step, ChangedScript, LedgerRow } from './plan/types.js';
 export type { RunResult, PartResult, StepResult } from './exec/result.js';
-export type { RunEvent, EventSink, EventStep, EventError, RunStarted, PartStarted, StepStarted, StepFinished, Warning, PartFinished, RunFinished } from './exec/events.js';
+export type { RunEvent, EventSink, EventStep, EventError, RunStarted, PartStarted, PartReplanned, StepStarted, StepFinished, Warning, PartFinished, RunFinished } from './exec/events.js';
 export type { PartInfo } from './plan/info.js';
 export type { Comparison, Difference, Kind } from './check/model.js';
 export type { CheckRequest } from './check/options.js';

@@ -9,6 +9,7 @@ import { isPgvError } from '../errors.js';
 import type { EventError, EventSink, EventStep, PartStatus } from './events.js';
 import type { PartResult, RunResult, StepResult } from './result.js';
 import { interruptedError } from '../db/cancel.js';
+import { replanChanges } from '../plan/replan.js';
 
 /** The executor's view of a part job (see part-job.ts). */
 export interface Job {
@@ -81,7 +82,7 @@ export async function executePlan(plan: Plan, jobFor: (part: PartPlan) => Job, o
     let error: unknown;
     let version: string | null | undefined;
     let heldByTo: number | undefined;
-    // The steps to run: those planned, until the job plans again under the lock.
+    // The steps to run: those planned, until the job's replan step under the lock (part-replanned).
     let steps: readonly Step[] = partPlan.steps;
     const create = steps.find((s) => s.kind === 'create-database');
     let creating = create !== undefined;
@@ -93,6 +94,7 @@ export async function executePlan(plan: Plan, jobFor: (part: PartPlan) => Job, o
         emit({ type: 'step-finished', part: partPlan.name, step: eventStep(step), status: 'done', duration_ms: Math.round(ms) });
       });
       steps = fresh.steps;
+      emit({ type: 'part-replanned', part: partPlan.name, database: partPlan.database, current: fresh.current, steps: fresh.steps.map(eventStep), ...replanChanges(partPlan, fresh) });
       for (const step of fresh.steps) {
         // Aborted between two steps: the same error as a statement cancelled by the interrupt.
         if (options.signal?.aborted) throw interruptedError(`${step.title} did not start`);

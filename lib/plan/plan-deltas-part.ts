@@ -7,7 +7,7 @@ import type { Part } from '../config/types.js';
 import type { Script, ScriptSet } from '../recipes/types.js';
 import { acceptSteps, compareVersions, isRecorded, planFoundation } from './ledger-state.js';
 import { done, runStep, type PlanOptions } from './plan-schema-part.js';
-import type { ObservedPart, PartPlan, Step } from './types.js';
+import type { ObservedPart, RecipePlan, Step } from './types.js';
 
 /**
  * The deltas that will run, and those that will not although unrecorded. As pum does (seed 003:
@@ -62,7 +62,7 @@ function recorded(observed: ObservedPart, s: Script): boolean {
 }
 
 /** Plan a `deltas` part. */
-export function planDeltasPart(part: Part, observed: ObservedPart, scripts: ScriptSet, ledgerName: string, options: PlanOptions = {}): PartPlan {
+export function planDeltasPart(part: Part, observed: ObservedPart, scripts: ScriptSet, ledgerName: string, options: PlanOptions = {}): RecipePlan {
   const { steps, current } = planFoundation(part, observed, ledgerName);
   const accepted = acceptSteps(part, observed, scripts, options.accept ?? new Set());
   steps.push(...accepted.steps);
