@@ -33,6 +33,8 @@ import type { StrategyChoice } from './db/databases.js';
 import type { PurgeFilter, Target } from './snapshot/revisions.js';
 import type { ConnectionSpec } from './db/connection.js';
 import type { SnapshotSession } from './snapshot/admin.js';
+import type { snapshotAction } from './snapshot/actions.js';
+type SnapshotActions = typeof snapshotAction;
 
 export { PgvError, isPgvError, ExitCode, type ErrorCode } from './errors.js';
 export type { Config, Part, ConnectionOptions, QualifiedName } from './config/types.js';
@@ -278,39 +280,30 @@ export interface SnapshotOptions extends CallOptions, CancelOptions {
   readonly onEvent?: EventSink;
 }
 
-async function withSnapshot<T>(target: DatabaseTarget, action: string, options: SnapshotOptions | undefined, fn: (s: SnapshotSession) => Promise<T>): Promise<T> {
-  const [{ withSnapshotSession }, { recoverInterrupted }] = await Promise.all([import('./snapshot/admin.js'), import('./snapshot/journal.js')]);
-  return cancellable(options?.signal, async () =>
-    withSnapshotSession(await connectionOf(target, options), { action, lockTimeoutMs: options?.lockTimeoutMs ?? 60_000 }, async (s) => {
-      for (const note of await recoverInterrupted(s)) options?.onEvent?.({ type: 'warning', message: note });
-      return fn(s);
-    }),
-  );
+async function withSnapshot<T>(target: DatabaseTarget, action: string, options: SnapshotOptions | undefined, fn: (s: SnapshotSession, act: SnapshotActions) => Promise<T>): Promise<T> {
+  const { runSnapshotAction, snapshotAction } = await import('./snapshot/actions.js');
+  const onNote = (note: string) => options?.onEvent?.({ type: 'warning', message: note });
+  return cancellable(options?.signal, async () => runSnapshotAction(await connectionOf(target, options), { action, lockTimeoutMs: options?.lockTimeoutMs ?? 60_000, onNote }, (s) => fn(s, snapshotAction)));
 }
 
 /** Whole-database snapshots, odb style: the same actions as `pgv snapshot`. */
 export const snapshot = {
   /** Start versioning the working database: version 0. */
-  init: (target: DatabaseTarget, options?: SnapshotOptions): Promise<InitOutcome> => withSnapshot(target, 'init', options, async (s) => (await import('./snapshot/commit.js')).initVersioning(s)),
+  init: (target: DatabaseTarget, options?: SnapshotOptions): Promise<InitOutcome> => withSnapshot(target, 'init', options, (s, act) => act.init(s)),
   /** Freeze the current state as a snapshot; move to the next version. */
   commit: (target: DatabaseTarget, options: SnapshotOptions & { readonly message?: string; readonly force?: boolean; readonly strategy?: StrategyChoice } = {}): Promise<CommitOutcome> =>
-    withSnapshot(target, 'commit', options, async (s) =>
-      (await import('./snapshot/commit.js')).commitSnapshot(s, { ...(options.message !== undefined ? { message: options.message } : {}), force: options.force ?? false, strategy: options.strategy ?? 'auto' }),
-    ),
+    withSnapshot(target, 'commit', options, (s, act) => act.commit(s, { ...(options.message !== undefined ? { message: options.message } : {}), force: options.force ?? false, strategy: options.strategy ?? 'auto' })),
   /** Version, parent and tip. */
-  info: (target: DatabaseTarget, options?: SnapshotOptions): Promise<WorkingMeta> =>
-    withSnapshot(target, 'info', options, async (s) => (await import('./snapshot/journal.js')).requireVersioned(await (await import('./snapshot/metadata.js')).readHistory(s.db, s.working))),
+  info: (target: DatabaseTarget, options?: SnapshotOptions): Promise<WorkingMeta> => withSnapshot(target, 'info', options, (s, act) => act.info(s)),
   /** The working database and its snapshots, with sizes. */
-  log: (target: DatabaseTarget, options?: SnapshotOptions): Promise<History> => withSnapshot(target, 'log', options, async (s) => (await import('./snapshot/metadata.js')).readHistory(s.db, s.working, { sizes: true })),
+  log: (target: DatabaseTarget, options?: SnapshotOptions): Promise<History> => withSnapshot(target, 'log', options, (s, act) => act.log(s)),
   /** Replace the working database by a copy of a snapshot (default: the parent). */
   revert: (target: DatabaseTarget, options: SnapshotOptions & { readonly to?: Target; readonly keep?: boolean; readonly force?: boolean; readonly strategy?: StrategyChoice } = {}): Promise<RevertOutcome> =>
-    withSnapshot(target, 'revert', options, async (s) =>
-      (await import('./snapshot/revert.js')).revertTo(s, { target: options.to ?? { kind: 'parent' }, keep: options.keep ?? false, force: options.force ?? false, strategy: options.strategy ?? 'auto' }),
-    ),
+    withSnapshot(target, 'revert', options, (s, act) => act.revert(s, { target: options.to ?? { kind: 'parent' }, keep: options.keep ?? false, force: options.force ?? false, strategy: options.strategy ?? 'auto' })),
   /** Name a snapshot (default: the parent), or delete a tag. */
   tag: (target: DatabaseTarget, options: SnapshotOptions & { readonly name: string; readonly on?: Target; readonly delete?: boolean }): Promise<TagOutcome> =>
-    withSnapshot(target, 'tag', options, async (s) => (await import('./snapshot/manage.js')).tagSnapshot(s, { name: options.name, target: options.on ?? null, delete: options.delete ?? false })),
+    withSnapshot(target, 'tag', options, (s, act) => act.tag(s, { name: options.name, target: options.on ?? null, delete: options.delete ?? false })),
   /** Drop the snapshots the filter selects (only lists them unless `yes`). */
   purge: (target: DatabaseTarget, options: SnapshotOptions & { readonly filter: PurgeFilter; readonly yes?: boolean; readonly force?: boolean }): Promise<PurgeOutcome> =>
-    withSnapshot(target, 'purge', options, async (s) => (await import('./snapshot/manage.js')).purgeSnapshots(s, { filter: options.filter, yes: options.yes ?? false, force: options.force ?? false })),
+    withSnapshot(target, 'purge', options, (s, act) => act.purge(s, { filter: options.filter, yes: options.yes ?? false, force: options.force ?? false })),
 };
