@@ -7,8 +7,9 @@ import { listOf, positiveInt, type CommandSpec } from './spec.js';
 export const testAndUpgradeSpec: CommandSpec = {
   name: 'test-and-upgrade',
   summary: 'rehearse an upgrade on a copy, compare with a fresh build, then upgrade',
-  usage: 'pgv test-and-upgrade PART [--copy auto|template|dump] [--keep] [--lock-timeout SECONDS] [--trace]\n' +
-    '                            [--ignore KIND,...] [--exclude-schema S,...] [--exclude-column PATTERN]',
+  usage: 'pgv test-and-upgrade PART [--copy auto|template|dump] [--keep] [--lock-timeout SECONDS]\n' +
+    '                            [--trace] [--ignore KIND,...] [--exclude-schema S,...]\n' +
+    '                            [--exclude-column PATTERN]',
   options: { copy: { type: 'string' }, keep: { type: 'boolean' }, 'lock-timeout': { type: 'string' }, trace: { type: 'boolean' }, ...comparisonOptions },
   help: [
     '    --copy auto|template|dump  how production is copied: CREATE DATABASE … TEMPLATE (needs it',
