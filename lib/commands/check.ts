@@ -11,19 +11,14 @@ import { renderCheckJson } from '../report/check-json.js';
 import { renderCheckText } from '../report/check-text.js';
 import { eventRenderer } from '../report/progress.js';
 import { loadProjectConfig, loadOptionalConfig } from '../targets/context.js';
+import type { ComparisonArgs } from '../rehearse/rehearse.js';
 import type { CommandResult, Globals } from './types.js';
 
 /** Options of `pgv check`, as given on the command line (lists possibly comma-separated). */
-export interface CheckArgs {
+export interface CheckArgs extends ComparisonArgs {
   readonly part?: string;
   readonly db1?: string;
   readonly db2?: string;
-  readonly ignore: readonly string[];
-  readonly include: readonly string[];
-  readonly excludeSchemas: readonly string[];
-  readonly excludeColumns: readonly string[];
-  readonly columnOrder: boolean;
-  readonly ignoreGeneratedNames: boolean;
 }
 
 /** Run `pgv check`. */

@@ -20,7 +20,7 @@ import type { CommandResult, Globals } from './types.js';
 type StrategyChoice = CommitOptions['strategy'];
 
 /** The actions of `pgv snapshot`. */
-export const snapshotActions = ['init', 'commit', 'info', 'log', 'revert', 'tag', 'purge'] as const;
+const snapshotActions = ['init', 'commit', 'info', 'log', 'revert', 'tag', 'purge'] as const;
 type Action = (typeof snapshotActions)[number];
 
 /** Raw option values as the CLI parsed them. */

@@ -80,6 +80,3 @@ export function stringOpt<K extends string>(values: OptionValues, key: string, a
   const v = values[key];
   return (typeof v === 'string' ? { [as]: v } : {}) as { [P in K]?: string };
 }
-
-/** The exit codes line every command shares. */
-export const usageExit = 'bad usage or invalid config';

@@ -29,12 +29,12 @@ export interface ExecuteOptions {
 }
 
 /** A step as events name it. */
-export function eventStep(step: Step): EventStep {
+function eventStep(step: Step): EventStep {
   return { id: step.id, kind: step.kind, title: step.title };
 }
 
 /** An error as events carry it. */
-export function eventError(e: unknown): EventError {
+function eventError(e: unknown): EventError {
   if (isPgvError(e)) return { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
   return { code: 'internal', message: (e as Error)?.message ?? String(e) };
 }

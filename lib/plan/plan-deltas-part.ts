@@ -41,7 +41,7 @@ function baselineVersion(observed: ObservedPart): string | null {
  * Did the last upgrade end without its post-all.sql? (pgv's ledger records post-all.sql after every
  * upgrade; a delta recorded after the last such row means it failed or never ran.)
  */
-export function postAllOwed(observed: ObservedPart): boolean {
+function postAllOwed(observed: ObservedPart): boolean {
   if (observed.ledger.style !== 'pgv') return false;
   const rows = observed.ledger.rows;
   const last = (test: (r: (typeof rows)[number]) => boolean) => rows.reduce((at, r, i) => (r.success && test(r) ? i : at), -1);

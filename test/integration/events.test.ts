@@ -3,7 +3,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { validateAgainst } from '../../lib/config/validate.js';
 import { makeProject, runPgv, schemaConfig, spawnPgv, writeFiles } from '../helpers/cli.js';
-import { createDatabase, dropDatabase, withDb } from '../helpers/db.js';
+import { connect } from '../../lib/db/client.js';
+import { createDatabase, dropDatabase, specFor, waitFor, withDb } from '../helpers/db.js';
 
 /** Every stdout line as an object, each checked against schemas/pgv.events.schema.json. */
 function events(stdout: string): Array<Record<string, any>> {
@@ -82,27 +83,28 @@ test('a second runner plans again under the lock and finds nothing to do: part-r
   const db = await createDatabase('events_replan');
   const dir = makeProject();
   writeFiles(dir, {
-    'schema/update1.sql': 'SELECT pg_sleep(1.5) AS events_replan_marker;\nCREATE TABLE a (id int);\n',
+    // update1.sql waits for the test's advisory lock 4242: the first runner holds pgv's lock until the test lets it go on.
+    'schema/update1.sql': 'SELECT pg_advisory_xact_lock(4242);\nCREATE TABLE a (id int);\n',
     'schema/update2.sql': 'CREATE TABLE b (id int);\n',
     'pgv.config.yaml': schemaConfig(db, 'schema'),
   });
+  const gate = await connect(specFor(db));
   try {
     const plan = await runPgv(['plan', '--json'], { cwd: dir });
     assert.is(plan.code, 0, plan.stderr);
     assert.equal(validateAgainst('pgv.plan.schema.json', JSON.parse(plan.stdout)), []);
     assert.equal(JSON.parse(plan.stdout).parts[0].replan, { planner: 'apply', accept: [] });
+    await gate.query('SELECT pg_advisory_lock(4242)');
     const first = spawnPgv(['apply'], { cwd: dir });
-    // The first runner holds the lock and runs update1.sql: the second one plans both scripts, then waits.
-    const end = Date.now() + 20000;
-    while (!(await withDb('postgres', async (c) => (await c.query(`SELECT 1 FROM pg_stat_activity WHERE query LIKE '%events_replan_marker%' AND pid <> pg_backend_pid()`)).rowCount > 0))) {
-      if (Date.now() > end) throw new Error('update1.sql never ran');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const [second, third] = await Promise.all([runPgv(['apply', '--json-lines'], { cwd: dir }), runPgv(['apply'], { cwd: dir })]);
+    await waitFor('update1.sql to wait for the gate', () => withDb(db, async (c) => (await c.query('SELECT 1 FROM pg_locks WHERE locktype = $1 AND objid = 4242 AND NOT granted', ['advisory'])).rowCount > 0));
+    // Two more runners plan both scripts, then wait for pgv's lock (polling pg_try_advisory_lock).
+    const others = Promise.all([runPgv(['apply', '--json-lines'], { cwd: dir }), runPgv(['apply'], { cwd: dir })]);
+    await waitFor('both to wait for the lock', () =>
+      withDb(db, async (c) => Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_try_advisory_lock%' AND pid <> pg_backend_pid()`)).rows[0]!.n) >= 2),
+    );
+    await gate.query('SELECT pg_advisory_unlock(4242)');
+    const [second, third] = await others;
     assert.is((await first.done).code, 0);
-    // The plain progress lines say it in words.
-    assert.is(third.code, 0, third.stderr);
-    assert.match(third.stderr, 'pgv: app: planned again under the lock: 2 steps done meanwhile by another runner; nothing left to do (at version 2)');
     assert.is(second.code, 0, second.stderr);
     const all = events(second.stdout);
     assert.equal(all[0]!.parts[0].steps.map((s: { id: string }) => s.id), ['app:run:update1.sql', 'app:run:update2.sql'], 'planned before the lock (the ledger was created by then)');
@@ -114,9 +116,13 @@ test('a second runner plans again under the lock and finds nothing to do: part-r
     assert.not.ok(all.some((e) => e.type === 'step-started'), 'the second runner ran nothing');
     const part = all.find((e) => e.type === 'part-finished')!;
     assert.equal([part.status, part.version, part.not_run], ['unchanged', '2', []]);
+    // The plain progress lines say it in words.
+    assert.is(third.code, 0, third.stderr);
+    assert.match(third.stderr, 'pgv: app: planned again under the lock: 2 steps done meanwhile by another runner; nothing left to do (at version 2)');
     const rows = await withDb(db, async (c) => (await c.query<{ script: string }>('SELECT script FROM pgv.upgrades ORDER BY id')).rows.map((r) => r.script));
     assert.equal(rows, ['update1.sql', 'update2.sql'], 'each script once');
   } finally {
+    await gate.end();
     await dropDatabase(db);
   }
 });

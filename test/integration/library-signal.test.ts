@@ -7,23 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { apply, check, isPgvError, loadConfig, testAndUpgrade } from '../../lib/index.js';
 import { makeProject, schemaConfig, writeFiles } from '../helpers/cli.js';
-import { createDatabase, dropDatabase, tablesOf, withDb } from '../helpers/db.js';
-
-/** Is a statement containing `marker` running on the server (other than this probe)? */
-async function running(marker: string): Promise<boolean> {
-  return withDb('postgres', async (c) => (await c.query(`SELECT 1 FROM pg_stat_activity WHERE query LIKE '%' || $1 || '%' AND pid <> pg_backend_pid()`, [marker])).rowCount > 0);
-}
-
-async function waitFor(what: string, probe: () => Promise<boolean>, ms = 20000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await probe()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { createDatabase, dropDatabase, running, sleep, tablesOf, waitFor, withDb } from '../helpers/db.js';
 
 test('apply(config, { signal }) aborted at 1 s during pg_sleep(5): returns within 2 s, cancelled on the server, no effect, no ledger row, interrupted', async () => {
   const db = await createDatabase('lib_signal_apply');
@@ -40,7 +24,7 @@ test('apply(config, { signal }) aborted at 1 s during pg_sleep(5): returns withi
     const types: string[] = [];
     const t0 = Date.now();
     const run = apply(config, { signal: controller.signal, onEvent: (e) => types.push(e.type) });
-    await waitFor('update2.sql to run', () => running('lib_signal_marker'));
+    await waitFor('update2.sql to run', running('lib_signal_marker'));
     await sleep(Math.max(0, 1000 - (Date.now() - t0)));
     const aborted = Date.now();
     controller.abort();
@@ -54,7 +38,7 @@ test('apply(config, { signal }) aborted at 1 s during pg_sleep(5): returns withi
     assert.ok(result.interrupted && result.interrupted.length === 1, `interrupted says what is left: ${JSON.stringify(result.interrupted)}`);
     assert.match(result.interrupted[0]!, 'update2.sql: cancelled and rolled back; update1.sql applied');
     assert.is(types.at(-1), 'run-finished');
-    assert.not.ok(await running('lib_signal_marker'), 'the statement no longer runs on the server');
+    assert.not.ok(await running('lib_signal_marker')(), 'the statement no longer runs on the server');
     await sleep(4500); // past the end of pg_sleep(5)
     const tables = await tablesOf(db);
     assert.ok(tables.includes('public.t1'));
@@ -97,13 +81,13 @@ test('check({ config, part, signal }) aborted while the reference is built: reje
     const config = await loadConfig({ cwd: dir });
     const controller = new AbortController();
     const run = check({ config, part: 'app', signal: controller.signal }).catch((e: unknown) => e);
-    await waitFor('the reference build', () => running('lib_check_marker'));
+    await waitFor('the reference build', running('lib_check_marker'));
     const aborted = Date.now();
     controller.abort();
     const e = await run;
     assert.ok(Date.now() - aborted < 2000, 'check waited for the script');
     assert.ok(isPgvError(e) && e.code === 'interrupted', String(e));
-    assert.not.ok(await running('lib_check_marker'));
+    assert.not.ok(await running('lib_check_marker')());
     const left = await withDb('postgres', async (c) => (await c.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1) AND datname <> $1', [db])).rows);
     assert.equal(left, [], 'the reference database was dropped');
   } finally {
@@ -121,13 +105,13 @@ test('testAndUpgrade(config, { signal }) aborted during the rehearsal: rejects w
     const config = await loadConfig({ cwd: dir });
     const controller = new AbortController();
     const run = testAndUpgrade(config, { part: 'app', signal: controller.signal }).catch((e: unknown) => e);
-    await waitFor('the rehearsal', () => running('lib_tau_marker'));
+    await waitFor('the rehearsal', running('lib_tau_marker'));
     const aborted = Date.now();
     controller.abort();
     const e = await run;
     assert.ok(Date.now() - aborted < 2000, 'testAndUpgrade waited for the script');
     assert.ok(isPgvError(e) && e.code === 'interrupted', String(e));
-    assert.not.ok(await running('lib_tau_marker'));
+    assert.not.ok(await running('lib_tau_marker')());
     await sleep(500);
     const left = await withDb('postgres', async (c) => (await c.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1) AND datname <> $1', [db])).rows);
     assert.equal(left, [], 'no throwaway left');
