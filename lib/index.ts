@@ -1,7 +1,8 @@
 /**
  * pgv as a library: the same engine the commands use, values in and values out. Nothing here
- * prints or exits; progress arrives as events (`onEvent`), an AbortSignal (`signal`) stops a run
- * before its next step, and failures are thrown as PgvError (a stable `code`, a message, a hint).
+ * prints or exits; progress arrives as events (`onEvent`), an AbortSignal (`signal`) cancels as
+ * Ctrl-C does (the running statement is cancelled on the server, db/cancel.ts), and failures are
+ * thrown as PgvError (a stable `code`, a message, a hint).
  *
  * ```ts
  * import { loadConfig, plan, apply } from 'pgv';
@@ -33,12 +34,14 @@ import type { PurgeFilter, Target } from './snapshot/revisions.js';
 import type { ConnectionSpec } from './db/connection.js';
 import type { SnapshotSession } from './snapshot/admin.js';
 import type { SavedPlan } from './run/saved-plan.js';
+import type { snapshotAction } from './snapshot/actions.js';
+type SnapshotActions = typeof snapshotAction;
 
 export { PgvError, isPgvError, ExitCode, type ErrorCode } from './errors.js';
 export type { Config, Part, ConnectionOptions, QualifiedName } from './config/types.js';
-export type { Plan, PartPlan, Step, ChangedScript, LedgerRow } from './plan/types.js';
+export type { Plan, PartPlan, Replan, Step, ChangedScript, LedgerRow } from './plan/types.js';
 export type { RunResult, PartResult, StepResult } from './exec/result.js';
-export type { RunEvent, EventSink, EventStep, EventError, RunStarted, PartStarted, StepStarted, StepFinished, Warning, PartFinished, RunFinished } from './exec/events.js';
+export type { RunEvent, EventSink, EventStep, EventError, RunStarted, PartStarted, PartReplanned, StepStarted, StepFinished, Warning, PartFinished, RunFinished } from './exec/events.js';
 export type { PartInfo } from './plan/info.js';
 export type { Comparison, Difference, Kind } from './check/model.js';
 export type { CheckRequest } from './check/options.js';
@@ -69,6 +72,24 @@ function environment(o: CallOptions | undefined): { env: Env } {
   return { env: o?.env ?? process.env };
 }
 
+/** What every call that runs work takes: a signal that cancels it as Ctrl-C cancels a command. */
+export interface CancelOptions {
+  /**
+   * Aborting it cancels the statement running on the server (a protocol cancel request), sends
+   * nothing more, stops pg_dump / pg_restore / psql, and drops the throwaway databases the call
+   * made. `apply` and `baseline` then resolve with `interrupted` set (the part's error has code
+   * `interrupted`); every other call rejects with a PgvError of code `interrupted`.
+   */
+  readonly signal?: AbortSignal;
+}
+
+/** Run `fn` in the cancellation scope of `signal` (the CLI's own scope when there is none). */
+async function cancellable<T>(signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+  if (!signal) return fn();
+  const { withCancellation } = await import('./db/cancel.js');
+  return withCancellation(signal, fn);
+}
+
 /** Where to find a config. */
 export interface LoadConfigOptions extends CallOptions {
   /** A config file (relative to `cwd`); otherwise searched from `cwd` up (pgv.config.yaml, .pgvrc*, …). */
@@ -94,11 +115,9 @@ export async function plan(config: Config, options: PartsOptions & { readonly to
 }
 
 /** Options of `apply`. */
-export interface ApplyOptions extends PartsOptions {
+export interface ApplyOptions extends PartsOptions, CancelOptions {
   /** Receives every event of the run, in order. */
   readonly onEvent?: EventSink;
-  /** Aborting stops each part before its next step; the steps left are reported as not run. */
-  readonly signal?: AbortSignal;
   /** Stop at this version. */
   readonly to?: string;
   /** `SCRIPT` or `PART:SCRIPT`: accept the new content of an applied script that changed. */
@@ -116,13 +135,18 @@ export interface ApplyResult extends RunResult {
   readonly snapshots: readonly GuardOutcome[];
   /** Interruptions of earlier snapshot commands that the guard finished or undid. */
   readonly notes: readonly string[];
+  /** Set when `signal` aborted the run: per unfinished part, what it left (as `pgv apply` prints after Ctrl-C). */
+  readonly interrupted?: readonly string[];
 }
 
-/** Bring the parts' databases to the state their scripts describe. A failed part is in the result (`ok: false`), not thrown. */
+/**
+ * Bring the parts' databases to the state their scripts describe. A failed part is in the result
+ * (`ok: false`), not thrown; so is an aborted run (`interrupted`, the part's error code `interrupted`).
+ */
 export async function apply(config: Config, options: ApplyOptions = {}): Promise<ApplyResult> {
   const { applyConfig } = await import('./run/apply.js');
-  const { result, snapshots, notes } = await applyConfig(config, options, environment(options));
-  return { ...result, snapshots, notes };
+  const { result, snapshots, notes, interrupted } = await cancellable(options.signal, () => applyConfig(config, options, environment(options)));
+  return { ...result, snapshots, notes, ...(interrupted ? { interrupted } : {}) };
 }
 
 /** A plan saved for review (`pgv plan -o`): the plan bound to the ledger rows, script checksums and catalog it was computed from. */
@@ -142,8 +166,8 @@ export async function readSavedPlan(file: string): Promise<SavedPlan> {
  */
 export async function applySavedPlan(config: Config, saved: SavedPlan, options: Omit<ApplyOptions, 'parts' | 'to' | 'acceptChanged'> & { readonly allowLintErrors?: boolean } = {}): Promise<ApplyResult> {
   const m = await import('./run/saved-plan.js');
-  const { result, snapshots, notes } = await m.applySavedPlan(config, saved, options, environment(options));
-  return { ...result, snapshots, notes };
+  const { result, snapshots, notes, interrupted } = await cancellable(options.signal, () => m.applySavedPlan(config, saved, options, environment(options)));
+  return { ...result, snapshots, notes, ...(interrupted ? { interrupted } : {}) };
 }
 
 /** Each part's version, applied, pending, changed and skipped scripts, and what stops apply. */
@@ -153,35 +177,52 @@ export async function info(config: Config, options: PartsOptions = {}): Promise<
 }
 
 /** Options of `baseline`. */
-export interface BaselineOptions extends CallOptions {
+export interface BaselineOptions extends CallOptions, CancelOptions {
   readonly part: string;
   /** The version the database is at now. */
   readonly version: string;
   readonly lockTimeoutMs?: number;
   readonly onEvent?: EventSink;
-  readonly signal?: AbortSignal;
 }
 
-/** Record a version as applied without running any script (`recorded: false` when it was there already). */
-export async function baseline(config: Config, options: BaselineOptions): Promise<RunResult & { recorded: boolean }> {
+/** Record a version as applied without running any script (`recorded: false` when it was there already; `interrupted` as for apply). */
+export async function baseline(config: Config, options: BaselineOptions): Promise<RunResult & { recorded: boolean; interrupted?: readonly string[] }> {
   const { baselineConfig } = await import('./run/apply.js');
-  const r = await baselineConfig(config, options, environment(options));
-  return { ...r.result, recorded: r.recorded };
+  const r = await cancellable(options.signal, () => baselineConfig(config, options, environment(options)));
+  return { ...r.result, recorded: r.recorded, ...(r.interrupted ? { interrupted: r.interrupted } : {}) };
 }
 
 /** Options of `check`: two databases (URLs, keyword strings, or names on the config's server). */
-export interface CheckOptions extends CheckRequest, CallOptions {
+export interface CheckOptions extends CheckRequest, CallOptions, CancelOptions {
   readonly db1: string;
   readonly db2: string;
   /** Names resolve on this config's server, and its parts' ledgers are left out. */
   readonly config?: Config;
 }
 
-/** Compare two databases' schemas by object kind. */
-export async function check(options: CheckOptions): Promise<Comparison & { databases: { db1: string; db2: string } }> {
-  const { checkConnections } = await import('./check/connections.js');
-  const { result, databases } = await checkConnections(options.config ?? null, options, environment(options));
-  return { ...result, databases };
+/** Options of `check` of a part: its database against a fresh build of its scripts (dropped afterwards). */
+export interface CheckPartOptions extends CheckRequest, CallOptions, CancelOptions {
+  readonly config: Config;
+  readonly part: string;
+  /** The reference build's events. */
+  readonly onEvent?: EventSink;
+}
+
+/** What `check` found; `warnings` of a part's reference build (a throwaway that could not be dropped). */
+export type CheckResult = Comparison & { databases: { db1: string; db2: string }; warnings: readonly string[] };
+
+/** Compare two databases' schemas by object kind, or a part's database with a fresh build of its scripts. */
+export async function check(options: CheckOptions | CheckPartOptions): Promise<CheckResult> {
+  return cancellable(options.signal, async () => {
+    if ('part' in options) {
+      const { checkPart } = await import('./check/part.js');
+      const { result, databases, warnings } = await checkPart(options.config, options.part, options, { ...environment(options), ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
+      return { ...result, databases, warnings };
+    }
+    const { checkConnections } = await import('./check/connections.js');
+    const { result, databases } = await checkConnections(options.config ?? null, options, environment(options));
+    return { ...result, databases, warnings: [] };
+  });
 }
 
 /** A part of a config, or a database (a URL, a keyword string, or a name on the config's server). */
@@ -200,44 +241,42 @@ async function connectionOf(target: DatabaseTarget, options: CallOptions | undef
 }
 
 /** Options of `dump`. */
-export interface DumpOptions extends CallOptions {
+export interface DumpOptions extends CallOptions, CancelOptions {
   /** The dump to write (a folder for the directory format); replaced only when pg_dump succeeds. */
   readonly file: string;
   readonly format?: DumpFormat;
   readonly jobs?: number;
   readonly schemaOnly?: boolean;
   readonly excludeSchemas?: readonly string[];
-  /** Aborting stops pg_dump and removes its partial output. */
-  readonly signal?: AbortSignal;
 }
 
 /** pg_dump of one database, the password through the environment. */
 export async function dump(target: DatabaseTarget, options: DumpOptions): Promise<DumpResult> {
   const { dumpDatabase } = await import('./dump/dump.js');
   const { file, ...rest } = options;
-  return dumpDatabase(await connectionOf(target, options), file, { ...rest, ...environment(options) });
+  // Aborting also stops pg_dump and removes its partial output.
+  return cancellable(options.signal, async () => dumpDatabase(await connectionOf(target, options), file, { ...rest, ...environment(options) }));
 }
 
 /** Options of `restore`. */
-export interface RestoreOptions extends CallOptions {
+export interface RestoreOptions extends CallOptions, CancelOptions {
   readonly file: string;
   readonly jobs?: number;
   /** Create the database (from template0) when it does not exist. */
   readonly create?: boolean;
   /** Allow a target with objects: drop the dump's objects first. */
   readonly clean?: boolean;
-  readonly signal?: AbortSignal;
 }
 
 /** A dump into an empty (or, with `clean`, any) database. */
 export async function restore(target: DatabaseTarget, options: RestoreOptions): Promise<RestoreResult> {
   const { restoreDatabase } = await import('./dump/restore.js');
   const { file, ...rest } = options;
-  return restoreDatabase(await connectionOf(target, options), file, { ...rest, ...environment(options) });
+  return cancellable(options.signal, async () => restoreDatabase(await connectionOf(target, options), file, { ...rest, ...environment(options) }));
 }
 
 /** Options of `testAndUpgrade`. */
-export interface TestAndUpgradeOptions extends CallOptions {
+export interface TestAndUpgradeOptions extends CallOptions, CancelOptions {
   readonly part: string;
   /** How production is copied (default auto: by template when nobody is connected). */
   readonly copy?: CopyMethod;
@@ -252,51 +291,46 @@ export interface TestAndUpgradeOptions extends CallOptions {
 export async function testAndUpgrade(config: Config, options: TestAndUpgradeOptions): Promise<Rehearsal> {
   const [{ rehearse }, { selectParts }] = await Promise.all([import('./rehearse/rehearse.js'), import('./targets/context.js')]);
   const [part] = selectParts(config, [options.part]);
-  return rehearse(config, part!, { ...environment(options), ...(options.onEvent ? { onEvent: options.onEvent } : {}) }, {
-    copy: options.copy ?? 'auto',
-    keep: options.keep ?? false,
-    lockTimeoutMs: options.lockTimeoutMs ?? 60_000,
-  });
+  return cancellable(options.signal, () =>
+    rehearse(config, part!, { ...environment(options), ...(options.onEvent ? { onEvent: options.onEvent } : {}) }, {
+      copy: options.copy ?? 'auto',
+      keep: options.keep ?? false,
+      lockTimeoutMs: options.lockTimeoutMs ?? 60_000,
+    }),
+  );
 }
 
 /** Options of every snapshot action. */
-export interface SnapshotOptions extends CallOptions {
+export interface SnapshotOptions extends CallOptions, CancelOptions {
   readonly lockTimeoutMs?: number;
   /** Receives a warning for each interruption of an earlier snapshot command that was finished or undone. */
   readonly onEvent?: EventSink;
 }
 
-async function withSnapshot<T>(target: DatabaseTarget, action: string, options: SnapshotOptions | undefined, fn: (s: SnapshotSession) => Promise<T>): Promise<T> {
-  const [{ withSnapshotSession }, { recoverInterrupted }] = await Promise.all([import('./snapshot/admin.js'), import('./snapshot/journal.js')]);
-  return withSnapshotSession(await connectionOf(target, options), { action, lockTimeoutMs: options?.lockTimeoutMs ?? 60_000 }, async (s) => {
-    for (const note of await recoverInterrupted(s)) options?.onEvent?.({ type: 'warning', message: note });
-    return fn(s);
-  });
+async function withSnapshot<T>(target: DatabaseTarget, action: string, options: SnapshotOptions | undefined, fn: (s: SnapshotSession, act: SnapshotActions) => Promise<T>): Promise<T> {
+  const { runSnapshotAction, snapshotAction } = await import('./snapshot/actions.js');
+  const onNote = (note: string) => options?.onEvent?.({ type: 'warning', message: note });
+  return cancellable(options?.signal, async () => runSnapshotAction(await connectionOf(target, options), { action, lockTimeoutMs: options?.lockTimeoutMs ?? 60_000, onNote }, (s) => fn(s, snapshotAction)));
 }
 
 /** Whole-database snapshots, odb style: the same actions as `pgv snapshot`. */
 export const snapshot = {
   /** Start versioning the working database: version 0. */
-  init: (target: DatabaseTarget, options?: SnapshotOptions): Promise<InitOutcome> => withSnapshot(target, 'init', options, async (s) => (await import('./snapshot/commit.js')).initVersioning(s)),
+  init: (target: DatabaseTarget, options?: SnapshotOptions): Promise<InitOutcome> => withSnapshot(target, 'init', options, (s, act) => act.init(s)),
   /** Freeze the current state as a snapshot; move to the next version. */
   commit: (target: DatabaseTarget, options: SnapshotOptions & { readonly message?: string; readonly force?: boolean; readonly strategy?: StrategyChoice } = {}): Promise<CommitOutcome> =>
-    withSnapshot(target, 'commit', options, async (s) =>
-      (await import('./snapshot/commit.js')).commitSnapshot(s, { ...(options.message !== undefined ? { message: options.message } : {}), force: options.force ?? false, strategy: options.strategy ?? 'auto' }),
-    ),
+    withSnapshot(target, 'commit', options, (s, act) => act.commit(s, { ...(options.message !== undefined ? { message: options.message } : {}), force: options.force ?? false, strategy: options.strategy ?? 'auto' })),
   /** Version, parent and tip. */
-  info: (target: DatabaseTarget, options?: SnapshotOptions): Promise<WorkingMeta> =>
-    withSnapshot(target, 'info', options, async (s) => (await import('./snapshot/journal.js')).requireVersioned(await (await import('./snapshot/metadata.js')).readHistory(s.db, s.working))),
+  info: (target: DatabaseTarget, options?: SnapshotOptions): Promise<WorkingMeta> => withSnapshot(target, 'info', options, (s, act) => act.info(s)),
   /** The working database and its snapshots, with sizes. */
-  log: (target: DatabaseTarget, options?: SnapshotOptions): Promise<History> => withSnapshot(target, 'log', options, async (s) => (await import('./snapshot/metadata.js')).readHistory(s.db, s.working, { sizes: true })),
+  log: (target: DatabaseTarget, options?: SnapshotOptions): Promise<History> => withSnapshot(target, 'log', options, (s, act) => act.log(s)),
   /** Replace the working database by a copy of a snapshot (default: the parent). */
   revert: (target: DatabaseTarget, options: SnapshotOptions & { readonly to?: Target; readonly keep?: boolean; readonly force?: boolean; readonly strategy?: StrategyChoice } = {}): Promise<RevertOutcome> =>
-    withSnapshot(target, 'revert', options, async (s) =>
-      (await import('./snapshot/revert.js')).revertTo(s, { target: options.to ?? { kind: 'parent' }, keep: options.keep ?? false, force: options.force ?? false, strategy: options.strategy ?? 'auto' }),
-    ),
+    withSnapshot(target, 'revert', options, (s, act) => act.revert(s, { target: options.to ?? { kind: 'parent' }, keep: options.keep ?? false, force: options.force ?? false, strategy: options.strategy ?? 'auto' })),
   /** Name a snapshot (default: the parent), or delete a tag. */
   tag: (target: DatabaseTarget, options: SnapshotOptions & { readonly name: string; readonly on?: Target; readonly delete?: boolean }): Promise<TagOutcome> =>
-    withSnapshot(target, 'tag', options, async (s) => (await import('./snapshot/manage.js')).tagSnapshot(s, { name: options.name, target: options.on ?? null, delete: options.delete ?? false })),
+    withSnapshot(target, 'tag', options, (s, act) => act.tag(s, { name: options.name, target: options.on ?? null, delete: options.delete ?? false })),
   /** Drop the snapshots the filter selects (only lists them unless `yes`). */
   purge: (target: DatabaseTarget, options: SnapshotOptions & { readonly filter: PurgeFilter; readonly yes?: boolean; readonly force?: boolean }): Promise<PurgeOutcome> =>
-    withSnapshot(target, 'purge', options, async (s) => (await import('./snapshot/manage.js')).purgeSnapshots(s, { filter: options.filter, yes: options.yes ?? false, force: options.force ?? false })),
+    withSnapshot(target, 'purge', options, (s, act) => act.purge(s, { filter: options.filter, yes: options.yes ?? false, force: options.force ?? false })),
 };

@@ -7,7 +7,7 @@ import type { QualifiedName } from '../config/types.js';
 import type { Catalog, CatalogObject, Kind } from './model.js';
 
 /** pgv's metadata schema (the default ledger lives there): never compared. */
-export const metadataSchema = 'pgv';
+const metadataSchema = 'pgv';
 
 /** What to leave out of a catalog before comparing. */
 export interface Exclusions {
@@ -40,7 +40,7 @@ export function likeMatcher(pattern: string): (text: string) => boolean {
 }
 
 /** An `--exclude-column` pattern as a test on (schema, table, column); see Exclusions.columns. */
-export function columnMatcher(pattern: string): (schema: string, table: string, column: string) => boolean {
+function columnMatcher(pattern: string): (schema: string, table: string, column: string) => boolean {
   const m = likeMatcher(pattern);
   if (!pattern.includes('.')) return (_s, _t, column) => m(column);
   return (schema, table, column) => m(`${table}.${column}`) || m(`${schema}.${table}.${column}`);

@@ -12,7 +12,7 @@ import { normalizeRows, type Row } from './normalize.js';
 const queries = new Map<Kind, string>();
 
 /** The catalog query of a kind, read from queries/KIND.sql the first time it is needed. */
-export function queryFor(kind: Kind): string {
+function queryFor(kind: Kind): string {
   let sql = queries.get(kind);
   if (sql === undefined) {
     sql = readFileSync(new URL(`./queries/${kind}.sql`, import.meta.url), 'utf8');
@@ -41,7 +41,7 @@ export async function inspectDatabase(spec: ConnectionSpec, kinds: readonly Kind
 }
 
 /** Inspect through an open session (left open). */
-export async function inspectWith(db: Db, kinds: readonly Kind[]): Promise<Catalog> {
+async function inspectWith(db: Db, kinds: readonly Kind[]): Promise<Catalog> {
   const catalog = new Map<Kind, readonly CatalogObject[]>();
   let kind: Kind | undefined;
   try {

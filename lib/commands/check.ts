@@ -3,29 +3,23 @@
  * PART, db1 is the part's database and db2 a fresh build of its scripts (dropped afterwards).
  */
 import { ExitCode, usageError } from '../errors.js';
-import { describeConnection } from '../db/connection.js';
-import { compareDatabases } from '../check/check.js';
 import type { Comparison } from '../check/model.js';
 import { checkOptionsFor } from '../check/options.js';
 import { checkConnections } from '../check/connections.js';
+import { checkPart } from '../check/part.js';
 import { renderCheckJson } from '../report/check-json.js';
 import { renderCheckText } from '../report/check-text.js';
 import { renderCheckMarkdown } from '../report/check-markdown.js';
 import { eventRenderer } from '../report/progress.js';
-import { assertPartDatabase, connectionFor, ensureServer, loadProjectConfig, selectParts, loadOptionalConfig } from '../targets/context.js';
+import { loadProjectConfig, loadOptionalConfig } from '../targets/context.js';
+import type { ComparisonArgs } from '../rehearse/rehearse.js';
 import type { CommandResult, Globals } from './types.js';
 
 /** Options of `pgv check`, as given on the command line (lists possibly comma-separated). */
-export interface CheckArgs {
+export interface CheckArgs extends ComparisonArgs {
   readonly part?: string;
   readonly db1?: string;
   readonly db2?: string;
-  readonly ignore: readonly string[];
-  readonly include: readonly string[];
-  readonly excludeSchemas: readonly string[];
-  readonly excludeColumns: readonly string[];
-  readonly columnOrder: boolean;
-  readonly ignoreGeneratedNames: boolean;
   /** `--format markdown`: tables for a pull-request comment. */
   readonly format?: 'text' | 'markdown';
 }
@@ -39,7 +33,7 @@ export async function checkCommand(g: Globals, args: CheckArgs): Promise<Command
   }
   // Bad kinds are reported before anything connects.
   checkOptionsFor(args, []);
-  return args.part !== undefined ? checkPart(g, args, args.part) : checkDatabases(g, args);
+  return args.part !== undefined ? checkPartCommand(g, args, args.part) : checkDatabases(g, args);
 }
 
 async function checkDatabases(g: Globals, args: CheckArgs): Promise<CommandResult> {
@@ -48,24 +42,12 @@ async function checkDatabases(g: Globals, args: CheckArgs): Promise<CommandResul
   return report(g, result, databases, args.format);
 }
 
-async function checkPart(g: Globals, args: CheckArgs, name: string): Promise<CommandResult> {
+async function checkPartCommand(g: Globals, args: CheckArgs, name: string): Promise<CommandResult> {
   const config = await loadProjectConfig(g);
-  const [part] = selectParts(config, [name]);
-  // The apply engine loads only for a reference build, not for --db1/--db2.
-  const { assertReferenceable, withReference } = await import('../rehearse/reference.js');
-  assertReferenceable(part!);
-  const options = checkOptionsFor(args, [part!.upgradesTable], part!);
-  await ensureServer(config, g);
-  const db1 = await connectionFor(config, part!, g);
-  await assertPartDatabase(part!, db1);
-  let db2 = '';
   // The reference build's steps show on a terminal or with -v.
   const inner = await eventRenderer(g, 'inner');
-  const { value: result, warnings } = await withReference(config, part!, { env: g.env, onEvent: inner.onEvent }, (reference) => {
-    db2 = `${describeConnection(reference.spec)} (a fresh build of part ${part!.name}, dropped afterwards)`;
-    return compareDatabases(db1, reference.spec, options);
-  }).finally(() => inner.close());
-  return { ...report(g, result, { db1: `${describeConnection(db1)} (part ${part!.name})`, db2 }, args.format), errors: warnings };
+  const { result, databases, warnings } = await checkPart(config, name, args, { env: g.env, onEvent: inner.onEvent }).finally(() => inner.close());
+  return { ...report(g, result, databases, args.format), errors: [...warnings] };
 }
 
 function report(g: Globals, result: Comparison, databases: { db1: string; db2: string }, format: 'text' | 'markdown' = 'text'): CommandResult {

@@ -6,7 +6,7 @@ import { progressLine } from '../exec/progress-line.js';
 import { dumpProgressText, dumpStartText, renderDumpJson, renderDumpText } from '../report/dump.js';
 import { closest } from '../util/suggest.js';
 import { dumpTarget } from '../targets/dump-target.js';
-import { lineStyle, withInterrupt } from './interrupt.js';
+import { lineStyle } from './interrupt.js';
 import type { CommandResult, Globals } from './types.js';
 
 /** Options of `pgv dump`. */
@@ -28,18 +28,15 @@ export async function dumpCommand(g: Globals, args: DumpArgs): Promise<CommandRe
   const spec = await dumpTarget(g, 'dump', args.parts, args.db);
   const line = progressLine({ style: lineStyle(g), stream: g.progressStream, every: g.verbose });
   try {
-    const result = await withInterrupt((signal) =>
-      dumpDatabase(spec, args.file!, {
-        ...(format ? { format } : {}),
-        ...(args.jobs !== undefined ? { jobs: args.jobs } : {}),
-        schemaOnly: args.schemaOnly,
-        excludeSchemas: args.excludeSchemas.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean),
-        env: g.env,
-        signal,
-        onStart: ({ tool, format: f }) => line.update(dumpStartText(spec.dbname, tool, f), true),
-        onProgress: (activity) => line.update(dumpProgressText(spec.dbname, activity)),
-      }),
-    );
+    const result = await dumpDatabase(spec, args.file!, {
+      ...(format ? { format } : {}),
+      ...(args.jobs !== undefined ? { jobs: args.jobs } : {}),
+      schemaOnly: args.schemaOnly,
+      excludeSchemas: args.excludeSchemas.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean),
+      env: g.env,
+      onStart: ({ tool, format: f }) => line.update(dumpStartText(spec.dbname, tool, f), true),
+      onProgress: (activity) => line.update(dumpProgressText(spec.dbname, activity)),
+    });
     return { exitCode: 0, text: renderDumpText(result), json: renderDumpJson(result) };
   } finally {
     line.done();

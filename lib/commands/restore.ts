@@ -4,7 +4,7 @@ import { usageError } from '../errors.js';
 import { progressLine } from '../exec/progress-line.js';
 import { renderRestoreJson, renderRestoreText, restoreProgressText, restoreStartText } from '../report/dump.js';
 import { dumpTarget } from '../targets/dump-target.js';
-import { lineStyle, withInterrupt } from './interrupt.js';
+import { lineStyle } from './interrupt.js';
 import type { CommandResult, Globals } from './types.js';
 
 /** Options of `pgv restore`. */
@@ -28,22 +28,19 @@ export async function restoreCommand(g: Globals, args: RestoreArgs): Promise<Com
   const line = progressLine({ style: lineStyle(g), stream: g.progressStream, every: g.verbose });
   let total: number | undefined;
   try {
-    const result = await withInterrupt((signal) =>
-      restoreDatabase(spec, args.file!, {
-        ...(args.jobs !== undefined ? { jobs: args.jobs } : {}),
-        create: args.create,
-        clean: args.clean,
-        ...(args.noOwner ? { noOwner: true } : {}),
-        ...(args.role !== undefined ? { role: args.role } : {}),
-        env: g.env,
-        signal,
-        onStart: (info) => {
-          total = info.total;
-          line.update(restoreStartText(args.file!, spec.dbname, info), true);
-        },
-        onProgress: (done, object) => line.update(restoreProgressText(spec.dbname, done, total, object)),
-      }),
-    );
+    const result = await restoreDatabase(spec, args.file!, {
+      ...(args.jobs !== undefined ? { jobs: args.jobs } : {}),
+      create: args.create,
+      clean: args.clean,
+      ...(args.noOwner ? { noOwner: true } : {}),
+      ...(args.role !== undefined ? { role: args.role } : {}),
+      env: g.env,
+      onStart: (info) => {
+        total = info.total;
+        line.update(restoreStartText(args.file!, spec.dbname, info), true);
+      },
+      onProgress: (done, object) => line.update(restoreProgressText(spec.dbname, done, total, object)),
+    });
     return {
       exitCode: 0,
       text: renderRestoreText(result),

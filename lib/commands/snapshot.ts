@@ -4,24 +4,23 @@
  * left (journal.ts), under the snapshot lock of the working database.
  */
 import { parseDurationMs } from '../config/values.js';
-import { ExitCode, PgvError, isPgvError, usageError } from '../errors.js';
-import { describeConnection, parseConnectionString, resolveConnection, type ConnectionSpec } from '../db/connection.js';
-import { readConnectionSources } from '../db/sources.js';
+import { ExitCode, usageError } from '../errors.js';
 import { infoJson, logEntries, logJson, purgeJson, renderInfoText, renderLogText, renderPurgeText } from '../report/snapshot-text.js';
 import { renderError } from '../report/error-text.js';
-import { withSnapshotSession, type SnapshotSession } from '../snapshot/admin.js';
-import type { StrategyChoice } from '../db/databases.js';
-import { recoverInterrupted, requireVersioned } from '../snapshot/journal.js';
-import { readHistory } from '../snapshot/metadata.js';
+import type { SnapshotSession } from '../snapshot/admin.js';
+import { runSnapshotAction, snapshotAction } from '../snapshot/actions.js';
+import type { CommitOptions } from '../snapshot/commit.js';
+import { requireVersioned } from '../snapshot/journal.js';
 import { pauseHookFrom } from '../snapshot/pause.js';
 import type { PurgeFilter, Target } from '../snapshot/revisions.js';
 import { closest } from '../util/suggest.js';
-import { connectionFor, ensureServer, loadProjectConfig, selectParts, loadOptionalConfig } from '../targets/context.js';
+import { snapshotTarget } from '../targets/snapshot-target.js';
 import type { CommandResult, Globals } from './types.js';
-import { interruptedError, isInterrupted } from '../db/cancel.js';
+
+type StrategyChoice = CommitOptions['strategy'];
 
 /** The actions of `pgv snapshot`. */
-export const snapshotActions = ['init', 'commit', 'info', 'log', 'revert', 'tag', 'purge'] as const;
+const snapshotActions = ['init', 'commit', 'info', 'log', 'revert', 'tag', 'purge'] as const;
 type Action = (typeof snapshotActions)[number];
 
 /** Raw option values as the CLI parsed them. */
@@ -49,7 +48,7 @@ export async function snapshotCommand(g: Globals, values: SnapshotValues, positi
       throw usageError(`--${name} does not apply to pgv snapshot ${action}`, `See pgv snapshot --help.`);
     }
   }
-  const { spec, operands, notes: targetNotes = [] } = await target(g, action, values, positionals.slice(1));
+  const { spec, operands, notes: targetNotes = [] } = await snapshotTarget(g, action, typeof values.db === 'string' ? values.db : undefined, positionals.slice(1), operandCount[action][1]);
   const [min, max] = operandCount[action];
   if (operands.length < min || operands.length > max) {
     throw usageError(
@@ -60,21 +59,9 @@ export async function snapshotCommand(g: Globals, values: SnapshotValues, positi
   const lockTimeoutMs = seconds(values['lock-timeout'], '--lock-timeout', 60) * 1000;
   const run = actionRunner(action, values, operands);
   const onLockWait = g.quiet ? {} : { onLockWait: (m: string) => g.progressStream.write(`pgv: waiting: ${m}\n`) };
-  return withSnapshotSession(spec, { action, lockTimeoutMs, pause: pauseHookFrom(g.env), ...onLockWait }, async (s) => {
-    const notes = await recoverInterrupted(s);
-    try {
-      const result = await run(s);
-      return { ...result, errors: [...[...targetNotes, ...notes].map((n) => `pgv: note: ${n}`), ...(result.errors ?? [])] };
-    } catch (e) {
-      // The recovery happened even though the action failed: say so with the error.
-      if (!notes.length || !isPgvError(e)) throw e;
-      throw new PgvError(e.code, e.message, { ...(e.hint ? { hint: e.hint } : {}), details: [...e.detailLines, ...notes.map((n) => `note: ${n}`)], data: { ...e.data }, cause: e });
-    }
-  }).catch((e: unknown) => {
-    // Interrupted: a cancelled copy or swap was rolled back; a journal step left behind is finished or undone by the next command.
-    if (isInterrupted(e)) throw interruptedError(`snapshot ${action} of "${spec.dbname}" was cancelled; what it started is rolled back, or finished or undone by the next pgv snapshot command (pgv snapshot info shows the state)`, e);
-    throw e;
-  });
+  const notes = [...targetNotes];
+  const result = await runSnapshotAction(spec, { action, lockTimeoutMs, pause: pauseHookFrom(g.env), ...onLockWait, onNote: (n) => notes.push(n) }, run);
+  return { ...result, errors: [...notes.map((n) => `pgv: note: ${n}`), ...(result.errors ?? [])] };
 }
 
 const usageOf: Record<Action, string> = {
@@ -93,57 +80,12 @@ function parseAction(word: string | undefined): Action {
   throw usageError(word ? `unknown snapshot action "${word}"` : 'pgv snapshot needs an action', `${guess ? `Did you mean pgv snapshot ${guess}? ` : ''}Actions: ${snapshotActions.join(', ')}.`);
 }
 
-/**
- * The working database's connection (from PART or --db) and the operands left after PART. Without
- * any config, a first operand that is not the action's own (odb's `odb init demo8`) is a database
- * name where libpq's environment points, and a note says so.
- */
-async function target(g: Globals, action: Action, values: SnapshotValues, rest: readonly string[]): Promise<{ spec: ConnectionSpec; operands: string[]; notes?: string[] }> {
-  let db = typeof values.db === 'string' ? values.db : undefined;
-  const [, most] = operandCount[action];
-  const looksLikeDatabase = rest.length > most || (action === 'revert' && rest.length === 1 && !/^[0-9]+$/.test(rest[0]!));
-  if (db === undefined && looksLikeDatabase && !(await loadOptionalConfig(g))) {
-    const [name, ...operands] = rest;
-    const where = describeConnection(resolveConnection([{ dbname: name! }], readConnectionSources(g.env)));
-    const note = `no pgv config here: "${name}" is a database name, ${where} (from libpq's PGHOST, PGPORT, PGUSER…; --db ${name} says the same)`;
-    return { spec: resolveConnection([parseConnectionString(name!)], readConnectionSources(g.env)), operands, notes: [note] };
-  }
-  if (db !== undefined) {
-    const config = await loadOptionalConfig(g);
-    const options = parseConnectionString(db);
-    if (!config) return { spec: resolveConnection([options], readConnectionSources(g.env)), operands: [...rest] };
-    await ensureServer(config, g);
-    return { spec: await connectionFor(config, { connection: { ...config.connection, ...options } }, g), operands: [...rest] };
-  }
-  const config = await loadProjectConfig(g);
-  const names = config.parts.map((p) => p.name);
-  const operands = [...rest];
-  const [, max] = operandCount[action];
-  let partName: string | undefined;
-  if (operands.length > max || (operands.length > 0 && names.includes(operands[0]!) && !(action === 'tag' && operands.length === 1))) partName = operands.shift();
-  if (partName === undefined) {
-    if (config.parts.length !== 1) {
-      throw usageError(`which part? pgv snapshot ${action} needs a PART or --db NAME`, `Parts in ${config.file}: ${names.join(', ') || '(none)'}.`);
-    }
-    partName = names[0]!;
-  }
-  if (!names.includes(partName)) {
-    // odb's `odb init demo8` names a database; here a bare word is a part.
-    const guess = closest(partName, names);
-    throw usageError(`no part named "${partName}" in ${config.file}`, `${guess ? `Did you mean part "${guess}"? ` : ''}For a database that is not a part, use --db: \`pgv snapshot ${action} --db ${partName}${operands.length ? ` ${operands.join(' ')}` : ''}\`. Parts: ${names.join(', ') || '(none)'}.`);
-  }
-  const [part] = selectParts(config, [partName]);
-  await ensureServer(config, g);
-  return { spec: await connectionFor(config, part!, g), operands };
-}
-
 function actionRunner(action: Action, values: SnapshotValues, operands: readonly string[]): (s: SnapshotSession) => Promise<CommandResult> {
   const force = values.force === true;
   switch (action) {
     case 'init':
       return async (s) => {
-        const { initVersioning } = await import('../snapshot/commit.js');
-        const r = await initVersioning(s);
+        const r = await snapshotAction.init(s);
         const text = r.already ? `Already versioned: now version ${r.state.version}` : `Now version ${r.state.version}`;
         const notes = r.adopted ? [`pgv: note: continuing the history of ${r.adopted} existing snapshot${r.adopted === 1 ? '' : 's'} of "${s.working}"`] : [];
         return { exitCode: 0, text, json: { ...infoJson(s.working, r.state), already_versioned: r.already }, errors: notes };
@@ -152,20 +94,19 @@ function actionRunner(action: Action, values: SnapshotValues, operands: readonly
       const message = typeof values.message === 'string' ? values.message : undefined;
       const strategy = parseStrategy(values.strategy);
       return async (s) => {
-        const { commitSnapshot } = await import('../snapshot/commit.js');
-        const r = await commitSnapshot(s, { ...(message !== undefined ? { message } : {}), force, strategy });
+        const r = await snapshotAction.commit(s, { ...(message !== undefined ? { message } : {}), force, strategy });
         const json = { ...infoJson(s.working, r.state), snapshot: { revision: r.snapshot.revision, database: r.snapshot.database, strategy: r.strategy, size_bytes: r.sizeBytes } };
         return { exitCode: 0, text: `Now version ${r.state.version}`, json };
       };
     }
     case 'info':
       return async (s) => {
-        const m = requireVersioned(await readHistory(s.db, s.working));
+        const m = await snapshotAction.info(s);
         return { exitCode: 0, text: renderInfoText(s.working, m), json: infoJson(s.working, m) };
       };
     case 'log':
       return async (s) => {
-        const h = await readHistory(s.db, s.working, { sizes: true });
+        const h = await snapshotAction.log(s);
         const entries = logEntries(h, requireVersioned(h));
         return { exitCode: 0, text: renderLogText(entries), json: logJson(entries) };
       };
@@ -176,8 +117,7 @@ function actionRunner(action: Action, values: SnapshotValues, operands: readonly
       const strategy = parseStrategy(values.strategy);
       const keep = values.keep === true;
       return async (s) => {
-        const { revertTo } = await import('../snapshot/revert.js');
-        const r = await revertTo(s, { target: t, force, strategy, keep });
+        const r = await snapshotAction.revert(s, { target: t, force, strategy, keep });
         const text = [`Reverted to revision ${r.target.revision}, now at revision ${r.state.version}`, ...(r.kept ? [`The replaced state is kept as revision ${r.kept.revision} (database ${r.kept.database}).`] : [])].join('\n');
         const json = { ...infoJson(s.working, r.state), reverted_to: r.target.revision, strategy: r.strategy, ...(r.kept ? { kept: r.kept } : {}) };
         return { exitCode: 0, text, json };
@@ -189,8 +129,7 @@ function actionRunner(action: Action, values: SnapshotValues, operands: readonly
       const t: Target | null = typeof values.rev === 'string' ? { kind: 'revision', revision: revision(values.rev) } : null;
       const name = operands[0]!;
       return async (s) => {
-        const { tagSnapshot } = await import('../snapshot/manage.js');
-        const r = await tagSnapshot(s, { name, target: t, delete: del });
+        const r = await snapshotAction.tag(s, { name, target: t, delete: del });
         const text = r.deleted ? `Deleted tag ${r.tag} (revision ${r.revision})` : `Tagged revision ${r.revision} as ${r.tag}${r.replaced ? ` (replacing tag ${r.replaced})` : ''}`;
         return { exitCode: 0, text, json: { revision: r.revision, tag: r.tag, deleted: r.deleted, ...(r.replaced ? { replaced: r.replaced } : {}) } };
       };
@@ -199,8 +138,7 @@ function actionRunner(action: Action, values: SnapshotValues, operands: readonly
       const filter = purgeFilter(values);
       const yes = values.yes === true;
       return async (s) => {
-        const { purgeSnapshots } = await import('../snapshot/manage.js');
-        const r = await purgeSnapshots(s, { filter, yes, force });
+        const r = await snapshotAction.purge(s, { filter, yes, force });
         const errors = r.failed.flatMap((f) => renderError(f.error));
         return { exitCode: r.failed.length ? ExitCode.failed : 0, text: renderPurgeText(s.working, r.selected, r), json: purgeJson(r), errors };
       };

@@ -81,9 +81,6 @@ export function stringOpt<K extends string>(values: OptionValues, key: string, a
   return (typeof v === 'string' ? { [as]: v } : {}) as { [P in K]?: string };
 }
 
-/** The exit codes line every command shares. */
-export const usageExit = 'bad usage or invalid config';
-
 /** `--format text|markdown` (default text); anything else is a usage error. */
 export function reportFormat(values: OptionValues): 'text' | 'markdown' {
   const v = values.format ?? 'text';

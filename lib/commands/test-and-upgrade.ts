@@ -2,22 +2,13 @@
 import type { EventSink } from '../exec/events.js';
 import { eventRenderer } from '../report/progress.js';
 import { phaseLines, renderRehearsal } from '../report/rehearsal.js';
-import { comparisonOptions, rehearse, type ComparisonArgs, type CopyMethod } from '../rehearse/rehearse.js';
+import { comparisonOptions, rehearse, type RehearseOptions } from '../rehearse/rehearse.js';
 import { loadProjectConfig, selectParts } from '../targets/context.js';
 import type { CommandResult, Globals } from './types.js';
 
 /** Options of `pgv test-and-upgrade`. */
-export interface TestAndUpgradeArgs {
+export interface TestAndUpgradeArgs extends RehearseOptions {
   readonly part: string;
-  readonly copy: CopyMethod;
-  readonly keep: boolean;
-  readonly lockTimeoutMs: number;
-  /** pgv check's options for the comparison, over the part's own (`--ignore`, `--exclude-column`…). */
-  readonly comparison?: ComparisonArgs;
-  /** Run the scripts on the copy one statement at a time and measure locks and rewrites (`--trace`, `pgv trace`). */
-  readonly trace?: boolean;
-  /** Stop after the trace: no reference, no comparison, production untouched (`pgv trace`). */
-  readonly traceOnly?: boolean;
   /** `--format markdown` (pgv trace): the trace as a table. */
   readonly format?: 'text' | 'markdown';
 }

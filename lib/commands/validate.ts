@@ -15,7 +15,7 @@ export async function validateCommand(g: Globals): Promise<CommandResult> {
 }
 
 /** The resolved config as plain data, secrets masked. */
-export function resolvedDocument(config: Config): Record<string, unknown> {
+function resolvedDocument(config: Config): Record<string, unknown> {
   return redact({
     valid: true,
     file: config.file,

@@ -17,7 +17,7 @@ export function parseJsonConfig(file: string, text: string): unknown {
 }
 
 /** The error for JSON.parse's `message` on `text`. */
-export function jsonSyntaxError(file: string, text: string, message: string): PgvError {
+function jsonSyntaxError(file: string, text: string, message: string): PgvError {
   const offset = offsetOf(text, message);
   const { line, column } = lineColumnOf(text, offset);
   const what = describe(text, offset, message);

@@ -10,7 +10,7 @@ import { PgvError } from '../errors.js';
 import { parseJsonConfig } from './json-syntax.js';
 
 /** Where cosmiconfig looks, in order, in each directory from the start up to the project root. */
-export const searchPlaces = [
+const searchPlaces = [
   'package.json',
   '.pgvrc',
   '.pgvrc.json',

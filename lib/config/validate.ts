@@ -70,7 +70,7 @@ export function validateAgainst(schemaFile: string, data: unknown): ConfigProble
 const specific = new Set(['additionalProperties', 'required', 'maximum', 'minimum', 'pattern', 'minLength', 'maxLength', 'uniqueItems']);
 
 /** Turn ajv's errors into one plain message per problem, without the noise of oneOf branches. */
-export function formatErrors(errors: readonly ErrorObject[]): ConfigProblem[] {
+function formatErrors(errors: readonly ErrorObject[]): ConfigProblem[] {
   // A bad property name yields a propertyNames error and the inner pattern error: keep the first.
   const names = errors.filter((e) => e.keyword === 'propertyNames');
   const relevant = errors.filter((e) => e.keyword !== 'if' && !names.some((n) => n !== e && e.schemaPath.startsWith(n.schemaPath + '/')));

@@ -101,7 +101,7 @@ function parseUrl(text: string): ConnectionOptions {
 }
 
 /** libpq keyword/value pairs: `key=value`, values optionally single-quoted with \' and \\. */
-export function parseKeywords(text: string): ConnectionOptions {
+function parseKeywords(text: string): ConnectionOptions {
   const out: Record<string, string | number> = {};
   let i = 0;
   const skipSpace = () => {

@@ -13,7 +13,7 @@ import { quoteIdent, quoteLiteral } from './ident.js';
 import { withMaintenance } from './maintenance.js';
 
 /** The first server versions (server_version_num) that know a clause. */
-export const serverFeatures = {
+const serverFeatures = {
   /** `CREATE DATABASE … STRATEGY`. */
   createStrategy: 150000,
   /** `DROP DATABASE … WITH (FORCE)`. */
@@ -36,7 +36,7 @@ export type StrategyChoice = CopyStrategy | 'auto';
  * Above this size FILE_COPY wins: measured on PostgreSQL 15, WAL_LOG costs ~5 ms per MB and
  * FILE_COPY ~0.3 s (its two checkpoints) plus ~0.6 ms per MB; they cross near 65 MB.
  */
-export const fileCopyThresholdBytes = 64 * 1024 * 1024;
+const fileCopyThresholdBytes = 64 * 1024 * 1024;
 
 /** The strategy to use, or null on servers before 15 (which only know FILE_COPY and take no STRATEGY clause). */
 export function chooseStrategy(choice: StrategyChoice, sizeBytes: number, serverVersionNum: number): CopyStrategy | null {
@@ -126,7 +126,7 @@ export async function terminateSessions(db: Db, database: string): Promise<numbe
 }
 
 /** One line per session: pid, user, application, since. Pure. */
-export function describeSession(s: Session): string {
+function describeSession(s: Session): string {
   return `pid ${s.pid}, user ${s.user ?? '?'}, application ${s.application ? JSON.stringify(s.application) : '(none)'}${s.client ? `, from ${s.client}` : ''}, since ${s.since ? s.since.toISOString() : '?'}`;
 }
 

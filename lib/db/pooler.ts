@@ -23,7 +23,7 @@ async function backendPid(db: Db): Promise<number> {
  * this session's next transaction lands on another backend. Either proves that a session does not
  * own its server connection.
  */
-export async function transactionPoolerEvidence(db: Db): Promise<string | null> {
+async function transactionPoolerEvidence(db: Db): Promise<string | null> {
   const first = await backendPid(db);
   if (first === db.backendPid) return null;
   const other = await connect(db.spec);

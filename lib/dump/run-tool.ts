@@ -3,6 +3,7 @@
  * environment only, stderr read line by line for progress, and a failure turned into a PgvError
  * that carries the program's own error lines (never pgv's stack).
  */
+import { currentSignal } from '../db/cancel.js';
 import type { ConnectionSpec } from '../db/connection.js';
 import { describeConnection } from '../db/connection.js';
 import { PgvError } from '../errors.js';
@@ -21,18 +22,21 @@ export interface ClientRun {
   readonly onStderrLine?: (line: string) => void;
   readonly onStdoutLine?: (line: string) => void;
   readonly onSpawn?: (pid: number, tool: ClientTool) => void;
+  /** Default: the signal of the cancellation scope it runs in (db/cancel.ts). */
   readonly signal?: AbortSignal;
 }
 
 /** Run the program; returns its result whatever its exit code (see `toolFailure`). */
 export async function runClient(run: ClientRun): Promise<RunResult> {
+  // Stopped by the caller's signal, else by the cancellation scope's (Ctrl-C, a library signal).
+  const signal = run.signal ?? currentSignal();
   const result = await runProgram(run.tool.path, run.args, {
     env: clientEnvironment(run.env, run.spec),
     extendEnv: false,
     ...(run.onStderrLine ? { onStderrLine: run.onStderrLine } : {}),
     ...(run.onStdoutLine ? { onStdoutLine: run.onStdoutLine } : {}),
     ...(run.onSpawn ? { onSpawn: (pid: number) => run.onSpawn!(pid, run.tool) } : {}),
-    ...(run.signal ? { signal: run.signal } : {}),
+    ...(signal ? { signal } : {}),
   });
   if (result.startError) {
     throw new PgvError('tool_missing', `could not start ${run.tool.path}: ${result.startError}`, {

@@ -35,6 +35,25 @@ export interface PartStarted {
   readonly database: string;
 }
 
+/**
+ * The replan step of a part: under its lock the ledger was read again and the part planned again
+ * with the planner its plan names (`PartPlan.replan`). Another runner may have done planned steps
+ * meanwhile (`dropped`), or the database moved so that other steps are needed (`added`).
+ */
+export interface PartReplanned {
+  readonly type: 'part-replanned';
+  readonly part: string;
+  readonly database: string;
+  /** The version the database is at, as read under the lock. */
+  readonly current: string | null;
+  /** The steps that run now, in order. */
+  readonly steps: readonly EventStep[];
+  /** Ids of planned steps no longer needed (done meanwhile). */
+  readonly dropped: readonly string[];
+  /** Ids of steps that were not planned before the lock. */
+  readonly added: readonly string[];
+}
+
 /** A step begins. */
 export interface StepStarted {
   readonly type: 'step-started';
@@ -86,7 +105,7 @@ export interface RunFinished {
 }
 
 /** One event of a run. */
-export type RunEvent = RunStarted | PartStarted | StepStarted | StepFinished | Warning | PartFinished | RunFinished;
+export type RunEvent = RunStarted | PartStarted | PartReplanned | StepStarted | StepFinished | Warning | PartFinished | RunFinished;
 
 /** Receives the events of a run, in order. */
 export type EventSink = (event: RunEvent) => void;

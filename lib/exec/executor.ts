@@ -8,6 +8,8 @@ import type { PartPlan, Plan, Step } from '../plan/types.js';
 import { isPgvError } from '../errors.js';
 import type { EventError, EventSink, EventStep, PartStatus } from './events.js';
 import type { PartResult, RunResult, StepResult } from './result.js';
+import { interruptedError } from '../db/cancel.js';
+import { replanChanges } from '../plan/replan.js';
 
 /** The executor's view of a part job (see part-job.ts). */
 export interface Job {
@@ -22,17 +24,17 @@ export interface ExecuteOptions {
   readonly concurrency: number;
   /** Receives every event of the run. */
   readonly onEvent?: EventSink;
-  /** Aborting it stops each part before its next step (the steps left are reported as not run). */
+  /** Aborting it stops each part before its next step (the steps left are reported as not run); the cancellation scope (db/cancel.ts) cancels the running one. */
   readonly signal?: AbortSignal;
 }
 
 /** A step as events name it. */
-export function eventStep(step: Step): EventStep {
+function eventStep(step: Step): EventStep {
   return { id: step.id, kind: step.kind, title: step.title };
 }
 
 /** An error as events carry it. */
-export function eventError(e: unknown): EventError {
+function eventError(e: unknown): EventError {
   if (isPgvError(e)) return { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
   return { code: 'internal', message: (e as Error)?.message ?? String(e) };
 }
@@ -80,7 +82,7 @@ export async function executePlan(plan: Plan, jobFor: (part: PartPlan) => Job, o
     let error: unknown;
     let version: string | null | undefined;
     let heldByTo: number | undefined;
-    // The steps to run: those planned, until the job plans again under the lock.
+    // The steps to run: those planned, until the job's replan step under the lock (part-replanned).
     let steps: readonly Step[] = partPlan.steps;
     const create = steps.find((s) => s.kind === 'create-database');
     let creating = create !== undefined;
@@ -92,8 +94,10 @@ export async function executePlan(plan: Plan, jobFor: (part: PartPlan) => Job, o
         emit({ type: 'step-finished', part: partPlan.name, step: eventStep(step), status: 'done', duration_ms: Math.round(ms) });
       });
       steps = fresh.steps;
+      emit({ type: 'part-replanned', part: partPlan.name, database: partPlan.database, current: fresh.current, steps: fresh.steps.map(eventStep), ...replanChanges(partPlan, fresh) });
       for (const step of fresh.steps) {
-        options.signal?.throwIfAborted();
+        // Aborted between two steps: the same error as a statement cancelled by the interrupt.
+        if (options.signal?.aborted) throw interruptedError(`${step.title} did not start`);
         emit({ type: 'step-started', part: partPlan.name, step: eventStep(step) });
         const stepStart = performance.now();
         try {

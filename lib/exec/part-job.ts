@@ -15,10 +15,11 @@ import { displayQualified } from '../db/ident.js';
 import { createDatabaseSql, isDuplicateDatabase } from '../db/databases.js';
 import { createLedgerSql, deleteLedgerRowSql, failLedgerRowSql, finishLedgerRowSql, insertLedgerRowSql, statementDurationSql, type LedgerEntry, type LedgerStyle } from '../db/ledger.js';
 import { acquireLock } from '../db/lock.js';
-import { observeWith, observePart } from '../db/observe.js';
+import { observeWith } from '../db/observe.js';
 import type { ScriptSet, Script } from '../recipes/types.js';
 import { changedScriptsRefusal } from '../plan/plan.js';
-import type { PartPlan, RunScriptStep, Step } from '../plan/types.js';
+import { replanPart } from '../plan/replan.js';
+import type { ObservedPart, PartPlan, RunScriptStep, Step } from '../plan/types.js';
 import { scriptMessage } from './script-message.js';
 import { isInterrupted } from '../db/cancel.js';
 import { scriptFailure } from './script-error.js';
@@ -33,10 +34,8 @@ export interface PartJobInput {
   readonly part: Part;
   readonly spec: ConnectionSpec;
   readonly scripts: ScriptSet;
-  /** Plan the part again from a fresh observation (the planner, bound to this part). */
-  readonly replan: (observed: Awaited<ReturnType<typeof observePart>>) => PartPlan;
   /** Under the lock, before planning again: throws to refuse the run (a saved plan whose database moved). */
-  readonly verify?: (observed: Awaited<ReturnType<typeof observePart>>) => Promise<void>;
+  readonly verify?: (observed: ObservedPart) => Promise<void>;
   readonly lockTimeoutMs: number;
   /** The environment pgv runs in, for Python hooks (PATH, PGV_PYTHON); none: hooks see an empty one. */
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -110,7 +109,10 @@ export class PartJob {
     this.scripts = new Map(all.map((s) => [s.name, s]));
   }
 
-  /** Create the database if planned, lock, observe and plan again; returns the steps to run. */
+  /**
+   * Create the database if planned, lock, read the ledger again and replan (the plan's replan
+   * step: plan/replan.ts, with the planner and wishes `initial.replan` names); returns the plan to run.
+   */
   async begin(initial: PartPlan, onCreated: (step: Step, ms: number) => void): Promise<PartPlan> {
     // A missing Python (or driver) is an error before anything runs, the database included.
     const hook = firstPythonHook(initial.steps, this.input.scripts);
@@ -128,7 +130,7 @@ export class PartJob {
     this.style = observed.ledger.style;
     this.pumCodes = observed.ledger.pumCodes ?? 'flags';
     await this.input.verify?.(observed);
-    const fresh = this.input.replan(observed);
+    const fresh = replanPart(initial, { part: this.input.part, observed, scripts: this.input.scripts });
     this.version = fresh.current;
     const late = this.python ? undefined : firstPythonHook(fresh.steps, this.input.scripts);
     if (late) this.python = await (await import('../hooks/python.js')).findPython(this.input.part.python, this.input.env ?? {}, late);

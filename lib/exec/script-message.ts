@@ -12,7 +12,7 @@
 import { quoteLiteral } from '../db/ident.js';
 
 /** The custom setting that carries the mark of the last script that committed in this session. */
-export const committedSetting = 'pgv.committed';
+const committedSetting = 'pgv.committed';
 
 /** What goes into the query of one script. */
 export interface ScriptMessageInput {

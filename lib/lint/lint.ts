@@ -101,11 +101,6 @@ function significantStart(text: string, s: ParsedStatement): number {
   }
 }
 
-/** Does any finding stop the run (level error)? */
-export function hasErrors(findings: readonly Finding[]): boolean {
-  return findings.some((f) => f.level === 'error');
-}
-
 /** offset → 1-based line and column, by binary search over the line starts (big dumps have many statements). */
 function lineIndex(text: string): (offset: number) => { line: number; column: number } {
   const starts = [0];

@@ -416,9 +416,6 @@ function describe(type: string, body: NodeBody): string {
   return type.replace(/Stmt$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
 }
 
-/** A rule by id. */
-export const ruleById: ReadonlyMap<string, Rule> = new Map(rules.map((r) => [r.id, r]));
-
 /** The tables a statement creates (for the created-in-this-script exemption). */
 export function createdTables(node: unknown): string[] {
   const [type, body] = nodeOf(node);

@@ -19,6 +19,3 @@ export function levelOf(rule: string, settings: LintSettings): RuleSetting {
   if (settings.level) return settings.level;
   return rules.find((r) => r.id === rule)?.level ?? 'warning';
 }
-
-/** The ids of every rule, for the config schema's check and suggestions. */
-export const ruleIds: readonly string[] = rules.map((r) => r.id);

@@ -36,7 +36,7 @@ export function isRecorded(observed: ObservedPart, script: Script): boolean {
 }
 
 /** The checksum a ledger of this style records for a script. */
-export function recordedChecksum(observed: ObservedPart, script: Pick<Script, 'checksum' | 'md5'>): string {
+function recordedChecksum(observed: ObservedPart, script: Pick<Script, 'checksum' | 'md5'>): string {
   return observed.ledger.style === 'pum' ? script.md5 : script.checksum;
 }
 

@@ -45,7 +45,7 @@ export function planBaseline(part: Part, observed: ObservedPart, version: string
   }
   const current = currentVersion(observed);
   const unfinished = unfinishedScript(observed);
-  const base = { name: part.name, database: part.dbname, recipe: part.recipe, ledger: part.upgradesTable, current, changed: [], after: [] };
+  const base = { name: part.name, database: part.dbname, recipe: part.recipe, ledger: part.upgradesTable, current, changed: [], after: [], replan: { planner: 'baseline' as const, version } };
   if (current !== null && compareVersions(version, current) < 0) {
     throw new PgvError('refused', `part ${part.name}: the ledger (${ledgerName}) says the database is at version ${current}; a baseline cannot move it back to ${version}`, {
       hint: 'If the database really is at an older version, fix the ledger by hand; pgv never rewrites history.',

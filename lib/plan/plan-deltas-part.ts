@@ -7,7 +7,7 @@ import type { Part } from '../config/types.js';
 import type { Script, ScriptSet } from '../recipes/types.js';
 import { acceptSteps, compareVersions, isRecorded, planFoundation } from './ledger-state.js';
 import { done, runStep, type PlanOptions } from './plan-schema-part.js';
-import type { ObservedPart, PartPlan, Step } from './types.js';
+import type { ObservedPart, RecipePlan, Step } from './types.js';
 
 /**
  * The deltas that will run, and those that will not although unrecorded. As pum does (seed 003:
@@ -41,7 +41,7 @@ function baselineVersion(observed: ObservedPart): string | null {
  * Did the last upgrade end without its post-all.sql? (pgv's ledger records post-all.sql after every
  * upgrade; a delta recorded after the last such row means it failed or never ran.)
  */
-export function postAllOwed(observed: ObservedPart): boolean {
+function postAllOwed(observed: ObservedPart): boolean {
   if (observed.ledger.style !== 'pgv') return false;
   const rows = observed.ledger.rows;
   const last = (test: (r: (typeof rows)[number]) => boolean) => rows.reduce((at, r, i) => (r.success && test(r) ? i : at), -1);
@@ -62,7 +62,7 @@ function recorded(observed: ObservedPart, s: Script): boolean {
 }
 
 /** Plan a `deltas` part. */
-export function planDeltasPart(part: Part, observed: ObservedPart, scripts: ScriptSet, ledgerName: string, options: PlanOptions = {}): PartPlan {
+export function planDeltasPart(part: Part, observed: ObservedPart, scripts: ScriptSet, ledgerName: string, options: PlanOptions = {}): RecipePlan {
   const { steps, current } = planFoundation(part, observed, ledgerName);
   const accepted = acceptSteps(part, observed, scripts, options.accept ?? new Set());
   steps.push(...accepted.steps);

@@ -5,7 +5,7 @@
 import type { Part } from '../config/types.js';
 import type { Script, ScriptSet } from '../recipes/types.js';
 import { acceptSteps, planFoundation } from './ledger-state.js';
-import type { ChangedScript, ObservedPart, PartPlan, RunScriptStep, Step } from './types.js';
+import type { ChangedScript, ObservedPart, RecipePlan, RunScriptStep, Step } from './types.js';
 
 /** What the planner is asked besides the part, its database and its scripts. */
 export interface PlanOptions {
@@ -16,7 +16,7 @@ export interface PlanOptions {
 }
 
 /** Plan a `schema` part. */
-export function planSchemaPart(part: Part, observed: ObservedPart, scripts: ScriptSet, ledgerName: string, options: PlanOptions = {}): PartPlan {
+export function planSchemaPart(part: Part, observed: ObservedPart, scripts: ScriptSet, ledgerName: string, options: PlanOptions = {}): RecipePlan {
   const { steps, current } = planFoundation(part, observed, ledgerName);
   if (current === null && scripts.init && (options.to === undefined || Number(options.to) >= Number(scripts.init.version))) {
     steps.push(runStep(part, scripts.init, `empty database: init.sql builds generation ${scripts.init.version}`));
@@ -57,6 +57,6 @@ export function runStep(part: Part, script: Script, reason: string): RunScriptSt
 }
 
 /** The finished plan of a part. */
-export function done(part: Part, current: string | null, target: string | null, steps: Step[], changed: ChangedScript[]): PartPlan {
+export function done(part: Part, current: string | null, target: string | null, steps: Step[], changed: ChangedScript[]): RecipePlan {
   return { name: part.name, database: part.dbname, recipe: part.recipe, ledger: part.upgradesTable, current, target, steps, changed, after: part.after };
 }

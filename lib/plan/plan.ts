@@ -30,11 +30,12 @@ export function buildPlan(inputs: readonly PartInput[], planner: (input: PartInp
 /** Plan one part with its recipe's planner. */
 export function planPart({ part, observed, scripts, accept, to }: PartInput): PartPlan {
   const options = { ...(accept ? { accept } : {}), ...(to !== undefined ? { to } : {}) };
+  const replan = { planner: 'apply' as const, accept: [...(accept ?? [])], ...(to !== undefined ? { to } : {}) };
   switch (part.recipe) {
     case 'schema':
-      return planSchemaPart(part, observed, scripts, displayQualified(part.upgradesTable), options);
+      return { ...planSchemaPart(part, observed, scripts, displayQualified(part.upgradesTable), options), replan };
     case 'deltas':
-      return planDeltasPart(part, observed, scripts, displayQualified(part.upgradesTable), options);
+      return { ...planDeltasPart(part, observed, scripts, displayQualified(part.upgradesTable), options), replan };
   }
 }
 

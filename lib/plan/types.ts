@@ -129,7 +129,24 @@ export interface PartPlan {
   readonly after: readonly string[];
   /** Scripts left pending by `--to` (set only when `--to` holds some back). */
   readonly heldByTo?: number;
+  /** How the executor plans the part again once it holds the lock (plan/replan.ts). */
+  readonly replan: Replan;
 }
+
+/** A recipe planner's plan of a part; planPart adds how to plan it again under the lock. */
+export type RecipePlan = Omit<PartPlan, 'replan'>;
+
+/**
+ * The run's replan step: under the part's lock the executor reads the ledger again and plans with
+ * this planner and these wishes (another runner may have done some or all of the work meanwhile).
+ */
+export type Replan =
+  | { readonly planner: 'apply'; readonly accept: readonly string[]; readonly to?: string }
+  | { readonly planner: 'baseline'; readonly version: string }
+  /** A reference built from a deltas part's `reference:` files (plan-reference.ts). */
+  | { readonly planner: 'reference' }
+  /** A saved plan (`apply --plan`): verified under the lock that nothing moved, then run as saved. */
+  | { readonly planner: 'saved' };
 
 /** The plan of a run: parts in an order that respects `after`. */
 export interface Plan {

@@ -18,7 +18,7 @@ import type { Script, ScriptSet } from './types.js';
 import { fillPlaceholders } from './variables.js';
 
 /** The configuration file that makes a directory a pum 1.x module. */
-export const pumModuleFile = '.pum.yaml';
+const pumModuleFile = '.pum.yaml';
 
 /** What pgv reads of a module's `.pum.yaml`. */
 export interface PumModule {
@@ -40,7 +40,7 @@ export function isPumModule(directory: string): boolean {
 const parameterTypes: Record<string, Variable['type']> = { integer: 'int', decimal: 'float', text: 'text', path: 'text', boolean: 'boolean' };
 
 /** Parse and check `.pum.yaml`; problems are collected, not thrown. Pure but for reading the file. */
-export function readPumModuleConfig(directory: string, problems: string[]): PumModule {
+function readPumModuleConfig(directory: string, problems: string[]): PumModule {
   const file = path.join(directory, pumModuleFile);
   let raw: unknown;
   try {
@@ -123,10 +123,4 @@ export function readPumModule(directory: string, variables: Readonly<Record<stri
   }
   const latest = updates.length ? updates[updates.length - 1]!.version : null;
   return { directory, updates, preconditions: new Map(), latest, pumModule: { migrationTable: module.migrationTable } };
-}
-
-/** The version a pum_migrations table records: its highest version (pum orders by version too). */
-export function pumMigrationsVersion(versions: readonly string[]): string | null {
-  const valid = versions.filter((v) => /^\d+(\.\d+)*$/.test(v));
-  return valid.length ? valid.reduce((a, b) => (compareVersions(a, b) >= 0 ? a : b)) : null;
 }

@@ -12,12 +12,8 @@ import { dropDatabaseForce } from '../db/databases.js';
 import { shielded } from '../db/cancel.js';
 import { connectionFor, type Environment } from '../targets/context.js';
 import { preparePlan, readScripts, type PrepareOptions } from '../run/pipeline.js';
-import { displayQualified } from '../db/ident.js';
-import { planFoundation } from '../plan/ledger-state.js';
-import type { PartInput } from '../plan/plan.js';
-import { done, runStep } from '../plan/plan-schema-part.js';
-import type { PartPlan } from '../plan/types.js';
 import { readReferenceScripts } from '../recipes/reference.js';
+import { planReferenceFiles } from '../plan/plan-reference.js';
 import type { ScriptSet } from '../recipes/types.js';
 import type { EventSink } from '../exec/events.js';
 
@@ -48,13 +44,6 @@ export function assertReferenceable(part: Part): void {
 function referenceScripts(part: Part): ScriptSet {
   const scripts = readScripts(part);
   return part.recipe === 'deltas' && part.reference.length ? readReferenceScripts(part, scripts.latest ?? '0') : scripts;
-}
-
-/** The plan of a reference built from `reference:` files: the database, the ledger, each file in order. */
-function planReferenceFiles({ part, observed, scripts }: PartInput): PartPlan {
-  const { steps, current } = planFoundation(part, observed, displayQualified(part.upgradesTable));
-  for (const s of scripts.updates) steps.push(runStep(part, s, 'reference: builds the current schema'));
-  return done(part, current, scripts.latest, steps, []);
 }
 
 /**

@@ -14,6 +14,7 @@ export function renderPlanJson(plan: Plan, findings?: ReadonlyMap<string, readon
       ledger: displayQualified(p.ledger),
       current: p.current,
       target: p.target,
+      replan: p.replan,
       steps: p.steps.map((s) => {
         const lint = findings?.get(s.id);
         return lint ? { ...stepJson(s), lint: lint.map(findingJson) } : stepJson(s);

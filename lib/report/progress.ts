@@ -26,7 +26,7 @@ export interface ProgressChoice {
 export type ProgressStyle = 'live' | 'lines' | 'json-lines' | 'none';
 
 /** The style for a command's own run (`run`) or for a run inside it (`inner`). Pure. */
-export function progressStyle(o: ProgressChoice, what: 'run' | 'inner' = 'run'): ProgressStyle {
+function progressStyle(o: ProgressChoice, what: 'run' | 'inner' = 'run'): ProgressStyle {
   if (what === 'inner') return o.quiet || o.json || o.jsonLines ? 'none' : o.verbose ? 'lines' : o.interactive ? 'live' : 'none';
   if (o.jsonLines) return 'json-lines';
   if (o.quiet) return 'none';

@@ -8,7 +8,7 @@ import { renderError } from './error-text.js';
 import { formatDuration } from '../util/format.js';
 
 /** A run as text: one line per part, then a total. */
-export function renderRunText(result: RunResult): string {
+function renderRunText(result: RunResult): string {
   const lines = result.parts.map((p) => {
     const head = `${p.name} (${p.database})`;
     const done = p.steps.filter((s) => s.status === 'done');
@@ -38,7 +38,7 @@ export function renderRunText(result: RunResult): string {
 }
 
 /** A run as the `--json` document. */
-export function renderRunJson(result: RunResult): unknown {
+function renderRunJson(result: RunResult): unknown {
   return {
     ok: result.ok,
     duration_ms: Math.round(result.durationMs),
@@ -78,6 +78,6 @@ export function renderRunReport(outcome: { readonly result: RunResult; readonly 
 }
 
 /** The errors of failed parts, for stderr. */
-export function runErrors(result: RunResult, verbose: boolean): string[] {
+function runErrors(result: RunResult, verbose: boolean): string[] {
   return result.parts.filter((p) => p.status === 'failed' && p.error !== undefined).flatMap((p) => renderError(p.error, verbose));
 }

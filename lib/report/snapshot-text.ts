@@ -161,7 +161,7 @@ export function purgeJson(o: { dryRun: boolean; selected: readonly Snapshot[]; d
 }
 
 /** `2024-05-01 10:02:03Z` from an ISO timestamp. */
-export function shortTime(iso: string): string {
+function shortTime(iso: string): string {
   return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 }
 

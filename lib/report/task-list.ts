@@ -8,7 +8,7 @@
  * thousand task objects alive.
  */
 import type { ListrTask } from 'listr2';
-import type { EventSink, EventStep, PartFinished, RunEvent } from '../exec/events.js';
+import type { EventSink, EventStep, PartFinished, PartReplanned, RunEvent } from '../exec/events.js';
 import { formatDuration } from '../util/format.js';
 
 /** A renderer of a run's events: feed it every event, then wait for it to finish drawing. */
@@ -96,6 +96,10 @@ export async function taskListRenderer(options: TaskListOptions): Promise<EventR
           return parts.get(event.part)?.view.started(event.step);
         case 'step-finished':
           return event.status === 'done' ? parts.get(event.part)?.view.finished(event.step, event.duration_ms) : parts.get(event.part)?.view.failed(event.step, event.duration_ms);
+        case 'part-replanned':
+          // Only news is shown: another runner did planned steps meanwhile, or the database moved.
+          if (event.dropped.length || event.added.length) options.stream.write(`pgv: ${event.part}: ${replannedLine(event)}\n`);
+          return undefined;
         case 'warning':
           // A part's warnings (whom it waits for, throwaways left behind) as they come; the run's own are in its report.
           if (event.part !== undefined) options.stream.write(`pgv: ${event.part}: ${event.message}\n`);
@@ -113,6 +117,13 @@ export async function taskListRenderer(options: TaskListOptions): Promise<EventR
       await running;
     },
   };
+}
+
+/** What the replan under the lock changed, in a line. */
+export function replannedLine(e: PartReplanned): string {
+  const n = (k: number) => `${k} step${k === 1 ? '' : 's'}`;
+  const parts = [...(e.dropped.length ? [`${n(e.dropped.length)} done meanwhile by another runner`] : []), ...(e.added.length ? [`${n(e.added.length)} added`] : [])];
+  return `planned again under the lock: ${parts.join(', ')}; ${e.steps.length === 0 ? 'nothing left to do' : `${n(e.steps.length)} to run`} (at version ${e.current ?? 'none'})`;
 }
 
 /** The title of a part that is over: what it did, and the version it is at. */

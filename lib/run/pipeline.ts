@@ -7,6 +7,7 @@ import type { ConnectionSpec } from '../db/connection.js';
 import { observePart } from '../db/observe.js';
 import { interrupted, isInterrupted, shielded } from '../db/cancel.js';
 import { buildPlan, isEmptyPlan, planPart, type PartInput } from '../plan/plan.js';
+import { replanPart } from '../plan/replan.js';
 import type { ObservedPart, PartPlan, Plan } from '../plan/types.js';
 import { readDeltaDirectory } from '../recipes/deltas.js';
 import { readSchemaDirectory } from '../recipes/schema.js';
@@ -18,8 +19,6 @@ export interface PreparedPart {
   readonly part: Part;
   readonly spec: ConnectionSpec;
   readonly scripts: ScriptSet;
-  /** Plan this part from an observation (the pure planner, bound to its inputs). */
-  readonly replan: (observed: ObservedPart) => PartPlan;
   /** The first observation, the one the plan was made from. */
   readonly observed?: ObservedPart;
   /** Under the lock, before the steps run: throw to refuse (a saved plan whose database moved). */
@@ -58,13 +57,11 @@ export async function observeParts(config: Config, parts: readonly Part[], g: En
   );
 }
 
-/** Observe and plan the parts; each prepared part can plan itself again under the lock. */
+/** Observe and plan the parts; each part's plan says how it is planned again under the lock (PartPlan.replan). */
 export async function preparePlan(config: Config, parts: readonly Part[], g: Environment, options: PrepareOptions = {}): Promise<{ plan: Plan; prepared: Map<string, PreparedPart> }> {
   const planner = options.planner ?? planPart;
   const inputs = (await observeParts(config, parts, g, options.scripts)).map((i) => ({ ...i, ...accepted(i.part) }));
-  const prepared = new Map<string, PreparedPart>(
-    inputs.map(({ part, spec, scripts, observed: first, ...wishes }) => [part.name, { part, spec, scripts, observed: first, replan: (observed) => planner({ part, observed, scripts, ...wishes }) }]),
-  );
+  const prepared = new Map<string, PreparedPart>(inputs.map(({ part, spec, scripts, observed }) => [part.name, { part, spec, scripts, observed }]));
   return { plan: buildPlan(inputs, planner), prepared };
 
   function accepted(part: Part): { accept?: ReadonlySet<string>; to?: string } {
@@ -144,7 +141,7 @@ export async function runPlan(plan: Plan, prepared: ReadonlyMap<string, Prepared
   // An interrupted run says, per unfinished part, what it left (read again, outside the cancelled scope).
   const withInterrupt = async (outcome: RunOutcome): Promise<RunOutcome> => {
     const stopped = interrupted() || outcome.result.parts.some((p) => isInterrupted(p.error));
-    return stopped ? { ...outcome, interrupted: await interruptReport(outcome.result, prepared, options.command) } : outcome;
+    return stopped ? { ...outcome, interrupted: await interruptReport(outcome.result, plan, prepared, options.command) } : outcome;
   };
   // Parts with `snapshot: before-apply`: a snapshot before, a revert after a failure.
   const guarded = options.snapshots ? (await import('../snapshot/guard.js')).partsToGuard(plan, prepared) : [];
@@ -160,15 +157,16 @@ export async function runPlan(plan: Plan, prepared: ReadonlyMap<string, Prepared
 }
 
 /** After an interrupt: each part that did not finish, read again (outside the interrupted scope). */
-async function interruptReport(result: RunResult, prepared: ReadonlyMap<string, PreparedPart>, command = 'apply'): Promise<string[]> {
+async function interruptReport(result: RunResult, plan: Plan, prepared: ReadonlyMap<string, PreparedPart>, command = 'apply'): Promise<string[]> {
   const { interruptLines } = await import('../report/interrupt.js');
   const unfinished = result.parts.filter((p) => p.status !== 'applied' && p.status !== 'unchanged');
   const now = await shielded(() =>
     Promise.all(
       unfinished.map(async (p): Promise<[string, PartPlan | null]> => {
         const input = prepared.get(p.name);
-        if (!input) return [p.name, null];
-        return [p.name, await observePart(input.spec, input.part.upgradesTable).then((o) => input.replan(o)).catch(() => null)];
+        const planned = plan.parts.find((q) => q.name === p.name);
+        if (!input || !planned) return [p.name, null];
+        return [p.name, await observePart(input.spec, input.part.upgradesTable).then((observed) => replanPart(planned, { ...input, observed })).catch(() => null)];
       }),
     ),
   );

@@ -148,10 +148,10 @@ export async function applySavedPlan(config: Config, saved: SavedPlan, request: 
         const lines = moveLines(part.name, movesOf(s.fingerprint, { ...s.fingerprint, ledger: ledgerPrint(observed.ledger.rows), catalog }));
         if (lines.length) throw movedError(lines);
       };
-      return [part.name, { part, spec, scripts, replan: () => s.plan, verify }];
+      return [part.name, { part, spec, scripts, verify }];
     }),
   );
-  return runPlan({ parts: saved.parts.map((p) => p.plan) }, prepared, {
+  return runPlan({ parts: saved.parts.map((p): PartPlan => ({ ...p.plan, replan: { planner: 'saved' } })) }, prepared, {
     env: ctx.env,
     concurrency: request.concurrency ?? 4,
     lockTimeoutMs: request.lockTimeoutMs ?? 60_000,

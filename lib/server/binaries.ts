@@ -143,7 +143,7 @@ export async function* serverCandidates(env: Readonly<Record<string, string | un
 }
 
 /** The first server programs in pgv's order; throws a PgvError saying what to install. */
-export async function findServerBinaries(env: Readonly<Record<string, string | undefined>>): Promise<ServerBinaries> {
+async function findServerBinaries(env: Readonly<Record<string, string | undefined>>): Promise<ServerBinaries> {
   const tried: string[] = [];
   for await (const found of serverCandidates(env, tried)) return found;
   throw missingServer(env, tried);

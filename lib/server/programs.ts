@@ -65,7 +65,7 @@ export function describeBinaries(b: ChosenBinaries): string {
 }
 
 /** The major version that made the cluster (its data directory's PG_VERSION), if initialized. */
-export function clusterMajorOf(layout: ClusterLayout): number | undefined {
+function clusterMajorOf(layout: ClusterLayout): number | undefined {
   try {
     const n = Number(readFileSync(path.join(layout.dataDir, 'PG_VERSION'), 'utf8').trim());
     return Number.isFinite(n) && n > 0 ? n : undefined;

@@ -69,7 +69,7 @@ function asPgvError(e: unknown, what: string): unknown {
 }
 
 /** The lock's second key: a 32-bit FNV-1a hash of the working name (a collision only serializes two commands). */
-export function lockKey(working: string): number {
+function lockKey(working: string): number {
   let h = 0x811c9dc5;
   for (const byte of Buffer.from(`snapshot:${working}`, 'utf8')) {
     h ^= byte;

@@ -48,13 +48,13 @@ export function partsToGuard(plan: Plan, parts: ReadonlyMap<string, { readonly p
 }
 
 /** Guard snapshots kept per part when the config does not say (`snapshot: {mode: before-apply, keep: N}`). */
-export const defaultGuardKeep = 3;
+const defaultGuardKeep = 3;
 
 /** The messages of the guard's snapshots: the state before an apply, and the failed state after one. */
 const guardMessages = ['before pgv apply: ', 'failed pgv apply: '];
 
 /** The guard snapshots beyond the newest `keep` (tagged ones are the user's: never). Pure. */
-export function guardSnapshotsToDrop(snapshots: readonly { revision: number; message?: string; tag?: string }[], keep: number): number[] {
+function guardSnapshotsToDrop(snapshots: readonly { revision: number; message?: string; tag?: string }[], keep: number): number[] {
   const guards = snapshots.filter((s) => s.tag === undefined && guardMessages.some((m) => s.message?.startsWith(m))).sort((a, b) => b.revision - a.revision);
   return guards.slice(Math.max(1, keep)).map((s) => s.revision).sort((a, b) => a - b);
 }

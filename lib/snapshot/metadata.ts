@@ -19,7 +19,7 @@ import { commentOnDatabaseSql } from '../db/databases.js';
 import type { Revision, VersionState } from './revisions.js';
 
 /** Version of the metadata document; written as its first key. */
-export const metadataFormat = 1;
+const metadataFormat = 1;
 
 /** A command half-done, recorded before its first change so that the next run can finish or undo it. */
 export type Journal =

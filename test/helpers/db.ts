@@ -67,3 +67,21 @@ export async function clientProgram(program: ClientProgram): Promise<string> {
   const version = await withDb('postgres', async (db) => Number((await db.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0]!.v));
   return (await findClientTool(program, serverMajor(version), process.env)).path;
 }
+
+/** Wait until `probe` returns true (polling); fails the test after `ms`. */
+export async function waitFor(what: string, probe: () => Promise<boolean>, ms = 20000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await probe()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** A probe: is a statement containing `marker` running on the server (other than the probe)? */
+export function running(marker: string): () => Promise<boolean> {
+  return () => withDb('postgres', async (c) => (await c.query(`SELECT 1 FROM pg_stat_activity WHERE query LIKE '%' || $1 || '%' AND pid <> pg_backend_pid()`, [marker])).rowCount > 0);
+}
+
+/** Wait `ms` milliseconds. */
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

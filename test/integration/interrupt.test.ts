@@ -10,24 +10,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import path from 'node:path';
 import { connect } from '../../lib/db/client.js';
 import { bareDir, clusterEnv, dropFamily, familyOf } from '../helpers/snapshot.js';
-import { createDatabase, dropDatabase, specFor, tablesOf, uniqueName, withDb } from '../helpers/db.js';
-
-/** Wait until `probe` returns true (polling); fails the test after `ms`. */
-async function waitFor(what: string, probe: () => Promise<boolean>, ms = 20000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await probe()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-/** Is a statement containing `marker` running on the server (other than this probe)? */
-function running(marker: string): () => Promise<boolean> {
-  return () => withDb('postgres', async (c) => (await c.query(`SELECT 1 FROM pg_stat_activity WHERE query LIKE '%' || $1 || '%' AND pid <> pg_backend_pid()`, [marker])).rowCount > 0);
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { createDatabase, dropDatabase, running, sleep, specFor, tablesOf, uniqueName, waitFor, withDb } from '../helpers/db.js';
 
 async function scriptsOf(db: string): Promise<string[]> {
   return withDb(db, async (c) => (await c.query<{ script: string; success: boolean }>('SELECT script, success FROM pgv.upgrades ORDER BY id')).rows.map((r) => `${r.script}${r.success ? '' : ' (started)'}`));

@@ -26,7 +26,7 @@ test('renderPlanJson: parts with versions, steps and changed scripts, as plain J
   const plan: Plan = {
     parts: [
       {
-        name: 'app', database: 'appdb', recipe: 'schema', ledger: { schema: 'pgv', name: 'upgrades' }, current: null, target: '3', after: ['base'],
+        name: 'app', database: 'appdb', recipe: 'schema', ledger: { schema: 'pgv', name: 'upgrades' }, current: null, target: '3', after: ['base'], replan: { planner: 'apply', accept: [], to: '3' },
         steps: [{ kind: 'create-ledger', id: 'app:create-ledger', title: 'create ledger pgv.upgrades', reason: 'first run on this database', table: { schema: 'pgv', name: 'upgrades' } }],
         changed: [{ version: '1', script: 'update1.sql', change: 'modified' }],
       },
@@ -36,7 +36,7 @@ test('renderPlanJson: parts with versions, steps and changed scripts, as plain J
   assert.equal(json, {
     parts: [
       {
-        name: 'app', database: 'appdb', recipe: 'schema', ledger: 'pgv.upgrades', current: null, target: '3',
+        name: 'app', database: 'appdb', recipe: 'schema', ledger: 'pgv.upgrades', current: null, target: '3', replan: { planner: 'apply', accept: [], to: '3' },
         steps: [{ kind: 'create-ledger', id: 'app:create-ledger', title: 'create ledger pgv.upgrades', reason: 'first run on this database', ledger: 'pgv.upgrades' }],
         changed: [{ version: '1', script: 'update1.sql', change: 'modified' }],
       },

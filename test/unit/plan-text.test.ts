@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import type { PartPlan, Plan } from '../../lib/plan/types.js';
 import { renderPlanText } from '../../lib/report/plan-text.js';
 
-const partPlan = (over: Partial<PartPlan>): PartPlan => ({ name: 'app', database: 'appdb', recipe: 'schema', ledger: { schema: 'pgv', name: 'upgrades' }, current: null, target: null, steps: [], changed: [], after: [], ...over });
+const partPlan = (over: Partial<PartPlan>): PartPlan => ({ name: 'app', database: 'appdb', recipe: 'schema', ledger: { schema: 'pgv', name: 'upgrades' }, current: null, target: null, steps: [], changed: [], after: [], replan: { planner: 'apply', accept: [] }, ...over });
 
 test('an empty plan says nothing to do', () => {
   assert.is(renderPlanText({ parts: [] }), 'Nothing to do.');

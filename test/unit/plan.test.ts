@@ -5,6 +5,9 @@ import { buildPlan, isEmptyPlan, orderParts } from '../../lib/plan/plan.js';
 import type { ObservedPart } from '../../lib/plan/types.js';
 import type { ScriptSet } from '../../lib/recipes/types.js';
 import { prepareScript } from '../../lib/sql/script.js';
+import { replanChanges, replanPart } from '../../lib/plan/replan.js';
+import { planBaseline } from '../../lib/plan/plan-baseline.js';
+import { replannedLine } from '../../lib/report/task-list.js';
 
 const part = (name: string, after: string[] = [], over: Partial<Part> = {}): Part => ({
   name, recipe: 'schema', dbname: `${name}db`, connection: {}, directory: `/p/${name}`, upgradesTable: { schema: 'pgv', name: 'upgrades' },
@@ -69,6 +72,30 @@ test('buildPlan names the ledger with displayQualified', () => {
   const fresh: ObservedPart = { exists: true, ledger: { exists: false, style: 'pgv', format: null, rows: [] }, userTables: 0 };
   const plan = buildPlan([{ part: part('app', [], { upgradesTable: { schema: 'My Schema', name: 'log' } }), observed: fresh, scripts }]);
   assert.is(plan.parts[0]!.steps[0]!.title, 'create ledger "My Schema".log');
+});
+
+test('the plan carries its replan step; replanPart under the lock plans with it: nothing left after another runner did the work', () => {
+  const fresh: ObservedPart = { exists: true, ledger: { exists: false, style: 'pgv', format: null, rows: [] }, userTables: 0 };
+  const [before] = buildPlan([{ part: part('app'), observed: fresh, scripts, to: '1' }]).parts;
+  assert.equal(before!.replan, { planner: 'apply', accept: [], to: '1' });
+  assert.equal(before!.steps.map((s) => s.id), ['app:create-ledger', 'app:run:init.sql']);
+  const after = replanPart(before!, { part: part('app'), observed: upToDate, scripts });
+  assert.equal(after.steps, []);
+  assert.is(after.current, '1');
+  assert.equal(replanChanges(before!, after), { dropped: ['app:create-ledger', 'app:run:init.sql'], added: [] });
+  assert.is(
+    replannedLine({ type: 'part-replanned', part: 'app', database: 'appdb', current: after.current, steps: [], ...replanChanges(before!, after) }),
+    'planned again under the lock: 2 steps done meanwhile by another runner; nothing left to do (at version 1)',
+  );
+  // Nothing changed meanwhile: the same steps.
+  assert.equal(replanChanges(before!, replanPart(before!, { part: part('app'), observed: fresh, scripts })), { dropped: [], added: [] });
+});
+
+test('a baseline plan replans as a baseline of the same version', () => {
+  const before = planBaseline(part('app'), upToDate, '3', 'pgv.upgrades');
+  assert.equal(before.replan, { planner: 'baseline', version: '3' });
+  const again = replanPart(before, { part: part('app'), observed: upToDate, scripts });
+  assert.equal(again.steps.map((s) => s.id), ['app:baseline:3']);
 });
 
 test.run();

@@ -53,7 +53,7 @@ const finding: Finding = { file: 'schema/update2.sql', line: 3, column: 1, rule:
 
 test('plan markdown: a heading and a step table per part, lint findings in their row, pipes escaped', () => {
   const part: PartPlan = {
-    name: 'app', database: 'appdb', recipe: 'schema', ledger: { schema: 'pgv', name: 'upgrades' }, current: '1', target: '2', changed: [], after: [],
+    name: 'app', database: 'appdb', recipe: 'schema', ledger: { schema: 'pgv', name: 'upgrades' }, current: '1', target: '2', changed: [], after: [], replan: { planner: 'apply', accept: [] },
     steps: [{ kind: 'run-script', id: 'app:run-script:update2.sql', title: 'run update2.sql', reason: 'generation 1 -> 2', script: 'update2.sql', version: '2', scriptKind: 'update', transactional: true, checksum: 'c', ledger: { schema: 'pgv', name: 'upgrades' } }],
   };
   const md = renderPlanMarkdown({ parts: [part, { ...part, name: 'other', steps: [], current: '4' }] }, new Map([['app:run-script:update2.sql', [finding]]]));
