@@ -116,7 +116,9 @@ export function describeUnfinished(part: Part, observed: ObservedPart, row: Ledg
       ? ''
       : observed.ledger.style === 'pum'
         ? "pum's upgrades table has no place to record which statement failed (the failing run's error named it)"
-        : 'this ledger (pgv ledger format 1 when it failed) did not record which statement failed (the failing run\'s error named it)';
+        : observed.ledger.failures
+          ? 'the ledger did not record which statement failed (pgv ledger format 1 when it failed; the failing run\'s error named it)'
+          : 'this ledger (pgv ledger format 1, not upgraded) has no place to record which statement failed (the failing run\'s error named it)';
   const command = (v: string) => `pgv baseline ${part.name} --version ${v}`;
   return { script: row.script, version: row.version, state, installedAt: row.installedAt, ...(f ? { failure: f } : {}), summary, note, finished: command(row.version), undone: command(currentVersion(observed) ?? '0') };
 }

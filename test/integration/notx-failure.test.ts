@@ -160,7 +160,7 @@ test('a format 1 ledger with nothing to run is not altered; a failure recorded b
     const refused = await runPgv(['apply'], { cwd: dir });
     assert.is(refused.code, 3);
     assert.match(refused.stderr, /part music: update4\.sql failed at \S+Z\n/);
-    assert.match(refused.stderr, 'this ledger (pgv ledger format 1 when it failed) did not record which statement failed');
+    assert.match(refused.stderr, 'this ledger (pgv ledger format 1, not upgraded) has no place to record which statement failed');
     assert.match(refused.stderr, '`pgv baseline music --version 4`, or undo it and record `pgv baseline music --version 3`');
     const json = jsonOf(await runPgv(['info', '--json'], { cwd: dir }));
     assert.equal(validateAgainst('pgv.info.schema.json', json), []);
@@ -169,6 +169,36 @@ test('a format 1 ledger with nothing to run is not altered; a failure recorded b
     assert.equal((await ledgerLayout(db)).comment, 'pgv ledger format 1', 'a refused run writes nothing');
   } finally {
     await dropDatabase(db);
+  }
+});
+
+test('a role that may write the ledger but not alter it: the ledger stays at format 1, and both runs say it has no place for the statement', async () => {
+  const db = await createDatabase('ledgerv1role');
+  const role = `${db}_deploy`;
+  const dir = makeProject();
+  writeFiles(dir, { ...failingProject(db), 'pgv.config.yaml': schemaConfig(db, 'schema').replace('  app:', '  music:').replace('user: postgres', `user: ${role}`) });
+  try {
+    await withDb(db, async (c) => {
+      await c.query(`CREATE ROLE ${role} LOGIN; GRANT CREATE, USAGE ON SCHEMA public TO ${role};
+        CREATE SCHEMA pgv; GRANT USAGE ON SCHEMA pgv TO ${role};
+        CREATE TABLE pgv.upgrades (
+        id bigserial PRIMARY KEY, version text NOT NULL, script text NOT NULL, kind text NOT NULL, checksum text,
+        installed_by text NOT NULL DEFAULT current_user, installed_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+        duration_ms integer, success boolean NOT NULL, pgv_version text);
+        COMMENT ON TABLE pgv.upgrades IS 'pgv ledger format 1';
+        GRANT SELECT, INSERT, UPDATE, DELETE ON pgv.upgrades TO ${role}; GRANT USAGE ON SEQUENCE pgv.upgrades_id_seq TO ${role}`);
+    });
+    const failed = await runPgv(['apply'], { cwd: dir });
+    assert.is(failed.code, 3, failed.stderr);
+    assert.match(failed.stderr, 'statement 3 of 5 failed, statements 1–2 before it completed and stay applied (this ledger could not be upgraded to record which statement failed: the next run only says that it failed)');
+    assert.equal((await ledgerLayout(db)).comment, 'pgv ledger format 1');
+    const again = await runPgv(['apply'], { cwd: dir });
+    assert.is(again.code, 3);
+    assert.match(again.stderr, /part music: update4\.sql failed at \S+Z\n/);
+    assert.match(again.stderr, 'this ledger (pgv ledger format 1, not upgraded) has no place to record which statement failed');
+  } finally {
+    await dropDatabase(db);
+    await withDb('postgres', (c) => c.query(`DROP ROLE IF EXISTS ${role}`));
   }
 });
 
