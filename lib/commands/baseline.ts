@@ -22,7 +22,10 @@ export async function baselineCommand(g: Globals, args: BaselineArgs): Promise<C
   try {
     const outcome = await baselineConfig(config, { part: args.parts[0]!, version: args.version, lockTimeoutMs: args.lockTimeoutMs, onEvent: renderer.onEvent }, g);
     const report = renderRunReport(outcome, g.verbose);
-    return outcome.recorded ? report : { ...report, text: `${outcome.part.name} (${outcome.part.dbname}): already at version ${outcome.version}; nothing recorded.` };
+    if (!outcome.recorded) return { ...report, text: `${outcome.part.name} (${outcome.part.dbname}): already at version ${outcome.version}; nothing recorded.` };
+    // Say what the baseline settled: the no-transaction script apply refused on.
+    const settled = outcome.result.parts.flatMap((p) => p.steps.flatMap((s) => (s.status === 'done' && s.step.kind === 'baseline' && s.step.settles ? [`${p.name}: ${s.step.settles}`] : [])));
+    return settled.length ? { ...report, text: `${report.text}\n${settled.join('\n')}` } : report;
   } finally {
     await renderer.close();
   }

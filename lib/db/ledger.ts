@@ -4,15 +4,20 @@
  * pgv releases can upgrade it.
  */
 import type { QualifiedName } from '../config/types.js';
-import type { LedgerRow } from '../plan/types.js';
-import type { Db } from './client.js';
+import type { LedgerFailure, LedgerRow } from '../plan/types.js';
+import { serverErrorOf, type Db } from './client.js';
 import { quoteIdent, quoteLiteral, quoteQualified } from './ident.js';
 import { pumCodesOf, pumKindOf, pumTypeOf, type PumCodes } from './pum-types.js';
 
-export type { LedgerRow };
+export type { LedgerFailure, LedgerRow };
 
-/** The ledger format this pgv writes. */
-export const ledgerFormat = 1;
+/**
+ * The ledger format this pgv writes. 1: the ten columns of createLedgerSql without `failure`.
+ * 2: adds `failure` (jsonb, null but for a `-- pgv:no-transaction` script that failed: which
+ * statement, how many completed before it, the server's error). Older pgv releases read a format 2
+ * ledger as before (they name their columns); upgradeLedger brings a format 1 ledger to 2.
+ */
+export const ledgerFormat = 2;
 const formatComment = `pgv ledger format ${ledgerFormat}`;
 
 /** How a ledger table is laid out: pgv's own, or a pum 0.x upgrades table adopted as it is. */
@@ -50,10 +55,37 @@ export function createLedgerSql(table: QualifiedName): string {
   installed_at timestamptz NOT NULL DEFAULT clock_timestamp(),
   duration_ms integer,
   success boolean NOT NULL,
-  pgv_version text
+  pgv_version text,
+  failure jsonb
 )`,
     `COMMENT ON TABLE ${t} IS ${quoteLiteral(formatComment)}`,
   ].join(';\n');
+}
+
+/** Bring an older pgv ledger to this format in place, in one transaction; safe to run twice. */
+export function upgradeLedgerSql(table: QualifiedName): string {
+  const t = quoteQualified(table);
+  return `BEGIN; ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS failure jsonb; COMMENT ON TABLE ${t} IS ${quoteLiteral(formatComment)}; COMMIT`;
+}
+
+/**
+ * Before a run writes to the ledger (under the part's lock): upgrade a pgv ledger of an older
+ * format. Returns whether the ledger can record where a no-transaction script failed: never for a
+ * pum table (pgv adds nothing to another tool's table); a ledger the run creates can; a ledger
+ * this role may not alter (it is not its owner) stays as it is, and cannot.
+ */
+export async function upgradeLedger(db: Db, table: QualifiedName, ledger: { readonly exists: boolean; readonly style: LedgerStyle; readonly format: number | null; readonly failures?: boolean }): Promise<boolean> {
+  if (ledger.style !== 'pgv') return false;
+  if (!ledger.exists) return true;
+  if (ledger.failures && ledger.format !== null && ledger.format >= ledgerFormat) return true;
+  try {
+    await db.query(upgradeLedgerSql(table));
+    return true;
+  } catch (e) {
+    await db.query('ROLLBACK').catch(() => undefined);
+    if (serverErrorOf(e)?.sqlstate === '42501') return ledger.failures === true;
+    throw e;
+  }
 }
 
 /** pum's description of rows that record pgv's decisions. */
@@ -99,9 +131,28 @@ export function deleteLedgerRowSql(table: QualifiedName): string {
  * Mark a row written with success = false as failed: it keeps success = false and gets the time
  * the script ran until it failed ($1 id, $2 ms, at least 1), where a run that was killed leaves
  * NULL (pgv's ledger) or 0 (a pum table, whose column is NOT NULL). See plan/ledger-state.ts.
+ * With `failure` (a ledger that has the column), $3 is where it failed (LedgerFailure as JSON).
  */
-export function failLedgerRowSql(table: QualifiedName, style: LedgerStyle): string {
-  return `UPDATE ${quoteQualified(table)} SET ${style === 'pum' ? 'execution_time' : 'duration_ms'} = greatest($2::integer, 1) WHERE id = $1`;
+export function failLedgerRowSql(table: QualifiedName, style: LedgerStyle, failure = false): string {
+  const duration = `${style === 'pum' ? 'execution_time' : 'duration_ms'} = greatest($2::integer, 1)`;
+  return `UPDATE ${quoteQualified(table)} SET ${duration}${failure && style === 'pgv' ? ', failure = $3::jsonb' : ''} WHERE id = $1`;
+}
+
+/** A `failure` value as read back, or undefined when it is not one pgv wrote (edited by hand). Pure. */
+export function ledgerFailureOf(value: unknown): LedgerFailure | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const v = value as Record<string, unknown>;
+  const int = (x: unknown) => typeof x === 'number' && Number.isInteger(x) && x >= 0;
+  if (!int(v.statement) || !int(v.statements) || !int(v.line) || typeof v.text !== 'string') return undefined;
+  return {
+    statement: v.statement as number,
+    statements: v.statements as number,
+    completed: int(v.completed) ? (v.completed as number) : (v.statement as number) - 1,
+    line: v.line as number,
+    text: v.text,
+    error: typeof v.error === 'string' ? v.error : '',
+    sqlstate: typeof v.sqlstate === 'string' ? v.sqlstate : '',
+  };
 }
 
 /** The columns of a pum 0.x upgrades table. */
@@ -123,8 +174,8 @@ export function ledgerFormatIn(comment: string | null): number | null {
   return m ? Number(m[1]) : null;
 }
 
-/** Every row of the ledger, oldest first, in pgv's terms whatever the style. */
-export async function readLedger(db: Db, table: QualifiedName, style: LedgerStyle): Promise<LedgerRow[]> {
+/** Every row of the ledger, oldest first, in pgv's terms whatever the style; `failures`: the table has the `failure` column. */
+export async function readLedger(db: Db, table: QualifiedName, style: LedgerStyle, failures = false): Promise<LedgerRow[]> {
   if (style === 'pum') {
     const { rows } = await db.query<Record<string, unknown>>(
       `SELECT id, version, description, type, script, checksum, installed_by, installed_on, execution_time, success FROM ${quoteQualified(table)} ORDER BY id`,
@@ -160,10 +211,10 @@ export async function readLedger(db: Db, table: QualifiedName, style: LedgerStyl
   const { rows } = await db.query<{ rows: string }>(
     `SELECT coalesce(json_agg(json_build_array(id, version, script, kind, checksum, installed_by,
               to_char(installed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-              duration_ms, success, pgv_version) ORDER BY id), '[]')::text AS rows
+              duration_ms, success, pgv_version, ${failures ? 'failure' : 'NULL'}) ORDER BY id), '[]')::text AS rows
        FROM ${quoteQualified(table)}`,
   );
-  return (JSON.parse(rows[0]!.rows) as unknown[][]).map(([id, version, script, kind, checksum, installedBy, installedAt, durationMs, success, pgvVersion]) => ({
+  return (JSON.parse(rows[0]!.rows) as unknown[][]).map(([id, version, script, kind, checksum, installedBy, installedAt, durationMs, success, pgvVersion, failure]) => ({
     id: Number(id),
     version: String(version),
     script: String(script),
@@ -174,5 +225,6 @@ export async function readLedger(db: Db, table: QualifiedName, style: LedgerStyl
     durationMs: durationMs === null ? null : Number(durationMs),
     success: success === true,
     pgvVersion: pgvVersion === null ? null : String(pgvVersion),
+    ...((f) => (f ? { failure: f } : {}))(ledgerFailureOf(failure)),
   }));
 }

@@ -56,14 +56,15 @@ export async function observeWith(db: Db, ledger: QualifiedName, adopt?: Qualifi
       data: { database: db.spec.dbname, table: displayQualified(ledger) },
     });
   }
-  const ledgerRows = row.ledger_exists ? await readLedger(db, ledger, style) : [];
+  const failures = style === 'pgv' && (row.ledger_columns ?? []).includes('failure');
+  const ledgerRows = row.ledger_exists ? await readLedger(db, ledger, style, failures) : [];
   const adopted = adopt ? await pumMigrationsBaseline(db, adopt) : null;
   if (adopted) ledgerRows.unshift(adopted);
   const pumCodes = style === 'pum' ? { pumCodes: pumCodesOf(ledgerRows.flatMap((r) => (r.pumType === undefined ? [] : [r.pumType]))) } : {};
   return {
     exists: true,
     serverVersion: row.version,
-    ledger: { exists: row.ledger_exists, style, format, rows: ledgerRows, ...pumCodes },
+    ledger: { exists: row.ledger_exists, style, format, rows: ledgerRows, failures, ...pumCodes },
     userTables: row.tables,
   };
 }

@@ -14,6 +14,7 @@ import { quoteIdent } from '../db/ident.js';
 import { PgvError, isPgvError, usageError } from '../errors.js';
 import { detectFormat, parseToc, type DumpFormat, type TableOfContents } from './archive.js';
 import { isDropStatement, restoredObject, restoreErrors } from './progress.js';
+import { countRestoredData, describeRestoredData } from './restored-data.js';
 import { runClient, toolFailure, type ClientRun } from './run-tool.js';
 import { withMaintenance } from '../db/maintenance.js';
 import { shielded } from '../db/cancel.js';
@@ -102,7 +103,7 @@ export async function restoreDatabase(spec: ConnectionSpec, file: string, option
     const list = listWithoutPublicSchema(toc, targetHasPublic);
     let warnings: string[];
     try {
-      warnings = format === 'plain' ? await runPsql(tool, source, spec, options) : await runPgRestore(tool, source, format, spec, options, list, toc?.entries);
+      warnings = format === 'plain' ? await runPsql(tool, source, spec, options) : await runPgRestore(tool, source, format, spec, options, list, toc);
     } finally {
       if (list) rmSync(path.dirname(list), { recursive: true, force: true });
     }
@@ -173,7 +174,8 @@ function listWithoutPublicSchema(toc: (TableOfContents & { listing: string }) | 
 }
 
 /** pg_restore into the target; returns the drop-phase errors that `clean` tolerated. */
-async function runPgRestore(tool: ClientTool, source: string, format: DumpFormat, spec: ConnectionSpec, options: RestoreOptions, list?: string, total?: number): Promise<string[]> {
+async function runPgRestore(tool: ClientTool, source: string, format: DumpFormat, spec: ConnectionSpec, options: RestoreOptions, list?: string, toc?: TableOfContents & { listing: string }): Promise<string[]> {
+  const total = toc?.entries;
   // --clean cannot stop at the first error: its drop phase fails harmlessly on some objects
   // (a partition's inherited primary key), so pg_restore carries on and pgv sorts the errors.
   const atomic = options.jobs === undefined && !options.clean;
@@ -215,7 +217,7 @@ async function runPgRestore(tool: ClientTool, source: string, format: DumpFormat
   const state = atomic
     ? 'Nothing was restored: the restore ran in one transaction.'
     : options.clean
-      ? `pg_restore carried on past these errors (--clean cannot stop at the first one): of the archive's ${total ?? '?'} entries it restored ${Math.max(0, done - errors.length)} (the data of ${tablesData} table${tablesData === 1 ? '' : 's'} among them); the ${errors.length} above failed.`
+      ? `pg_restore carried on past these errors (--clean cannot stop at the first one): of the archive's ${total ?? '?'} entries it restored ${Math.max(0, done - errors.length)}; the ${errors.length} above failed.`
       : 'The restore stopped part-way (--jobs does not run in one transaction).';
   const hint = failureHint(state, result.stderr);
   const brief = (e: { message: string; command: string }) => `${e.message.split('\n')[0]}${e.command ? ` (${e.command.split('\n')[0]})` : ''}`;
@@ -225,7 +227,13 @@ async function runPgRestore(tool: ClientTool, source: string, format: DumpFormat
     // pg_restore went on past every error: the first ones (a failed DROP among them) are the
     // cause, the rest follow from them.
     const lines = [...errors.slice(0, 12).map((e) => `pg_restore: error: ${brief(e)}`), ...(errors.length > 12 ? [`… and ${errors.length - 12} more`] : [])];
-    throw toolFailure(run, result, `could not restore ${source} into "${spec.dbname}"`, hint, lines);
+    // What the target holds of the archive's tables now: rows counted there, data entries that failed.
+    const tables = toc ? await countRestoredData(spec, toc.listing, result.stderr) : undefined;
+    // Without the target's counts, the verbose lines say how many tables' data pg_restore began.
+    const data = tables ? describeRestoredData(tables) : `It processed the data of ${tablesData} table${tablesData === 1 ? '' : 's'} (some may have failed).`;
+    const failure = toolFailure(run, result, `could not restore ${source} into "${spec.dbname}"`, failureHint(`${state} ${data}`, result.stderr), lines);
+    if (!tables) throw failure;
+    throw new PgvError(failure.code, failure.message, { ...(failure.hint ? { hint: failure.hint } : {}), details: [...failure.detailLines], data: { ...failure.data, tables } });
   }
   throw toolFailure(run, result, `could not restore ${source} into "${spec.dbname}"`, hint);
 }

@@ -13,7 +13,7 @@ import type { ConnectionSpec } from '../db/connection.js';
 import { connectMaintenance } from '../db/maintenance.js';
 import { displayQualified } from '../db/ident.js';
 import { createDatabaseSql, isDuplicateDatabase } from '../db/databases.js';
-import { createLedgerSql, deleteLedgerRowSql, failLedgerRowSql, finishLedgerRowSql, insertLedgerRowSql, statementDurationSql, type LedgerEntry, type LedgerStyle } from '../db/ledger.js';
+import { createLedgerSql, deleteLedgerRowSql, failLedgerRowSql, finishLedgerRowSql, insertLedgerRowSql, statementDurationSql, upgradeLedger, type LedgerEntry, type LedgerStyle } from '../db/ledger.js';
 import { acquireLock } from '../db/lock.js';
 import { observeWith } from '../db/observe.js';
 import type { ScriptSet, Script } from '../recipes/types.js';
@@ -22,7 +22,7 @@ import { replanPart } from '../plan/replan.js';
 import type { ObservedPart, PartPlan, RunScriptStep, Step } from '../plan/types.js';
 import { scriptMessage } from './script-message.js';
 import { isInterrupted } from '../db/cancel.js';
-import { scriptFailure } from './script-error.js';
+import { ledgerFailure, scriptFailure } from './script-error.js';
 import { defaultRetries, isLockTimeout, retryPauseMs } from './lock-retry.js';
 import { pgvVersion } from '../version.js';
 import { compareVersions } from '../util/versions.js';
@@ -78,6 +78,8 @@ export class PartJob {
   private style: LedgerStyle = 'pgv';
   /** A pum table's generation of `type` codes, as observed under the lock. */
   private pumCodes: 'flags' | 'legacy' = 'flags';
+  /** The ledger records where a no-transaction script failed (its `failure` column; db/ledger.ts). */
+  private failures = false;
   /** The ledger, as the plan names it. */
   private ledger: QualifiedName;
   private readonly scripts: ReadonlyMap<string, Script>;
@@ -134,6 +136,8 @@ export class PartJob {
     this.version = fresh.current;
     const late = this.python ? undefined : firstPythonHook(fresh.steps, this.input.scripts);
     if (late) this.python = await (await import('../hooks/python.js')).findPython(this.input.part.python, this.input.env ?? {}, late);
+    // A run that writes to the ledger first brings a ledger of an older pgv to this format.
+    if (fresh.steps.length > 0) this.failures = await upgradeLedger(this.db, this.ledger, observed.ledger);
     this.steps = fresh.steps;
     this.startedAt = fresh.current;
     fresh.steps.forEach((s, k) => this.index.set(s, k));
@@ -476,13 +480,16 @@ export class PartJob {
         }
         const server = serverErrorOf(e);
         if (server) {
-          // Recorded as failed (not as interrupted): the next run says so.
-          if (id !== undefined) await db.query(failLedgerRowSql(table, this.style), [id, Math.round(performance.now() - t0)]).catch(() => undefined);
+          // Recorded as failed (not as interrupted), with the statement where the ledger has a place for it: the next run says so.
+          const where = ledgerFailure(prepared.sql, statement, k, prepared.statements.length, server);
+          const recorded = id !== undefined && this.failures;
+          if (id !== undefined) await db.query(failLedgerRowSql(table, this.style, recorded), [id, Math.round(performance.now() - t0), ...(recorded ? [JSON.stringify(where)] : [])]).catch(() => undefined);
           const failure = scriptFailure(script.path, prepared.sql, server, statement.start, '', statement);
           const before = k === 0 ? 'no statement before it had completed' : k === 1 ? 'statement 1 before it completed and stays applied' : `statements 1–${k} before it completed and stay applied`;
+          const unrecorded = id === undefined || recorded ? '' : this.style === 'pum' ? " (pum's upgrades table has no place to record which statement failed: the next run only says that it failed)" : ' (this ledger could not be upgraded to record which statement failed: the next run only says that it failed)';
           const { part } = this.input;
           throw new PgvError('script_failed', failure.message, {
-            hint: `${script.name} runs outside a transaction: statement ${k + 1} of ${prepared.statements.length} failed, ${before}. Finish it by hand and record that with \`pgv baseline ${part.name} --version ${script.version}\`, or undo it and record \`pgv baseline ${part.name} --version ${this.versionBefore(script.name)}\`; then run apply again.`,
+            hint: `${script.name} runs outside a transaction: statement ${k + 1} of ${prepared.statements.length} failed, ${before}${unrecorded}. Finish it by hand and record that with \`pgv baseline ${part.name} --version ${script.version}\`, or undo it and record \`pgv baseline ${part.name} --version ${this.versionBefore(script.name)}\`; then run apply again.`,
             details: [...failure.detailLines],
             data: { ...(failure.data as Record<string, unknown>), statement: k + 1, statements: prepared.statements.length },
           });

@@ -1,6 +1,7 @@
 /** Turning a server error inside a script into file:line:column with a caret excerpt. Pure. */
 import { PgvError } from '../errors.js';
 import type { ServerError } from '../db/client.js';
+import type { LedgerFailure } from '../plan/types.js';
 import { lineColumnOf } from '../sql/lexer.js';
 import { excerpt } from '../sql/excerpt.js';
 
@@ -41,6 +42,23 @@ export function scriptFailure(file: string, text: string, error: ServerError, se
     details,
     data: { file, ...(line ? { line, column } : {}), sqlstate: error.sqlstate },
   });
+}
+
+/**
+ * Where a script run statement by statement failed, for its ledger row: statement `index` (from
+ * 0) of `count` in `text` (the script as prepared, offsets as in the file).
+ */
+export function ledgerFailure(text: string, statement: { start: number; end: number }, index: number, count: number, error: ServerError): LedgerFailure {
+  const start = firstSignificant(text, statement.start);
+  return {
+    statement: index + 1,
+    statements: count,
+    completed: index,
+    line: lineColumnOf(text, Math.min(start, Math.max(text.length - 1, 0))).line,
+    text: text.slice(start, statement.end).replace(/\s+/g, ' ').trim().replace(/;$/, '').slice(0, 200),
+    error: error.message,
+    sqlstate: error.sqlstate,
+  };
 }
 
 /** What to do about a failure, by its SQLSTATE: most are the script's, some are the moment's. */

@@ -4,7 +4,7 @@
  */
 import type { Part } from '../config/types.js';
 import { isPgvError } from '../errors.js';
-import { changedScripts, currentVersion, unfinishedScript } from './ledger-state.js';
+import { changedScripts, currentVersion, describeUnfinished, unfinishedScript, type Unfinished } from './ledger-state.js';
 import { deltaStatus } from './plan-deltas-part.js';
 import type { ChangedScript, LedgerRow, ObservedPart, PartPlan } from './types.js';
 import type { ScriptSet } from '../recipes/types.js';
@@ -26,13 +26,16 @@ export interface PartInfo {
   readonly skipped: ReadonlyArray<{ readonly version: string; readonly script: string }>;
   /** What stops apply (a script that never finished, tables without a ledger, …). */
   readonly problems: readonly string[];
+  /** A `-- pgv:no-transaction` script that failed or was interrupted, not yet settled; null when none. */
+  readonly unfinished: Unfinished | null;
 }
 
 /** Describe a part; `planner` plans it (from the same observation) to find what apply would run. */
 export function partInfo(part: Part, observed: ObservedPart, scripts: ScriptSet, planner: (part: Part) => PartPlan): PartInfo {
   const problems: string[] = [];
   if (!observed.exists) problems.push(`database "${part.dbname}" does not exist${part.create ? '; apply creates it' : ' (create it, or set create: true)'}`);
-  const unfinished = unfinishedScript(observed);
+  const row = unfinishedScript(observed);
+  const unfinished = row ? describeUnfinished(part, observed, row) : null;
   let pending: PartInfo['pending'] = [];
   try {
     // A missing database is reported above; what would run in it is still worth showing.
@@ -43,8 +46,8 @@ export function partInfo(part: Part, observed: ObservedPart, scripts: ScriptSet,
     if (!unfinished) problems.push(e.message.replace(`part ${part.name}: `, ''));
   }
   if (unfinished) {
-    const failed = unfinished.durationMs !== null && unfinished.durationMs > 0; // see db/ledger.ts failLedgerRowSql
-    problems.push(failed ? `${unfinished.script} failed at ${unfinished.installedAt} outside a transaction (the statements before the failing one stay applied)` : `${unfinished.script} started at ${unfinished.installedAt} outside a transaction and never finished`);
+    const how = unfinished.state === 'failed' ? `outside a transaction${unfinished.failure ? `, at ${unfinished.installedAt}: ${unfinished.failure.error}` : ` (the statements before the failing one stay applied; ${unfinished.note})`}` : 'outside a transaction';
+    problems.push(`${unfinished.summary} (${how}); settle it with \`${unfinished.finished}\` (finished by hand) or \`${unfinished.undone}\` (undone)`);
   }
   const changed = observed.exists ? changedScripts(observed, scripts) : [];
   if (changed.some((c) => c.change === 'modified')) problems.push('applied scripts changed since they ran: apply refuses until they are restored or accepted with --accept-changed');
@@ -60,5 +63,6 @@ export function partInfo(part: Part, observed: ObservedPart, scripts: ScriptSet,
     changed,
     skipped,
     problems,
+    unfinished,
   };
 }

@@ -6,7 +6,7 @@ import type { Part } from '../config/types.js';
 import { compareVersions } from '../util/versions.js';
 import { PgvError } from '../errors.js';
 import type { Script, ScriptSet } from '../recipes/types.js';
-import type { ChangedScript, LedgerRow, ObservedPart, Step } from './types.js';
+import type { ChangedScript, LedgerFailure, LedgerRow, ObservedPart, Step } from './types.js';
 
 export { compareVersions };
 
@@ -69,6 +69,60 @@ export function unfinishedScript(observed: ObservedPart): LedgerRow | undefined 
   return rows.find((r, i) => !r.success && !rows.some((s, j) => s.success && (s.script === r.script || (s.kind === 'baseline' && j > i))));
 }
 
+/** What an unfinished script left, in words, and the two baselines that settle it. */
+export interface Unfinished {
+  readonly script: string;
+  readonly version: string;
+  /** failed: a statement failed (recorded by the failure path); interrupted: pgv was killed or cut off. */
+  readonly state: 'failed' | 'interrupted';
+  readonly installedAt: string;
+  /** Which statement failed; absent when the ledger has no place for it (see `note`). */
+  readonly failure?: LedgerFailure;
+  /** `update4.sql failed at statement 3 of 5 (line 12: CREATE INDEX CONCURRENTLY …); 2 had completed`. */
+  readonly summary: string;
+  /** Why the summary cannot name the statement (a pum table, a format 1 ledger), or ''. */
+  readonly note: string;
+  /** `pgv baseline PART --version V` when it was finished by hand, and when it was undone. */
+  readonly finished: string;
+  readonly undone: string;
+}
+
+/** A statement's text cut for one line of a message: at a word boundary when one is not too far back. */
+function abridged(text: string, width = 60): string {
+  if (text.length <= width) return text;
+  const cut = text.slice(0, width - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > width / 2 ? cut.slice(0, space) : cut).trimEnd()} …`;
+}
+
+/** How many statements stay applied, in words. */
+export function completedWords(completed: number): string {
+  return completed === 0 ? 'none before it had completed' : completed === 1 ? '1 had completed' : `${completed} had completed`;
+}
+
+/** Describe the script that never finished (unfinishedScript), for apply's refusal, info and baseline. */
+export function describeUnfinished(part: Part, observed: ObservedPart, row: LedgerRow): Unfinished {
+  // A failure records how long the script ran (see db/ledger.ts failLedgerRowSql); a killed run leaves nothing there.
+  const state = row.durationMs !== null && row.durationMs > 0 ? 'failed' : 'interrupted';
+  const f = row.failure;
+  const summary =
+    state === 'interrupted'
+      ? `${row.script} started at ${row.installedAt} and never finished`
+      : f
+        ? `${row.script} failed at statement ${f.statement} of ${f.statements} (line ${f.line}: ${abridged(f.text)}); ${completedWords(f.completed)}`
+        : `${row.script} failed at ${row.installedAt}`;
+  const note =
+    state === 'interrupted' || f
+      ? ''
+      : observed.ledger.style === 'pum'
+        ? "pum's upgrades table has no place to record which statement failed (the failing run's error named it)"
+        : observed.ledger.failures
+          ? 'the ledger did not record which statement failed (pgv ledger format 1 when it failed; the failing run\'s error named it)'
+          : 'this ledger (pgv ledger format 1, not upgraded) has no place to record which statement failed (the failing run\'s error named it)';
+  const command = (v: string) => `pgv baseline ${part.name} --version ${v}`;
+  return { script: row.script, version: row.version, state, installedAt: row.installedAt, ...(f ? { failure: f } : {}), summary, note, finished: command(row.version), undone: command(currentVersion(observed) ?? '0') };
+}
+
 /**
  * The checks and steps every recipe's plan starts with: the database (create it, or refuse), a
  * script that never finished, tables without a ledger, and the ledger itself.
@@ -90,17 +144,14 @@ export function planFoundation(part: Part, observed: ObservedPart, ledgerName: s
   const unfinished = unfinishedScript(observed);
   const current = currentVersion(observed);
   if (unfinished) {
-    // A failure records how long the script ran (see db/ledger.ts failLedgerRowSql); a killed run leaves nothing there.
-    const failed = unfinished.durationMs !== null && unfinished.durationMs > 0;
-    const settle = `Check what it did, then finish it by hand and record that with \`pgv baseline ${part.name} --version ${unfinished.version}\`, or undo it and record \`pgv baseline ${part.name} --version ${current ?? '0'}\`; then run apply again.`;
-    throw new PgvError(
-      'refused',
-      failed ? `part ${part.name}: ${unfinished.script} failed at ${unfinished.installedAt}` : `part ${part.name}: ${unfinished.script} started at ${unfinished.installedAt} and never finished`,
-      {
-        hint: `${failed ? 'It ran outside a transaction: the statements before the failing one stay applied.' : 'It ran outside a transaction and was interrupted.'} ${settle}`,
-        data: { part: part.name, script: unfinished.script, state: failed ? 'failed' : 'interrupted' },
-      },
-    );
+    const u = describeUnfinished(part, observed, unfinished);
+    const stays = u.state === 'interrupted' ? 'It ran outside a transaction and was interrupted.' : u.failure ? `It ran outside a transaction: ${u.failure.completed === 0 ? 'no statement of it stays applied' : u.failure.completed === 1 ? 'statement 1 stays applied' : `statements 1–${u.failure.completed} stay applied`}.` : `It ran outside a transaction: the statements before the failing one stay applied (${u.note}).`;
+    const f = u.failure;
+    throw new PgvError('refused', `part ${part.name}: ${u.summary}`, {
+      hint: `${stays} Check what it did, then finish it by hand and record that with \`${u.finished}\`, or undo it and record \`${u.undone}\`; then run apply again.`,
+      ...(f ? { details: [`failed at ${u.installedAt}: ${f.error}${f.sqlstate ? ` (SQLSTATE ${f.sqlstate})` : ''}`] } : {}),
+      data: { part: part.name, script: u.script, state: u.state, ...(f ? { failure: f } : {}) },
+    });
   }
   if (current === null && observed.userTables > 0) {
     throw new PgvError('refused', `part ${part.name}: database "${part.dbname}" has ${observed.userTables} table${observed.userTables === 1 ? '' : 's'} but no ledger (${ledgerName}); pgv will not guess its ${unit}`, {

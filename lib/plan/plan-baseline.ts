@@ -5,7 +5,7 @@
 import type { Part } from '../config/types.js';
 import { PgvError } from '../errors.js';
 import type { ScriptSet } from '../recipes/types.js';
-import { compareVersions, currentVersion, unfinishedScript } from './ledger-state.js';
+import { compareVersions, currentVersion, describeUnfinished, unfinishedScript } from './ledger-state.js';
 import type { ObservedPart, PartPlan, Step } from './types.js';
 
 /** A version the part's recipe understands, or a usage error saying which versions exist. */
@@ -57,13 +57,18 @@ export function planBaseline(part: Part, observed: ObservedPart, version: string
   if (!observed.ledger.exists) {
     steps.push({ kind: 'create-ledger', id: `${part.name}:create-ledger`, title: `create ledger ${ledgerName}`, reason: 'first record in this database', table: part.upgradesTable });
   }
+  const u = unfinished ? describeUnfinished(part, observed, unfinished) : undefined;
+  // Which of the two settling baselines this is, when it is one of them.
+  const as = !u ? '' : version === u.version ? 'as finished by hand' : version === (current ?? '0') ? 'as undone' : `at version ${version}`;
+  const settles = u ? `${u.summary}: settled ${as}` : undefined;
   steps.push({
     kind: 'baseline',
     id: `${part.name}:baseline:${version}`,
-    title: `record version ${version} as applied`,
-    reason: unfinished ? `settles ${unfinished.script}, which ${unfinished.durationMs !== null && unfinished.durationMs > 0 ? 'failed' : 'never finished'}; nothing runs` : 'pgv baseline: nothing runs',
+    title: `record version ${version} as applied${u ? ` (settles ${u.script} ${as})` : ''}`,
+    reason: settles ? `${settles}; nothing runs` : 'pgv baseline: nothing runs',
     version,
     ledger: part.upgradesTable,
+    ...(settles ? { settles } : {}),
   });
   return { ...base, target: version, steps };
 }

@@ -21,6 +21,25 @@ export interface LedgerRow {
   readonly description?: string;
   /** A pum 0.x table: the row records a Python delta (its type says so). */
   readonly python?: boolean;
+  /** A `-- pgv:no-transaction` script that failed: which statement (pgv's ledger from format 2). */
+  readonly failure?: LedgerFailure;
+}
+
+/** Where a script run outside a transaction failed, as its ledger row records it (column `failure`). */
+export interface LedgerFailure {
+  /** The failing statement, counted from 1. */
+  readonly statement: number;
+  /** How many statements the script has. */
+  readonly statements: number;
+  /** How many completed before it (and stay applied): statement - 1. */
+  readonly completed: number;
+  /** The line of the failing statement's first token in the file. */
+  readonly line: number;
+  /** The statement, white space collapsed, at most 200 characters. */
+  readonly text: string;
+  /** The server's message and SQLSTATE. */
+  readonly error: string;
+  readonly sqlstate: string;
 }
 
 /** What the planner knows of a part's database (read by db/observe.ts). */
@@ -37,6 +56,8 @@ export interface ObservedPart {
     readonly pumCodes?: 'flags' | 'legacy';
     /** Every row, oldest first. */
     readonly rows: readonly LedgerRow[];
+    /** The table has the `failure` column (pgv's ledger, format 2 or later). */
+    readonly failures?: boolean;
   };
   /** Tables outside system schemas and extensions, not counting the ledger. */
   readonly userTables: number;
@@ -99,6 +120,8 @@ export interface BaselineStep extends StepBase {
   readonly kind: 'baseline';
   readonly version: string;
   readonly ledger: QualifiedName;
+  /** What it settles, in words: a `-- pgv:no-transaction` script that failed or never finished. */
+  readonly settles?: string;
 }
 
 /** One step of a plan. */

@@ -22,6 +22,17 @@ export function renderInfoJson(infos: readonly PartInfo[]): unknown {
       changed: p.changed.map((c) => ({ version: c.version, script: c.script, change: c.change })),
       skipped: p.skipped.map((s) => ({ version: s.version, script: s.script })),
       problems: p.problems,
+      unfinished: p.unfinished
+        ? {
+            script: p.unfinished.script,
+            version: p.unfinished.version,
+            state: p.unfinished.state,
+            started_at: p.unfinished.installedAt,
+            failure: p.unfinished.failure ?? null,
+            summary: p.unfinished.summary,
+            settle: { finished: p.unfinished.finished, undone: p.unfinished.undone },
+          }
+        : null,
     })),
   };
 }

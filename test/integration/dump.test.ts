@@ -170,10 +170,58 @@ test('a target with user objects is refused (exit 3, naming them); --clean then 
     // The server's wording: PostgreSQL 15 and newer, then 14.
     assert.match(conflict.stderr, /pg_restore: error: (ALTER action DROP CONSTRAINT cannot be performed on relation "event"|.*"event" is not a table or foreign table)/);
     // What was restored, counted against the archive's table of contents, not "may be partly restored".
-    const counted = /of the archive's (\d+) entries it restored (\d+) \(the data of (\d+) tables? among them\); the (\d+) above failed\./.exec(conflict.stderr);
+    const counted = /of the archive's (\d+) entries it restored (\d+); the (\d+) above failed\./.exec(conflict.stderr);
     assert.ok(counted, conflict.stderr);
-    const [entries, restored, , failed] = counted!.slice(1).map(Number);
+    const [entries, restored, failed] = counted!.slice(1).map(Number);
     assert.ok(restored! > 0 && failed! > 0 && restored! + failed! <= entries!, counted![0]);
+    // Rows: counted in the target for the archive's 5 tables' data; the 2 whose data failed named.
+    const sourceRows = await withDb(source, async (db) => Number((await db.query<{ n: string }>(
+      `SELECT (SELECT count(*) FROM ONLY "Sales; Dept".customer) + (SELECT count(*) FROM ONLY "Sales; Dept".order_2025) + (SELECT count(*) FROM ONLY "Sales; Dept".order_2026) AS n`)).rows[0]!.n));
+    assert.ok(sourceRows > 3000, String(sourceRows));
+    assert.match(conflict.stderr, `Table data: ${sourceRows.toLocaleString('en-US')} rows in 3 of the archive's 5 tables (count(*) of each in the target); the data of 2 failed: audit.event (no such table in the target), audit.special_event (no such table in the target).`);
+    const conflictJson = jsonOf(await runPgv(['restore', '--db', target, '-f', file, '--clean', '--json'], { cwd: dir }));
+    assert.equal(conflictJson.error.data.tables, [
+      { table: '"Sales; Dept".customer', rows: 300, estimated: false, failed: false },
+      { table: '"Sales; Dept".order_2025', rows: await withDb(source, async (db) => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM ONLY "Sales; Dept".order_2025')).rows[0]!.n)), estimated: false, failed: false },
+      { table: '"Sales; Dept".order_2026', rows: await withDb(source, async (db) => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM ONLY "Sales; Dept".order_2026')).rows[0]!.n)), estimated: false, failed: false },
+      { table: 'audit.event', rows: null, estimated: false, failed: true },
+      { table: 'audit.special_event', rows: null, estimated: false, failed: true },
+    ]);
+
+    // A table that --clean cannot drop (a view outside the dump depends on it) and whose data the
+    // target rejects: its data entry failed, and the table is there with the rows it has.
+    await dropDatabase(target);
+    await withDb('postgres', (db) => db.query(`CREATE DATABASE ${quoteIdent(target)}`));
+    await withDb(target, (db) => db.query(`CREATE SCHEMA "Sales; Dept"; CREATE TABLE "Sales; Dept".customer (id int CHECK (id < 0), name text, email text, address text);
+      INSERT INTO "Sales; Dept".customer VALUES (-1, 'kept', 'k@example.org', NULL); CREATE VIEW public.customers AS SELECT id FROM "Sales; Dept".customer`));
+    const rejected = await runPgv(['restore', '--db', target, '-f', file, '--clean'], { cwd: dir });
+    assert.is(rejected.code, 3, rejected.stderr);
+    assert.match(rejected.stderr, /; the data of 1 failed: "Sales; Dept"\.customer \(1 row there now\)\./);
+    assert.match(rejected.stderr, /Table data: [\d,]+ rows in 4 of the archive's 5 tables \(count\(\*\) of each in the target\)/);
+  } finally {
+    await dropDatabase(source);
+    await dropDatabase(target);
+  }
+});
+
+test('--clean past errors: a table over 64 MB is not counted but estimated after ANALYZE, and the message says so', async () => {
+  const source = await createDatabase('src_big');
+  const target = await createDatabase('target_big');
+  const dir = project();
+  const file = path.join(dir, 'big.dump');
+  try {
+    // ~75 MB of heap (1000-byte rows stay inline: below the TOAST threshold), and a small table.
+    await withDb(source, (db) => db.query("CREATE TABLE big (id int, pad text); INSERT INTO big SELECT g, repeat('x', 1000) FROM generate_series(1, 70000) g; CREATE TABLE small (id int); INSERT INTO small SELECT generate_series(1, 7)"));
+    assert.is((await runPgv(['dump', '--db', source, '-f', file, '-q'], { cwd: dir })).code, 0);
+    await withDb(target, (db) => db.query('CREATE VIEW small AS SELECT 1 AS id'));
+    const run = await runPgv(['restore', '--db', target, '-f', file, '--clean', '--json'], { cwd: dir });
+    assert.is(run.code, 3, run.stderr);
+    const error = jsonOf(run).error;
+    const [big, small] = error.data.tables;
+    assert.equal({ ...big, rows: 0 }, { table: 'public.big', rows: 0, estimated: true, failed: false });
+    assert.ok(Math.abs(big.rows - 70000) <= 3500, `reltuples after ANALYZE: ${big.rows}`);
+    assert.equal(small, { table: 'public.small', rows: null, estimated: false, failed: true });
+    assert.match(error.hint, `Table data: ≈ ${big.rows.toLocaleString('en-US')} rows in 1 of the archive's 2 tables (count(*) of each; ≈: 1 table over 64 MB, estimated after ANALYZE in the target); the data of 1 failed: public.small (no such table in the target).`);
   } finally {
     await dropDatabase(source);
     await dropDatabase(target);

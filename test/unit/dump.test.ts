@@ -5,6 +5,7 @@ import { formatForName, parseToc, sniffFormat } from '../../lib/dump/archive.js'
 import { clientEnvironment, libpqVariables } from '../../lib/dump/env.js';
 import { dumpActivity, failureLines, isDropStatement, restoredObject, restoreErrors } from '../../lib/dump/progress.js';
 import { installHint, parseToolVersion, serverMajor } from '../../lib/dump/tools.js';
+import { describeRestoredData, failedEntryIds, resolveEntry, tableDataEntries } from '../../lib/dump/restored-data.js';
 import type { ConnectionSpec } from '../../lib/db/connection.js';
 import { formatBytes, renderDumpJson, renderRestoreJson, restoreProgressText } from '../../lib/report/dump.js';
 
@@ -185,6 +186,46 @@ test('reports: JSON documents and progress text', () => {
   assert.is(restoreProgressText('copy', 50, 48, 'x'), 'restoring copy: 48/48 objects (100%) x');
   assert.is(restoreProgressText('copy', 3, undefined, 'CREATE TABLE'), 'restoring copy: 3 statements (CREATE TABLE)');
   assert.equal([0, 1023, 1536, 5 * 1024 * 1024 * 1024].map(formatBytes), ['0 bytes', '1023 bytes', '1.5 KiB', '5.0 GiB']);
+});
+
+test('restored data: TABLE DATA entries of a listing, failed entries by the TOC entry named last, names with spaces resolved against the target', () => {
+  const listing = [
+    ';     dbname: src',
+    '3435; 0 16535 TABLE DATA Sales; Dept customer postgres',
+    ';3436; 0 16536 TABLE DATA public skipped postgres',
+    '3440; 0 16592 TABLE DATA audit event postgres',
+    '3441; 0 16601 TABLE DATA audit special_event ',
+    '3450; 0 0 SEQUENCE SET audit event_id_seq postgres',
+  ].join('\n');
+  const entries = tableDataEntries(listing);
+  assert.equal(entries, [{ id: 3435, text: 'Sales; Dept customer postgres' }, { id: 3440, text: 'audit event postgres' }, { id: 3441, text: 'audit special_event' }]);
+  const stderr = [
+    'pg_restore: from TOC entry 225; 1259 16592 TABLE event postgres',
+    'pg_restore: error: could not execute query: ERROR:  relation "event" already exists',
+    'pg_restore: processing data for table "audit.event"',
+    'pg_restore: from TOC entry 3440; 0 16592 TABLE DATA event postgres',
+    'pg_restore: error: could not execute query: ERROR:  column "id" of relation "event" does not exist',
+    'Command was: COPY audit.event (id, happened_at, payload) FROM stdin;',
+    'pg_restore: pg_restore: processing data for table "audit.special_event"',
+    'pg_restore: warning: errors ignored on restore: 2',
+  ].join('\n');
+  assert.equal([...failedEntryIds(stderr)].sort(), [225, 3440]);
+  const tables = [{ schema: 'Sales; Dept', name: 'customer', bytes: 8192 }, { schema: 'Sales;', name: 'Dept customer', bytes: 0 }, { schema: 'audit', name: 'special_event', bytes: 0 }];
+  assert.equal(resolveEntry(entries[0]!, tables), tables[0]);
+  assert.is(resolveEntry(entries[1]!, tables), undefined);
+  assert.equal(resolveEntry(entries[2]!, tables), tables[2]);
+});
+
+test('restored data in words: a total, then the tables whose data failed, by name', () => {
+  const ok = { estimated: false, failed: false };
+  assert.is(describeRestoredData([]), 'The archive holds no table data.');
+  assert.is(describeRestoredData([{ table: 'a.t', rows: 1, ...ok }]), "Table data: 1 row in the archive's table (count(*) of each in the target).");
+  assert.is(
+    describeRestoredData([{ table: 'a.t', rows: 1200, ...ok }, { table: 'a.u', rows: 3, ...ok, failed: true }, { table: 'b.v', rows: null, ...ok, failed: true }]),
+    "Table data: 1,200 rows in 1 of the archive's 3 tables (count(*) of each in the target); the data of 2 failed: a.u (3 rows there now), b.v (no such table in the target).",
+  );
+  const many = Array.from({ length: 10 }, (_, k) => ({ table: `s.t${k}`, rows: 0, estimated: false, failed: true }));
+  assert.match(describeRestoredData(many), 's.t7 (0 rows there now), and 2 more (see --json).');
 });
 
 test.run();

@@ -7,6 +7,7 @@ import { planSchemaPart } from '../../lib/plan/plan-schema-part.js';
 import type { ObservedPart } from '../../lib/plan/types.js';
 import type { Precondition, Script, ScriptSet } from '../../lib/recipes/types.js';
 import { prepareScript } from '../../lib/sql/script.js';
+import { ledgerFailureOf } from '../../lib/db/ledger.js';
 
 const part = (over: Partial<Part> = {}): Part => ({
   name: 'app', recipe: 'schema', dbname: 'appdb', connection: {}, directory: '/p/db', upgradesTable: { schema: 'pgv', name: 'upgrades' },
@@ -164,6 +165,27 @@ test('a failed non-transactional script (its row has the time it ran) is refused
   assert.is(err.message, 'part app: update2.sql failed at 2024-05-06T07:08:09Z');
   assert.match(err.hint ?? '', 'the statements before the failing one stay applied');
   assert.match(err.hint ?? '', '`pgv baseline app --version 2`, or undo it and record `pgv baseline app --version 1`');
+});
+
+test('a failed non-transactional script whose row records the statement: the refusal names it, cut at a word, and how many completed', () => {
+  const failure = { statement: 3, statements: 5, completed: 2, line: 12, text: 'CREATE INDEX CONCURRENTLY orders_customer ON orders (customer_id)', error: 'column "customer_id" does not exist', sqlstate: '42703' };
+  const rows = [row('update1.sql', '1'), row('update2.sql', '2', { success: false, durationMs: 40, installedAt: '2024-05-06T07:08:09Z', failure })];
+  const err = thrown(() => planSchemaPart(part(), observed(rows), scripts(), 'pgv.upgrades'));
+  assert.is(err.message, 'part app: update2.sql failed at statement 3 of 5 (line 12: CREATE INDEX CONCURRENTLY orders_customer ON orders …); 2 had completed');
+  assert.equal([...err.detailLines], ['failed at 2024-05-06T07:08:09Z: column "customer_id" does not exist (SQLSTATE 42703)']);
+  assert.match(err.hint ?? '', 'It ran outside a transaction: statements 1–2 stay applied.');
+  const first = thrown(() => planSchemaPart(part(), observed([row('update1.sql', '1'), row('update2.sql', '2', { success: false, durationMs: 40, failure: { ...failure, statement: 1, completed: 0 } })]), scripts(), 'pgv.upgrades'));
+  assert.match(first.message, '); none before it had completed');
+  assert.match(first.hint ?? '', 'no statement of it stays applied');
+});
+
+test('ledgerFailureOf reads what pgv wrote and nothing else', () => {
+  const f = { statement: 2, statements: 2, completed: 1, line: 3, text: 'SELECT 1/0', error: 'division by zero', sqlstate: '22012' };
+  assert.equal(ledgerFailureOf(f), f);
+  assert.equal(ledgerFailureOf({ statement: 2, statements: 2, line: 3, text: 'x' }), { statement: 2, statements: 2, completed: 1, line: 3, text: 'x', error: '', sqlstate: '' });
+  assert.is(ledgerFailureOf(null), undefined);
+  assert.is(ledgerFailureOf('statement 2'), undefined);
+  assert.is(ledgerFailureOf({ statement: '2', statements: 2, line: 3, text: 'x' }), undefined);
 });
 
 test('an interrupted init.sql (no successful row at all) is refused too', () => {
