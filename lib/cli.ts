@@ -9,7 +9,7 @@ import { ExitCode, PgvError, isPgvError, usageError } from './errors.js';
 import { renderError } from './report/error-text.js';
 import { closest } from './util/suggest.js';
 import { commandAlias, pumCheckRewrite } from './commands/migrants.js';
-import type { CommandSpec, OptionSpecs, OptionValues } from './commands/spec.js';
+import { optionError, type OptionSpecs, type OptionValues } from './commands/spec.js';
 import { commandHelp, commandSpecs, mainHelp } from './commands/registry.js';
 import type { Globals } from './commands/types.js';
 const commands = new Map(commandSpecs.map((c) => [c.name, c]));
@@ -69,6 +69,8 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
   // Printed once, whatever the outcome: the config's warnings (see Config.warnings).
   const warnings: string[] = [];
   const warn = () => err(warnings.map((w) => `pgv: warning: ${w}`));
+  // A SIGINT or SIGTERM came while the command ran: it ended saying what it left; exit 130.
+  let interrupted = false;
   try {
     const { name, rest } = splitCommand(argv);
     const spec = name === undefined || name === 'help' ? undefined : commands.get(name);
@@ -79,7 +81,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     try {
       parsed = parseArgs({ args: rest, options: { ...globalOptions, ...(spec?.options ?? {}) }, allowPositionals: true, strict: true });
     } catch (e) {
-      throw optionError(e, spec);
+      throw optionError(e, spec, globalOptions);
     }
     const values = parsed.values as OptionValues;
     lines = values['json-lines'] === true;
@@ -110,57 +112,28 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       stdout: io.stdout,
       warnings,
     };
-    const result = await interruptible(io, () => spec.run(globals, values, parsed.positionals));
+    const { runInterruptible } = await import('./commands/interruptible.js');
+    const run = await runInterruptible(
+      () => spec.run(globals, values, parsed.positionals),
+      (running) => {
+        io.stderr.write(`pgv: interrupted again: exiting now; ${running.length ? `may still be running on the server: ${running.join(', ')}` : 'nothing was running on the server'}\n`);
+        process.exit(ExitCode.interrupted);
+      },
+    );
+    interrupted = run.aborted;
+    if (run.error !== undefined) throw run.error;
+    const result = run.value!;
     if (json && result.json !== undefined) out(doc('summary', result.json));
     else if (!json && result.text) out(result.text);
     err(result.errors ?? []);
     warn();
-    return interruption.signal.aborted ? ExitCode.interrupted : result.exitCode;
+    return interrupted ? ExitCode.interrupted : result.exitCode;
   } catch (e) {
     warn();
     if (json) out(doc('error', { error: isPgvError(e) ? e.toJSON() : { code: 'internal', message: (e as Error)?.message ?? String(e) } }));
     err(renderError(e, argv.includes('-v') || argv.includes('--verbose')));
-    return interruption.signal.aborted ? ExitCode.interrupted : isPgvError(e) ? e.exitCode : ExitCode.internal;
+    return interrupted ? ExitCode.interrupted : isPgvError(e) ? e.exitCode : ExitCode.internal;
   }
-}
-
-/** Aborted by the first SIGINT or SIGTERM while a command runs (cancel.ts cancels its statements). */
-let interruption = new AbortController();
-
-/**
- * Run a command in a cancellation scope. The first SIGINT/SIGTERM cancels the running statements
- * and the command ends saying what it left; a second one exits at once, naming what may still run.
- */
-async function interruptible<T>(io: { stderr: NodeJS.WritableStream }, run: () => Promise<T>): Promise<T> {
-  const { withCancellation, stillRunning } = await import('./db/cancel.js');
-  interruption = new AbortController();
-  const controller = interruption;
-  const onSignal = () => {
-    if (!controller.signal.aborted) return controller.abort();
-    const running = stillRunning(controller.signal);
-    io.stderr.write(`pgv: interrupted again: exiting now; ${running.length ? `may still be running on the server: ${running.join(', ')}` : 'nothing was running on the server'}\n`);
-    process.exit(ExitCode.interrupted);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  try {
-    return await withCancellation(controller.signal, run);
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-}
-
-/** parseArgs' complaint in pgv's words, with the nearest option. */
-function optionError(e: unknown, spec: CommandSpec | undefined): PgvError {
-  const message = (e as Error).message;
-  const m = /Unknown option '([^']+)'/.exec(message);
-  const where = spec ? `pgv ${spec.name}` : 'pgv';
-  if (m) {
-    const guess = closest(m[1]!, Object.keys({ ...globalOptions, ...(spec?.options ?? {}) }).map((o) => `--${o}`));
-    return usageError(`unknown option ${m[1]} for ${where}`, `${guess ? `Did you mean ${guess}? ` : ''}See \`${where} --help\`.`);
-  }
-  return usageError(message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, ''), `See \`${where} --help\`.`);
 }
 
 // Run when executed as the bin (not when imported by tests).

@@ -1,10 +1,11 @@
 /**
  * What a command tells the CLI about itself: its summary, usage, options, help, examples and exit
  * codes, and the adapter from parsed option values to the command function. A spec module imports
- * only this file and `errors.ts`; the command's engine (and pg) load when the adapter runs.
+ * only this file, `errors.ts` and `util/suggest.ts`; the command's engine (and pg) load when the adapter runs.
  */
 import type { ParseArgsConfig } from 'node:util';
-import { usageError } from '../errors.js';
+import { usageError, type PgvError } from '../errors.js';
+import { closest } from '../util/suggest.js';
 import type { CommandResult, Globals } from './types.js';
 
 /** node:util parseArgs option declarations. */
@@ -86,4 +87,16 @@ export function reportFormat(values: OptionValues): 'text' | 'markdown' {
   const v = values.format ?? 'text';
   if (v !== 'text' && v !== 'markdown') throw usageError(`--format must be text or markdown, not "${String(v)}"`, 'Use --json for the JSON document.');
   return v;
+}
+
+/** parseArgs' complaint in pgv's words, with the nearest option. */
+export function optionError(e: unknown, spec: CommandSpec | undefined, globalOptions: OptionSpecs): PgvError {
+  const message = (e as Error).message;
+  const m = /Unknown option '([^']+)'/.exec(message);
+  const where = spec ? `pgv ${spec.name}` : 'pgv';
+  if (m) {
+    const guess = closest(m[1]!, Object.keys({ ...globalOptions, ...(spec?.options ?? {}) }).map((o) => `--${o}`));
+    return usageError(`unknown option ${m[1]} for ${where}`, `${guess ? `Did you mean ${guess}? ` : ''}See \`${where} --help\`.`);
+  }
+  return usageError(message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, ''), `See \`${where} --help\`.`);
 }
