@@ -11,7 +11,7 @@ import type { Finding } from '../lint/lint.js';
 import type { Plan } from '../plan/types.js';
 import { displayQualified } from '../db/ident.js';
 import { selectParts, type Environment } from '../targets/context.js';
-import { preparePlan, readScripts, runPlan, type PreparedPart, type RunOutcome } from './pipeline.js';
+import { preparePlan, readScripts, runPlan, type PreparedPart, type RunOptions, type RunOutcome } from './pipeline.js';
 
 /** What `apply` is asked for. */
 export interface ApplyRequest {
@@ -56,16 +56,21 @@ export async function planApply(config: Config, request: ApplyRequest, ctx: Envi
   const run = async () => {
     const refusal = changedScriptsRefusal(plan.parts) ?? (request.allowLintErrors || !lint ? undefined : lint.lintRefusal(findings));
     if (refusal) throw refusal;
-    return runPlan(plan, prepared, {
-      env: ctx.env,
-      concurrency: request.concurrency ?? 4,
-      lockTimeoutMs: request.lockTimeoutMs ?? 60_000,
-      snapshots: request.snapshots ?? true,
-      ...(request.onEvent ? { onEvent: request.onEvent } : {}),
-      ...(request.signal ? { signal: request.signal } : {}),
-    });
+    return runPlan(plan, prepared, runOptionsOf(request, ctx));
   };
   return { plan, findings, prepared, run };
+}
+
+/** The run options of an apply request, with apply's defaults (4 parts at once, 60 s for the lock, snapshots on). */
+export function runOptionsOf(request: Pick<ApplyRequest, 'concurrency' | 'lockTimeoutMs' | 'snapshots' | 'onEvent' | 'signal'>, ctx: Environment): RunOptions {
+  return {
+    env: ctx.env,
+    concurrency: request.concurrency ?? 4,
+    lockTimeoutMs: request.lockTimeoutMs ?? 60_000,
+    snapshots: request.snapshots ?? true,
+    ...(request.onEvent ? { onEvent: request.onEvent } : {}),
+    ...(request.signal ? { signal: request.signal } : {}),
+  };
 }
 
 /** Bring the selected parts' databases to the state their scripts describe. */

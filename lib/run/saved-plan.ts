@@ -18,7 +18,7 @@ import type { ScriptSet } from '../recipes/types.js';
 import { selectParts, type Environment } from '../targets/context.js';
 import { pgvVersion } from '../version.js';
 import { validateAgainst } from '../config/validate.js';
-import { planApply, type ApplyRequest, type LintFindings } from './apply.js';
+import { planApply, runOptionsOf, type ApplyRequest, type LintFindings } from './apply.js';
 import { catalogPrint, configIdentity, documentHash, ledgerPrint, movesOf, savedPlanFormat, sha256, type CatalogPrint, type Moves, type PartFingerprint } from './fingerprint.js';
 import { observeParts, runPlan, type PreparedPart, type RunOutcome } from './pipeline.js';
 
@@ -151,14 +151,7 @@ export async function applySavedPlan(config: Config, saved: SavedPlan, request: 
       return [part.name, { part, spec, scripts, verify }];
     }),
   );
-  return runPlan({ parts: saved.parts.map((p): PartPlan => ({ ...p.plan, replan: { planner: 'saved' } })) }, prepared, {
-    env: ctx.env,
-    concurrency: request.concurrency ?? 4,
-    lockTimeoutMs: request.lockTimeoutMs ?? 60_000,
-    snapshots: request.snapshots ?? true,
-    ...(request.onEvent ? { onEvent: request.onEvent } : {}),
-    ...(request.signal ? { signal: request.signal } : {}),
-  });
+  return runPlan({ parts: saved.parts.map((p): PartPlan => ({ ...p.plan, replan: { planner: 'saved' } })) }, prepared, runOptionsOf(request, ctx));
 }
 
 /** A saved plan's parts as a Plan (for the renderers), and its findings by step id. */
