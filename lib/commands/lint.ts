@@ -16,6 +16,7 @@ import { renderLintMarkdown } from '../report/lint-markdown.js';
 import { prepareScript } from '../sql/script.js';
 import { loadOptionalConfig, selectParts } from '../targets/context.js';
 import { preparePlan, readScripts } from '../run/pipeline.js';
+import { prepareAll } from '../recipes/script-file.js';
 import type { CommandResult, Globals } from './types.js';
 
 /** Options of `pgv lint`. */
@@ -49,7 +50,11 @@ export async function lintCommand(g: Globals, args: LintArgs): Promise<CommandRe
   if (config && (partNames.length || files.length === 0)) {
     const parts = selectParts(config, partNames);
     if (args.all) {
-      const items = parts.flatMap((part) => allScripts(readScripts(part)).map((script) => ({ part, script })));
+      const items = parts.flatMap((part) => {
+        const scripts = readScripts(part);
+        prepareAll(part, scripts);
+        return allScripts(scripts).map((script) => ({ part, script }));
+      });
       count += items.length;
       findings.push(...(await lintScripts(items, g.cwd)).flat());
     } else {

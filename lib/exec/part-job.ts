@@ -17,6 +17,7 @@ import { createLedgerSql, deleteLedgerRowSql, failLedgerRowSql, finishLedgerRowS
 import { acquireLock } from '../db/lock.js';
 import { observeWith } from '../db/observe.js';
 import type { ScriptSet, Script } from '../recipes/types.js';
+import { prepareToRun } from '../recipes/script-file.js';
 import { changedScriptsRefusal } from '../plan/plan.js';
 import { replanPart } from '../plan/replan.js';
 import type { ObservedPart, PartPlan, RunScriptStep, Step } from '../plan/types.js';
@@ -133,6 +134,8 @@ export class PartJob {
     this.pumCodes = observed.ledger.pumCodes ?? 'flags';
     await this.input.verify?.(observed);
     const fresh = replanPart(initial, { part: this.input.part, observed, scripts: this.input.scripts });
+    // Scripts the replan added are prepared now, and refused with their problems before any runs.
+    prepareToRun(this.input.part, this.input.scripts, fresh.steps);
     this.version = fresh.current;
     const late = this.python ? undefined : firstPythonHook(fresh.steps, this.input.scripts);
     if (late) this.python = await (await import('../hooks/python.js')).findPython(this.input.part.python, this.input.env ?? {}, late);
@@ -236,7 +239,8 @@ export class PartJob {
       script: script.name,
       kind,
       checksum: script.checksum,
-      md5: script.md5,
+      // Only a pum table records md5 (hashing it reads the file again).
+      md5: this.style === 'pum' ? script.md5 : null,
       ...(script.description !== undefined ? { description: script.description } : {}),
       success,
       pgvVersion,

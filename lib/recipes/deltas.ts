@@ -6,14 +6,14 @@
  * Versions compare as numbers, component by component (`10.0.0` after `2.0.0`).
  */
 import path from 'node:path';
-import { PgvError } from '../errors.js';
 import { compareVersions } from '../util/versions.js';
-import { describeProblems, prepareScript } from '../sql/script.js';
+import { prepareScript } from '../sql/script.js';
 import { matchesAny } from '../util/glob.js';
 import { isPumModule, readPumModule } from './pum-module.js';
 import { listFiles, readScriptFile } from './read.js';
+import { scriptProblems, scriptsInvalid, sqlScript } from './script-file.js';
 import type { Script, ScriptSet } from './types.js';
-import { fillPlaceholders, type PlaceholderOptions } from './variables.js';
+import type { PlaceholderOptions } from './variables.js';
 
 /** A delta file, classified by its name. */
 export interface DeltaName {
@@ -67,7 +67,11 @@ export function classifyDeltaFiles(names: readonly string[], ignoreFiles: readon
   return { deltas, ...(preAll ? { preAll } : {}), ...(postAll ? { postAll } : {}), problems };
 }
 
-/** Read a delta directory into its scripts; PgvError (before anything runs) on any problem. */
+/**
+ * Read a delta directory into its scripts; PgvError (before anything runs) on any problem in the
+ * file names. Each script is hashed; it is prepared (and its problems found) when the plan runs it
+ * (script-file.ts), or at once for all when the directory has problems anyway.
+ */
 export function readDeltaDirectory(directory: string, options: { ignoreFiles: readonly string[]; placeholders: PlaceholderOptions }): ScriptSet {
   if (isPumModule(directory)) return readPumModule(directory, options.placeholders.values);
   const files = classifyDeltaFiles(listFiles(directory), options.ignoreFiles);
@@ -81,22 +85,13 @@ export function readDeltaDirectory(directory: string, options: { ignoreFiles: re
     if (name.endsWith('.py')) {
       return { name, path: file, version, kind, checksum: content.checksum, md5: content.md5, ...(description !== undefined ? { description } : {}), language: 'python', prepared: prepareScript('') };
     }
-    const filled = fillPlaceholders(content.text, options.placeholders);
-    for (const p of filled.problems) problems.push(`${name}:${p.line}: ${p.message}`);
-    const prepared = prepareScript(filled.text);
-    problems.push(...describeProblems(name, prepared.problems));
-    return { name, path: file, version, kind, checksum: content.checksum, md5: content.md5, ...(description !== undefined ? { description } : {}), prepared };
+    return sqlScript({ name, path: file, version, kind, ...(description !== undefined ? { description } : {}) }, content, options.placeholders);
   };
   const updates = files.deltas.map((d) => load(d.name, d.version, d.phase, d.description));
   const latest = updates.length ? updates[updates.length - 1]!.version : null;
   const preAll = files.preAll ? load(files.preAll, latest ?? '0', 'pre-all') : undefined;
   const postAll = files.postAll ? load(files.postAll, latest ?? '0', 'post-all') : undefined;
-  if (problems.length) {
-    throw new PgvError('scripts_invalid', `${directory}: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the delta directory`, {
-      details: problems,
-      hint: 'Fix the files named above; nothing has been run.',
-      data: { directory },
-    });
-  }
+  // The directory is refused anyway: say everything that is wrong in it at once.
+  if (problems.length) throw scriptsInvalid(directory, 'delta directory', [...problems, ...scriptProblems([...updates, ...(preAll ? [preAll] : []), ...(postAll ? [postAll] : [])])]);
   return { directory, updates, preconditions: new Map(), latest, ...(preAll ? { preAll } : {}), ...(postAll ? { postAll } : {}) };
 }

@@ -3,14 +3,13 @@
  * updateN.sql and preconditionN.{sql,js,mjs,py}. init.sql builds the current schema on an empty
  * database and sets the generation to N; updateN.sql runs from generation N-1.
  */
-import { PgvError } from '../errors.js';
-import { describeProblems, prepareScript } from '../sql/script.js';
 import path from 'node:path';
 import { listFiles, readScriptFile } from './read.js';
+import { scriptProblems, scriptsInvalid, sqlScript } from './script-file.js';
 import { schemaLookAlike } from './look-alike.js';
 import { matchesAny } from '../util/glob.js';
 import type { Precondition, Script, ScriptSet } from './types.js';
-import { fillPlaceholders, type PlaceholderOptions } from './variables.js';
+import type { PlaceholderOptions } from './variables.js';
 
 /** The files of a schema directory, classified by name. Pure. */
 export interface SchemaFiles {
@@ -62,7 +61,11 @@ export function classifySchemaFiles(names: readonly string[], ignoreFiles: reado
   return { ...(init ? { init } : {}), updates, preconditions, problems };
 }
 
-/** Read a schema directory into its scripts; PgvError (before anything runs) on any problem. */
+/**
+ * Read a schema directory into its scripts; PgvError (before anything runs) on any problem in the
+ * file names. Each script is hashed; it is prepared (and its problems found) when the plan runs it
+ * (script-file.ts), or at once for all when the directory has problems anyway.
+ */
 export function readSchemaDirectory(directory: string, placeholders: PlaceholderOptions = { values: {}, pum: false }, ignoreFiles: readonly string[] = []): ScriptSet {
   const files = classifySchemaFiles(listFiles(directory), ignoreFiles);
   const problems = [...files.problems];
@@ -71,12 +74,7 @@ export function readSchemaDirectory(directory: string, placeholders: Placeholder
   const base = path.join(directory, path.sep);
   const load = (name: string, version: string, kind: Script['kind']): Script => {
     const file = base + name;
-    const content = readScriptFile(file);
-    const filled = fillPlaceholders(content.text, placeholders);
-    for (const p of filled.problems) problems.push(`${name}:${p.line}: ${p.message}`);
-    const prepared = prepareScript(filled.text);
-    problems.push(...describeProblems(name, prepared.problems));
-    return { name, path: file, version, kind, checksum: content.checksum, md5: content.md5, prepared };
+    return sqlScript({ name, path: file, version, kind }, readScriptFile(file), placeholders);
   };
   const init = files.init ? load(files.init, latest, 'init') : undefined;
   const updates = files.updates.map((u) => load(u.name, String(u.n), 'update'));
@@ -91,12 +89,7 @@ export function readSchemaDirectory(directory: string, placeholders: Placeholder
       ...(p.language === 'sql' ? { text: readScriptFile(file).text } : {}),
     });
   }
-  if (problems.length) {
-    throw new PgvError('scripts_invalid', `${directory}: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the schema directory`, {
-      details: problems,
-      hint: 'Fix the files named above; nothing has been run.',
-      data: { directory },
-    });
-  }
+  // The directory is refused anyway: say everything that is wrong in it at once.
+  if (problems.length) throw scriptsInvalid(directory, 'schema directory', [...problems, ...scriptProblems([...(init ? [init] : []), ...updates])]);
   return { directory, ...(init ? { init } : {}), updates, preconditions, latest: files.updates.length || init ? latest : null };
 }

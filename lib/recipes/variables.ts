@@ -65,6 +65,9 @@ export function fillPlaceholders(text: string, options: PlaceholderOptions): { t
   const known = Object.keys(options.values);
   const undefinedVariable = (line: number, written: string) =>
     problems.push({ line, message: `${written} is not defined (the part's variables: ${known.length ? known.join(', ') : 'none'})` });
+  // No placeholder can be in a text without a colon, nor an undefined one that matters (:'x', :"x")
+  // when there are no variables: skip the lexing, the common case.
+  if (!options.braces && !options.pum && (!text.includes(':') || (known.length === 0 && !/:['"]/.test(text)))) return { text, problems };
   let out = text;
   if (options.braces) out = fillBraces(out, options.values, undefinedVariable, problems);
   if (options.pum) {

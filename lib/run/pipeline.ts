@@ -11,6 +11,7 @@ import { replanPart } from '../plan/replan.js';
 import type { ObservedPart, PartPlan, Plan } from '../plan/types.js';
 import { readDeltaDirectory } from '../recipes/deltas.js';
 import { readSchemaDirectory } from '../recipes/schema.js';
+import { prepareToRun } from '../recipes/script-file.js';
 import type { ScriptSet } from '../recipes/types.js';
 import { connectionFor, ensureServer, type Environment } from '../targets/context.js';
 
@@ -62,7 +63,10 @@ export async function preparePlan(config: Config, parts: readonly Part[], g: Env
   const planner = options.planner ?? planPart;
   const inputs = (await observeParts(config, parts, g, options.scripts)).map((i) => ({ ...i, ...accepted(i.part) }));
   const prepared = new Map<string, PreparedPart>(inputs.map(({ part, spec, scripts, observed }) => [part.name, { part, spec, scripts, observed }]));
-  return { plan: buildPlan(inputs, planner), prepared };
+  const plan = buildPlan(inputs, planner);
+  // Only the scripts that run are prepared; their problems stop the run before anything runs.
+  for (const p of plan.parts) prepareToRun(prepared.get(p.name)!.part, prepared.get(p.name)!.scripts, p.steps);
+  return { plan, prepared };
 
   function accepted(part: Part): { accept?: ReadonlySet<string>; to?: string } {
     const set = options.accept?.get(part.name);
