@@ -30,9 +30,10 @@ export async function lintScripts(items: readonly ScriptToLint[], cwd: string): 
 export async function lintPlannedSteps(parts: ReadonlyArray<{ part: Part; plan: PartPlan; scripts: ScriptSet }>, cwd: string): Promise<Map<string, Finding[]>> {
   const items: Array<ScriptToLint & { step: string }> = [];
   for (const { part, plan, scripts } of parts) {
+    const byName = new Map(allScripts(scripts).map((s) => [s.name, s]));
     for (const step of plan.steps) {
       if (step.kind !== 'run-script') continue;
-      const script = scriptNamed(scripts, step.script);
+      const script = byName.get(step.script);
       if (script) items.push({ part, script, step: step.id });
     }
   }
@@ -47,10 +48,6 @@ export async function lintPlannedSteps(parts: ReadonlyArray<{ part: Part; plan: 
 /** Every script of a script set, in the order they would run from an empty database. */
 export function allScripts(scripts: ScriptSet): Script[] {
   return [...(scripts.init ? [scripts.init] : []), ...(scripts.preAll ? [scripts.preAll] : []), ...scripts.updates, ...(scripts.postAll ? [scripts.postAll] : [])];
-}
-
-function scriptNamed(scripts: ScriptSet, name: string): Script | undefined {
-  return allScripts(scripts).find((s) => s.name === name);
 }
 
 function displayPath(file: string, cwd: string): string {

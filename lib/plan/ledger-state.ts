@@ -32,8 +32,20 @@ export function currentVersion(observed: ObservedPart): string | null {
 
 /** Is this script recorded as applied? */
 export function isRecorded(observed: ObservedPart, script: Script): boolean {
-  return observed.ledger.rows.some((r) => r.success && r.script === script.name && scriptKinds.has(r.kind));
+  return recordedNames(observed).has(script.name);
 }
+
+/** The names of the scripts a ledger records as run, once per observation (planners ask for every script). */
+function recordedNames(observed: ObservedPart): ReadonlySet<string> {
+  let names = recorded.get(observed.ledger.rows);
+  if (!names) {
+    names = new Set(observed.ledger.rows.flatMap((r) => (r.success && scriptKinds.has(r.kind) ? [r.script] : [])));
+    recorded.set(observed.ledger.rows, names);
+  }
+  return names;
+}
+
+const recorded = new WeakMap<readonly LedgerRow[], ReadonlySet<string>>();
 
 /** The checksum a ledger of this style records for a script. */
 function recordedChecksum(observed: ObservedPart, script: Pick<Script, 'checksum' | 'md5'>): string {
