@@ -90,7 +90,7 @@ export async function runApplyBench(cluster: BenchCluster, options: ApplyBenchOp
 }
 
 /** Run both sides of one comparison, alternating which goes first by round. */
-async function pair(round: number, pgv: () => Promise<Sample>, floor: () => Promise<Sample>): Promise<[Sample, Sample]> {
+export async function pair(round: number, pgv: () => Promise<Sample>, floor: () => Promise<Sample>): Promise<[Sample, Sample]> {
   if (round % 2 === 0) {
     const a = await pgv();
     return [a, await floor()];
@@ -106,7 +106,7 @@ function pgvCommand(config: string, cwd: string): Command {
 }
 
 /** The no-op floor: Node loads pg, connects, reads the ledger, exits. */
-function nodeQueryCommand(cluster: BenchCluster, dbname: string): Command {
+export function nodeQueryCommand(cluster: BenchCluster, dbname: string): Command {
   const pgPath = path.join(repoRoot, 'node_modules', 'pg');
   const script = `
 const pg = require(${JSON.stringify(pgPath)});

@@ -9,11 +9,32 @@ export interface Summary {
   readonly pgvMedian: number;
   readonly floorMedian: number;
   readonly ratio: number;
+  /** pgv / floor of each interleaved pair: median, min, max (null when the sides were not paired one to one). */
+  readonly pairs: PairRatios | null;
   readonly goal: number;
   readonly met: boolean;
   readonly floor: string;
   readonly pgv: readonly number[];
   readonly floorSamples: readonly number[];
+}
+
+/** The ratios of pairs measured together (pgv[i] / floor[i]): their median, min and max. */
+export interface PairRatios {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** The per-pair ratios of two equally long sample lists; null when their lengths differ or are 0. */
+export function pairRatios(pgv: readonly number[], floor: readonly number[]): PairRatios | null {
+  if (pgv.length === 0 || pgv.length !== floor.length) return null;
+  const ratios = pgv.map((v, i) => v / floor[i]!);
+  return { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) };
+}
+
+/** `1.04× [0.98–1.10]`. */
+export function formatPairs(p: PairRatios): string {
+  return `${p.median.toFixed(2)}× [${p.min.toFixed(2)}–${p.max.toFixed(2)}]`;
 }
 
 /** Medians and the pgv / floor ratio of each measurement. */
@@ -22,14 +43,14 @@ export function summarize(measurements: readonly Measurement[]): Summary[] {
     const pgvMedian = median(m.pgv);
     const floorMedian = median(m.floor);
     const ratio = pgvMedian / floorMedian;
-    return { name: m.name, unit: m.unit, pgvMedian, floorMedian, ratio, goal: m.goal, met: ratio <= m.goal, floor: m.floorDescription, pgv: m.pgv, floorSamples: m.floor };
+    return { name: m.name, unit: m.unit, pgvMedian, floorMedian, ratio, pairs: pairRatios(m.pgv, m.floor), goal: m.goal, met: (pairRatios(m.pgv, m.floor)?.median ?? ratio) <= m.goal, floor: m.floorDescription, pgv: m.pgv, floorSamples: m.floor };
   });
 }
 
 /** The summary table, the floors' descriptions and the raw per-repetition numbers, as text. */
 export function renderTable(summaries: readonly Summary[]): string {
-  const header = ['measurement', 'pgv median', 'floor median', 'ratio', 'goal', 'met'];
-  const rows = summaries.map((s) => [s.name, value(s.pgvMedian, s.unit), value(s.floorMedian, s.unit), `${s.ratio.toFixed(2)}×`, `≤ ${s.goal}×`, s.met ? 'yes' : 'NO']);
+  const header = ['measurement', 'pgv median', 'floor median', 'ratio', 'per pair [min–max]', 'goal', 'met'];
+  const rows = summaries.map((s) => [s.name, value(s.pgvMedian, s.unit), value(s.floorMedian, s.unit), `${s.ratio.toFixed(2)}×`, s.pairs ? formatPairs(s.pairs) : '-', `≤ ${s.goal}×`, s.met ? 'yes' : 'NO']);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line), ''];
@@ -52,6 +73,7 @@ export function resultsJson(summaries: readonly Summary[], context: Record<strin
       pgv_median: round(s.pgvMedian),
       floor_median: round(s.floorMedian),
       ratio: round(s.ratio, 3),
+      ...(s.pairs ? { pair_ratio_median: round(s.pairs.median, 3), pair_ratio_min: round(s.pairs.min, 3), pair_ratio_max: round(s.pairs.max, 3) } : {}),
       goal: s.goal,
       goal_met: s.met,
       floor: s.floor,

@@ -4,7 +4,8 @@
  * 3), print a table and write bench/results/latest.json. Exits 0 when a goal is missed (a bench
  * reports, it does not judge); exits 1 when something fails (pgv or psql exits non-zero).
  * BENCH_RSS_VIA=self-report measures peak memory without GNU time (the fallback path);
- * BENCH_ONLY=apply|snapshot|check|dump|lint|trace runs one section.
+ * BENCH_ONLY=apply|snapshot|check|dump|lint|trace|growth|peers runs one section (growth and peers
+ * run only when named: they take minutes; see growth-bench.ts and peers-bench.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -16,6 +17,7 @@ import { runCheckBench } from './check-bench.js';
 import { runDumpBench } from './dump-bench.js';
 import { runLintBench } from './lint-bench.js';
 import { runTraceBench } from './trace-bench.js';
+import { runGrowthBench } from './growth-bench.js';
 import { withBenchCluster } from './cluster.js';
 import { rssMethod } from './measure.js';
 import { renderTable, resultsJson, summarize } from './report.js';
@@ -28,10 +30,22 @@ const scripts = 1000;
 const checkObjects = 2000;
 
 function repetitions(): number {
-  const raw = process.env.BENCH_REPS ?? '3';
-  const reps = Number(raw);
-  if (!Number.isInteger(reps) || reps < 1) throw new Error(`BENCH_REPS must be a positive integer, not ${JSON.stringify(raw)}`);
-  return reps;
+  return positive('BENCH_REPS', 3);
+}
+
+/** A positive integer from the environment, or the default. */
+function positive(name: string, fallback: number): number {
+  const raw = process.env[name] ?? String(fallback);
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, not ${JSON.stringify(raw)}`);
+  return value;
+}
+
+/** BENCH_GROWTH_SIZES=100,1000 and BENCH_GROWTH_OBJECTS=2000: other sizes for the growth bench (a quick look). */
+function sizes(): { sizes?: number[]; objects?: number[] } {
+  const list = (name: string) => (process.env[name] ? process.env[name]!.split(',').map(Number) : undefined);
+  const [s, o] = [list('BENCH_GROWTH_SIZES'), list('BENCH_GROWTH_OBJECTS')];
+  return { ...(s ? { sizes: s } : {}), ...(o ? { objects: o } : {}) };
 }
 
 async function main(): Promise<void> {
@@ -49,6 +63,7 @@ async function main(): Promise<void> {
     if (!only || only === 'dump') measurements.push(...(await runDumpBench(cluster, { reps, log })));
     if (!only || only === 'lint') measurements.push(...(await runLintBench(cluster.temp, { scripts, reps, log })));
     if (!only || only === 'trace') measurements.push(...(await runTraceBench(cluster, { reps, log })));
+    if (only === 'growth') measurements.push(...(await runGrowthBench(cluster, { reps, bigReps: positive('BENCH_GROWTH_BIG_REPS', 3), log, ...sizes() })));
     return summarize(measurements);
   });
   console.log(renderTable(summaries));

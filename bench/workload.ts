@@ -27,8 +27,24 @@ export function writeSchemaDirectory(dir: string, count: number): string {
   return dir;
 }
 
+/** The recipes the bench applies: a schema directory (updateN.sql) or a delta directory (delta_1.0.N.sql). */
+export type Recipe = 'schema' | 'deltas';
+
+/** The file name and version of the bench's script N in a recipe. */
+export function scriptName(recipe: Recipe, n: number): { name: string; version: string; kind: string } {
+  return recipe === 'schema' ? { name: `update${n}.sql`, version: String(n), kind: 'update' } : { name: `delta_1.0.${n}.sql`, version: `1.0.${n}`, kind: 'delta' };
+}
+
+/** Write the recipe's N tiny scripts (updateScript's texts) into `dir` (created); returns `dir`. */
+export function writeScriptDirectory(recipe: Recipe, dir: string, count: number): string {
+  if (recipe === 'schema') return writeSchemaDirectory(dir, count);
+  mkdirSync(dir, { recursive: true });
+  for (let n = 1; n <= count; n++) writeFileSync(path.join(dir, scriptName('deltas', n).name), updateScript(n));
+  return dir;
+}
+
 /** Write a pgv config with one schema part `bench` on database `dbname`; returns its path. */
-export function writeConfig(file: string, cluster: BenchCluster, dbname: string, schemaDir: string): string {
+export function writeConfig(file: string, cluster: BenchCluster, dbname: string, schemaDir: string, recipe: Recipe = 'schema'): string {
   const yaml = [
     'connection:',
     `  host: ${JSON.stringify(cluster.socketDir)}`,
@@ -36,9 +52,9 @@ export function writeConfig(file: string, cluster: BenchCluster, dbname: string,
     '  user: postgres',
     'parts:',
     '  bench:',
-    '    recipe: schema',
+    `    recipe: ${recipe}`,
     `    dbname: ${dbname}`,
-    `    schema: ${JSON.stringify(schemaDir)}`,
+    `    ${recipe === 'schema' ? 'schema' : 'deltas'}: ${JSON.stringify(schemaDir)}`,
     '',
   ].join('\n');
   writeFileSync(file, yaml);
@@ -49,13 +65,14 @@ export function writeConfig(file: string, cluster: BenchCluster, dbname: string,
  * Write the floor's psql file: the ledger DDL, then per script one transaction with the script
  * and a ledger row carrying the same columns pgv writes (sha256 checksum included).
  */
-export function writeFloorSql(file: string, count: number): string {
+export function writeFloorSql(file: string, count: number, recipe: Recipe = 'schema'): string {
   const table = quoteQualified(ledgerTable);
   const parts = [`BEGIN;\n${createLedgerSql(ledgerTable)};\nCOMMIT;\n`];
   for (let n = 1; n <= count; n++) {
     const text = updateScript(n);
     const checksum = createHash('sha256').update(text).digest('hex');
-    const values = [String(n), `update${n}.sql`, 'update', checksum].map(quoteLiteral).join(', ');
+    const { name, version, kind } = scriptName(recipe, n);
+    const values = [version, name, kind, checksum].map(quoteLiteral).join(', ');
     parts.push(
       `BEGIN;\n${text}INSERT INTO ${table} (version, script, kind, checksum, duration_ms, success, pgv_version, installed_by) ` +
         `VALUES (${values}, 0, true, ${quoteLiteral(pgvVersion)}, session_user);\nCOMMIT;\n`,

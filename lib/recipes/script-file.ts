@@ -18,35 +18,57 @@ export type ScriptFields = Pick<Script, 'name' | 'path' | 'version' | 'kind'> & 
 
 /** A SQL script read from `content` (the file at `fields.path`), prepared on first use of `prepared`. */
 export function sqlScript(fields: ScriptFields, content: FileContent, placeholders: PlaceholderOptions): Script {
-  const checksum = content.checksum;
-  let prepared: PreparedScript | undefined;
-  let md5: string | undefined;
-  // The text is not kept: read again when needed, it must still be the file that was hashed.
-  const again = (): FileContent => {
-    const now = readScriptFile(fields.path);
-    if (now.checksum !== checksum) {
-      throw new PgvError('refused', `${fields.name} changed while pgv was planning (checksum ${now.checksum.slice(0, 12)}…, read as ${checksum.slice(0, 12)}…)`, {
+  return new SqlScript(fields, content.checksum, placeholders);
+}
+
+/**
+ * One class for every script read (its accessors on the prototype: 10,000 scripts share one
+ * object layout). The text is not kept: read again when needed, it must still be the file that
+ * was hashed.
+ */
+class SqlScript implements Script {
+  readonly name: string;
+  readonly path: string;
+  readonly version: string;
+  readonly kind: Script['kind'];
+  readonly description?: string;
+  #md5: string | undefined;
+  #prepared: PreparedScript | undefined;
+
+  constructor(
+    fields: ScriptFields,
+    readonly checksum: string,
+    private readonly placeholders: PlaceholderOptions,
+  ) {
+    this.name = fields.name;
+    this.path = fields.path;
+    this.version = fields.version;
+    this.kind = fields.kind;
+    if (fields.description !== undefined) this.description = fields.description;
+  }
+
+  get md5(): string {
+    return (this.#md5 ??= this.again().md5);
+  }
+
+  get prepared(): PreparedScript {
+    if (this.#prepared) return this.#prepared;
+    const filled = fillPlaceholders(this.again().text, this.placeholders);
+    const ready = prepareScript(filled.text);
+    this.#prepared = filled.problems.length ? { ...ready, problems: [...filled.problems, ...ready.problems] } : ready;
+    return this.#prepared;
+  }
+
+  private again(): FileContent {
+    const now = readScriptFile(this.path);
+    if (now.checksum !== this.checksum) {
+      throw new PgvError('refused', `${this.name} changed while pgv was planning (checksum ${now.checksum.slice(0, 12)}…, read as ${this.checksum.slice(0, 12)}…)`, {
         hint: 'Plan again: run apply again (or pgv plan to see what it would run).',
-        data: { script: fields.name },
+        data: { script: this.name },
       });
     }
     return now;
-  };
-  return {
-    ...fields,
-    checksum,
-    get md5(): string {
-      return (md5 ??= again().md5);
-    },
-    get prepared(): PreparedScript {
-      if (prepared) return prepared;
-      const { text } = again();
-      const filled = fillPlaceholders(text, placeholders);
-      const ready = prepareScript(filled.text);
-      prepared = filled.problems.length ? { ...ready, problems: [...filled.problems, ...ready.problems] } : ready;
-      return prepared;
-    },
-  };
+  }
 }
 
 /** Every script of a set, in the order they would run from an empty database. */
