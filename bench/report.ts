@@ -50,7 +50,7 @@ export function summarize(measurements: readonly Measurement[]): Summary[] {
 /** The summary table, the floors' descriptions and the raw per-repetition numbers, as text. */
 export function renderTable(summaries: readonly Summary[]): string {
   const header = ['measurement', 'pgv median', 'floor median', 'ratio', 'per pair [min–max]', 'goal', 'met'];
-  const rows = summaries.map((s) => [s.name, value(s.pgvMedian, s.unit), value(s.floorMedian, s.unit), `${s.ratio.toFixed(2)}×`, s.pairs ? formatPairs(s.pairs) : '-', `≤ ${s.goal}×`, s.met ? 'yes' : 'NO']);
+  const rows = summaries.map((s) => [s.name, value(s.pgvMedian, s.unit), value(s.floorMedian, s.unit), `${s.ratio.toFixed(2)}×`, s.pairs ? formatPairs(s.pairs) : '-', Number.isFinite(s.goal) ? `≤ ${s.goal}×` : '-', Number.isFinite(s.goal) ? (s.met ? 'yes' : 'NO') : '-']);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line), ''];
@@ -74,8 +74,9 @@ export function resultsJson(summaries: readonly Summary[], context: Record<strin
       floor_median: round(s.floorMedian),
       ratio: round(s.ratio, 3),
       ...(s.pairs ? { pair_ratio_median: round(s.pairs.median, 3), pair_ratio_min: round(s.pairs.min, 3), pair_ratio_max: round(s.pairs.max, 3) } : {}),
-      goal: s.goal,
-      goal_met: s.met,
+      // A row without a goal (a peer tool's) has goal and goal_met null.
+      goal: Number.isFinite(s.goal) ? s.goal : null,
+      goal_met: Number.isFinite(s.goal) ? s.met : null,
       floor: s.floor,
       pgv_samples: s.pgv.map((v) => round(v)),
       floor_samples: s.floorSamples.map((v) => round(v)),

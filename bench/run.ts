@@ -18,6 +18,7 @@ import { runDumpBench } from './dump-bench.js';
 import { runLintBench } from './lint-bench.js';
 import { runTraceBench } from './trace-bench.js';
 import { runGrowthBench } from './growth-bench.js';
+import { runPeersBench } from './peers-bench.js';
 import { withBenchCluster } from './cluster.js';
 import { rssMethod } from './measure.js';
 import { renderTable, resultsJson, summarize } from './report.js';
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
     if (!only || only === 'dump') measurements.push(...(await runDumpBench(cluster, { reps, log })));
     if (!only || only === 'lint') measurements.push(...(await runLintBench(cluster.temp, { scripts, reps, log })));
     if (!only || only === 'trace') measurements.push(...(await runTraceBench(cluster, { reps, log })));
+    if (only === 'peers') measurements.push(...(await runPeersBench(cluster, { scripts, reps, log, peers: process.env.BENCH_PEERS ?? '/work/peers' })));
     if (only === 'growth') measurements.push(...(await runGrowthBench(cluster, { reps, bigReps: positive('BENCH_GROWTH_BIG_REPS', 3), log, ...sizes() })));
     return summarize(measurements);
   });
@@ -80,7 +82,8 @@ async function main(): Promise<void> {
   mkdirSync(resultsDir, { recursive: true });
   const file = path.join(resultsDir, 'latest.json');
   writeFileSync(file, JSON.stringify(resultsJson(summaries, context), null, 2) + '\n');
-  console.log(`\n${summaries.filter((s) => s.met).length} of ${summaries.length} goals met; results in ${path.relative(process.cwd(), file)} (${context.duration_s} s)`);
+  const goals = summaries.filter((s) => Number.isFinite(s.goal));
+  console.log(`\n${goals.filter((s) => s.met).length} of ${goals.length} goals met; results in ${path.relative(process.cwd(), file)} (${context.duration_s} s)`);
 }
 
 main().then(
