@@ -2,6 +2,7 @@
 import { usageError } from '../errors.js';
 import { eventRenderer } from '../report/progress.js';
 import { renderRunReport } from '../report/run.js';
+import { failureCollector, failuresJson, renderFailureTable } from '../report/fleet-summary.js';
 import { planApply } from '../run/apply.js';
 import { loadProjectConfig, selectParts } from '../targets/context.js';
 import type { CommandResult, Globals } from './types.js';
@@ -36,10 +37,17 @@ export async function applyCommand(g: Globals, args: ApplyArgs): Promise<Command
   const parts = await selectParts(config, args.parts, g);
   if (args.testFirst) return testFirst(g, parts.map((p) => p.name), args);
   const renderer = args.dryRun ? undefined : await eventRenderer(g);
-  const { plan, findings, run } = await planApply(config, { ...args, snapshots: !args.noSnapshot, ...(renderer ? { onEvent: renderer.onEvent } : {}) }, g);
+  // A fleet's run ends with a table of its failures (fed by the run's events).
+  const fleet = parts.some((p) => p.server !== undefined) || config.rollout.length > 0;
+  const failures = fleet ? failureCollector(renderer?.onEvent) : undefined;
+  const onEvent = failures?.onEvent ?? renderer?.onEvent;
+  const { plan, findings, run } = await planApply(config, { ...args, snapshots: !args.noSnapshot, ...(onEvent ? { onEvent } : {}) }, g);
   if (args.dryRun) return planResult(plan, findings);
   try {
-    return renderRunReport(await run(), g.verbose);
+    const report = renderRunReport(await run(), g.verbose);
+    if (!failures) return report;
+    const rows = failures.rows();
+    return { ...report, text: [report.text, ...renderFailureTable(rows, plan.parts.length)].join('\n'), json: { ...report.json, failures: failuresJson(rows) } };
   } finally {
     await renderer?.close();
   }

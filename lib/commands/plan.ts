@@ -7,11 +7,11 @@ import { expandFleet } from '../fleet/expand.js';
 import { expansionJson, renderExpansionLines } from '../report/fleet.js';
 import type { FleetExpansion } from '../config/types.js';
 import type { CommandResult, Globals } from './types.js';
-import type { Plan } from '../plan/types.js';
+import type { PartPlan, Plan } from '../plan/types.js';
 import { changedScriptsRefusal } from '../plan/plan.js';
 import { renderError } from '../report/error-text.js';
 import { renderPlanMarkdown } from '../report/plan-markdown.js';
-import { ExitCode, usageError } from '../errors.js';
+import { ExitCode, PgvError, usageError } from '../errors.js';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -50,6 +50,14 @@ export async function planCommand(g: Globals, args: PlanArgs): Promise<CommandRe
   return result;
 }
 
+/** Fleet parts that could not be observed make the plan incomplete: exit 3, naming them. */
+function unreachableError(parts: readonly PartPlan[]): PgvError {
+  return new PgvError('connection_failed', `${parts.length} part${parts.length === 1 ? '' : 's'} could not be reached; the plan shows no steps for ${parts.length === 1 ? 'it' : 'them'}`, {
+    details: parts.map((p) => `${p.name}: ${p.unreachable!.message}`),
+    hint: parts[0]!.unreachable!.hint ?? 'Check that their servers are up.',
+  });
+}
+
 /** A fleet's plan says first how its for_each parts expanded (text, markdown: lines before the plan; JSON: `fleet`). */
 function withFleet(result: CommandResult, expansions: readonly FleetExpansion[], format: 'text' | 'markdown' = 'text'): CommandResult {
   if (expansions.length === 0) return result;
@@ -60,7 +68,8 @@ function withFleet(result: CommandResult, expansions: readonly FleetExpansion[],
 
 /** The plan with its lint findings, and the refusal apply would give for it (a changed applied script: exit 3), as `pgv plan` and `apply --dry-run` show it. */
 export function planResult(plan: Plan, findings?: LintFindings, format: 'text' | 'markdown' = 'text'): CommandResult {
-  const refusal = changedScriptsRefusal(plan.parts);
+  const unreachable = plan.parts.filter((p) => p.unreachable);
+  const refusal = changedScriptsRefusal(plan.parts) ?? (unreachable.length ? unreachableError(unreachable) : null);
   const text = format === 'markdown' ? renderPlanMarkdown(plan, findings) : renderPlanText(plan, findings);
   if (refusal) return { exitCode: refusal.exitCode, json: { ...(renderPlanJson(plan, findings) as Record<string, unknown>), error: refusal.toJSON() }, text, errors: renderError(refusal) };
   return { exitCode: 0, json: renderPlanJson(plan, findings), text };

@@ -56,7 +56,7 @@ export async function planApply(config: Config, request: ApplyRequest, ctx: Envi
   const run = async () => {
     const refusal = changedScriptsRefusal(plan.parts) ?? (request.allowLintErrors || !lint ? undefined : lint.lintRefusal(findings));
     if (refusal) throw refusal;
-    return runPlan(plan, prepared, runOptionsOf(request, ctx));
+    return runPlan(plan, prepared, { ...runOptionsOf(request, ctx), rollout: config.rollout });
   };
   return { plan, findings, prepared, run };
 }
