@@ -6,6 +6,7 @@ import { loadProjectConfig } from '../targets/context.js';
 import { expandFleet } from '../fleet/expand.js';
 import { expansionJson, renderExpansionLines } from '../report/fleet.js';
 import type { FleetExpansion } from '../config/types.js';
+import type { Shard } from '../fleet/shard.js';
 import type { CommandResult, Globals } from './types.js';
 import type { PartPlan, Plan } from '../plan/types.js';
 import { changedScriptsRefusal } from '../plan/plan.js';
@@ -26,6 +27,8 @@ export interface PlanArgs {
   readonly format?: 'text' | 'markdown';
   /** `--trace` (with -o): trace the pending scripts on a copy and keep the locks measured in the plan. */
   readonly trace?: boolean;
+  /** `--shard i/n`: only shard i of n of the parts. */
+  readonly shard?: Shard;
 }
 
 /** Run `pgv plan`. */
@@ -34,11 +37,11 @@ export async function planCommand(g: Globals, args: PlanArgs): Promise<CommandRe
   let result: CommandResult;
   if (args.trace && args.output === undefined) throw usageError('--trace saves what it measured in the plan file: give -o FILE', 'pgv plan -o plan.json --trace; or pgv trace PART to see the locks without saving a plan.');
   if (args.output === undefined) {
-    const { plan, findings } = await planApply(config, { parts: args.parts }, g);
+    const { plan, findings } = await planApply(config, { parts: args.parts, ...(args.shard ? { shard: args.shard } : {}) }, g);
     result = withFleet(planResult(plan, findings, args.format), (await expandFleet(config, g)).expansions, args.format);
   } else {
     const { savePlan } = await import('../run/saved-plan.js');
-    const { plan, findings, document } = await savePlan(config, { parts: args.parts, trace: args.trace === true }, g);
+    const { plan, findings, document } = await savePlan(config, { parts: args.parts, trace: args.trace === true, ...(args.shard ? { shard: args.shard } : {}) }, g);
     result = planResult(plan, findings, args.format);
     // A plan apply would refuse (a changed applied script) is not saved.
     if (result.exitCode === 0) {
