@@ -174,7 +174,8 @@ async function fingerprintOf(config: Config, part: Part, spec: ConnectionSpec, s
 
 /** check's normalized inspection of the part's database, without pgv's ledgers (every part's, and a pum module's table). */
 async function catalogOf(config: Config, part: Part, spec: ConnectionSpec, scripts: ScriptSet): Promise<CatalogPrint> {
-  const ledgers = [...ledgersOf(config.parts), ...(scripts.pumModule ? [scripts.pumModule.migrationTable] : [])];
+  // The part itself too: a fleet part (for_each) is not among the config's unexpanded parts.
+  const ledgers = [...ledgersOf([...config.parts, part]), ...(scripts.pumModule ? [scripts.pumModule.migrationTable] : [])];
   // The default kinds: comments (where snapshot metadata lives, on the database) and privileges are opt-in.
   const options = checkOptionsFor({}, ledgers, part);
   return catalogPrint(applyExclusions(await inspectDatabase(spec, options.kinds), options.exclusions));
