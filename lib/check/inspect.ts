@@ -3,19 +3,25 @@
  * once), all in one read-only snapshot on one session, turned into a Catalog by normalize.ts.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { PgvError } from '../errors.js';
 import { connect, serverErrorOf, type Db } from '../db/client.js';
 import { describeConnection, type ConnectionSpec } from '../db/connection.js';
 import type { Catalog, CatalogObject, Kind } from './model.js';
 import { normalizeRows, type Row } from './normalize.js';
+import { distPath } from '../util/paths.js';
 
 const queries = new Map<Kind, string>();
 
-/** The catalog query of a kind, read from queries/KIND.sql the first time it is needed. */
+/**
+ * The catalog query of a kind, read the first time it is needed from dist/lib/check/queries/KIND.sql
+ * (the build copies lib/check/queries there; found from the package root, as the bundled CLI
+ * runs this code from another folder).
+ */
 function queryFor(kind: Kind): string {
   let sql = queries.get(kind);
   if (sql === undefined) {
-    sql = readFileSync(new URL(`./queries/${kind}.sql`, import.meta.url), 'utf8');
+    sql = readFileSync(path.join(distPath('lib', 'check', 'queries'), `${kind}.sql`), 'utf8');
     queries.set(kind, sql);
   }
   return sql;
