@@ -1,10 +1,10 @@
 /**
  * `npm run bench`: start a throwaway PostgreSQL cluster with pgv's embedded-server code, measure
- * pgv against floors measured in the same run (ratios, medians of BENCH_REPS repetitions, default
- * 3), print a table and write bench/results/latest.json. Exits 0 when a goal is missed (a bench
+ * pgv against floors measured in the same run (medians of per-pair ratios over BENCH_REPS
+ * interleaved rounds, default 9, with min and max), print a table and write bench/results/latest.json. Exits 0 when a goal is missed (a bench
  * reports, it does not judge); exits 1 when something fails (pgv or psql exits non-zero).
  * BENCH_RSS_VIA=self-report measures peak memory without GNU time (the fallback path);
- * BENCH_ONLY=apply|snapshot|check|dump|lint|trace runs one section.
+ * BENCH_ONLY=startup|apply|snapshot|check|dump|lint|trace runs one section.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -16,6 +16,7 @@ import { runCheckBench } from './check-bench.js';
 import { runDumpBench } from './dump-bench.js';
 import { runLintBench } from './lint-bench.js';
 import { runTraceBench } from './trace-bench.js';
+import { runStartupBench } from './startup-bench.js';
 import { withBenchCluster } from './cluster.js';
 import { rssMethod } from './measure.js';
 import { renderTable, resultsJson, summarize } from './report.js';
@@ -28,7 +29,7 @@ const scripts = 1000;
 const checkObjects = 2000;
 
 function repetitions(): number {
-  const raw = process.env.BENCH_REPS ?? '3';
+  const raw = process.env.BENCH_REPS ?? '9';
   const reps = Number(raw);
   if (!Number.isInteger(reps) || reps < 1) throw new Error(`BENCH_REPS must be a positive integer, not ${JSON.stringify(raw)}`);
   return reps;
@@ -38,11 +39,12 @@ async function main(): Promise<void> {
   const reps = repetitions();
   const t0 = performance.now();
   const log = (line: string) => console.error(line);
-  // BENCH_ONLY=apply, snapshot, check, dump, lint or trace runs one section.
+  // BENCH_ONLY=startup, apply, snapshot, check, dump, lint or trace runs one section.
   const only = process.env.BENCH_ONLY;
   const summaries = await withBenchCluster(async (cluster) => {
     log(`bench cluster ready (socket ${cluster.socketDir}); ${reps} repetition${reps === 1 ? "" : "s"} after one warm-up, ${scripts} scripts`);
     const measurements: Measurement[] = [];
+    if (!only || only === 'startup') measurements.push(...(await runStartupBench(cluster, { reps, log })));
     if (!only || only === 'apply') measurements.push(...(await runApplyBench(cluster, { scripts, reps, log })));
     if (!only || only === 'snapshot') measurements.push(...(await runSnapshotBench(cluster, { reps, log })));
     if (!only || only === 'check') measurements.push(...(await runCheckBench(cluster, { objects: checkObjects, reps, log })));
