@@ -4,7 +4,7 @@
  * interleaved rounds, default 9, with min and max), print a table and write bench/results/latest.json. Exits 0 when a goal is missed (a bench
  * reports, it does not judge); exits 1 when something fails (pgv or psql exits non-zero).
  * BENCH_RSS_VIA=self-report measures peak memory without GNU time (the fallback path);
- * BENCH_ONLY=startup|apply|snapshot|check|dump|lint|trace runs one section.
+ * BENCH_ONLY=startup|apply|snapshot|check|dump|lint|trace runs one section (startup,snapshot: two).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -39,18 +39,19 @@ async function main(): Promise<void> {
   const reps = repetitions();
   const t0 = performance.now();
   const log = (line: string) => console.error(line);
-  // BENCH_ONLY=startup, apply, snapshot, check, dump, lint or trace runs one section.
-  const only = process.env.BENCH_ONLY;
+  // BENCH_ONLY=startup, apply, snapshot, check, dump, lint or trace runs one section (a comma list: those).
+  const sections = process.env.BENCH_ONLY?.split(',').map((x) => x.trim()).filter(Boolean);
+  const wanted = (section: string) => !sections?.length || sections.includes(section);
   const summaries = await withBenchCluster(async (cluster) => {
     log(`bench cluster ready (socket ${cluster.socketDir}); ${reps} repetition${reps === 1 ? "" : "s"} after one warm-up, ${scripts} scripts`);
     const measurements: Measurement[] = [];
-    if (!only || only === 'startup') measurements.push(...(await runStartupBench(cluster, { reps, log })));
-    if (!only || only === 'apply') measurements.push(...(await runApplyBench(cluster, { scripts, reps, log })));
-    if (!only || only === 'snapshot') measurements.push(...(await runSnapshotBench(cluster, { reps, log })));
-    if (!only || only === 'check') measurements.push(...(await runCheckBench(cluster, { objects: checkObjects, reps, log })));
-    if (!only || only === 'dump') measurements.push(...(await runDumpBench(cluster, { reps, log })));
-    if (!only || only === 'lint') measurements.push(...(await runLintBench(cluster.temp, { scripts, reps, log })));
-    if (!only || only === 'trace') measurements.push(...(await runTraceBench(cluster, { reps, log })));
+    if (wanted('startup')) measurements.push(...(await runStartupBench(cluster, { reps, log })));
+    if (wanted('apply')) measurements.push(...(await runApplyBench(cluster, { scripts, reps, log })));
+    if (wanted('snapshot')) measurements.push(...(await runSnapshotBench(cluster, { reps, log })));
+    if (wanted('check')) measurements.push(...(await runCheckBench(cluster, { objects: checkObjects, reps, log })));
+    if (wanted('dump')) measurements.push(...(await runDumpBench(cluster, { reps, log })));
+    if (wanted('lint')) measurements.push(...(await runLintBench(cluster.temp, { scripts, reps, log })));
+    if (wanted('trace')) measurements.push(...(await runTraceBench(cluster, { reps, log })));
     return summarize(measurements);
   });
   console.log(renderTable(summaries));
