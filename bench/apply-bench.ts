@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDatabase, psqlArgs, psqlCommand, type BenchCluster } from './cluster.js';
+import { createDatabase, pgvBin, psqlArgs, psqlCommand, type BenchCluster } from './cluster.js';
 import { measure, rssMethod, type Command, type Sample } from './measure.js';
 import { ledgerTable, writeConfig, writeFloorSql, writeSchemaDirectory } from './workload.js';
 import { quoteQualified } from '../lib/db/ident.js';
@@ -101,7 +101,7 @@ export async function pair(round: number, pgv: () => Promise<Sample>, floor: () 
 
 /** The real CLI (or, without GNU time, the wrapper that runs its main and reports peak RSS). */
 function pgvCommand(config: string, cwd: string): Command {
-  const entry = rssMethod === 'gnu-time' ? path.join(repoRoot, 'dist', 'lib', 'cli.js') : path.join(repoRoot, 'dist', 'bench', 'rss-main.js');
+  const entry = rssMethod === 'gnu-time' ? pgvBin : path.join(repoRoot, 'dist', 'bench', 'rss-main.js');
   return { file: process.execPath, args: [entry, 'apply', '-q', '-c', config], cwd, env: { NO_COLOR: '1' } };
 }
 

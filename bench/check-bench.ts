@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDatabase, psqlArgs, type BenchCluster } from './cluster.js';
+import { createDatabase, pgvBin, psqlArgs, type BenchCluster } from './cluster.js';
 import { measure, median, rssMethod, type Command, type Sample } from './measure.js';
 import type { Measurement } from './apply-bench.js';
 import { compareDatabases } from '../lib/check/check.js';
@@ -141,13 +141,13 @@ function url(cluster: BenchCluster, dbname: string): string {
 
 /** The real CLI (or, without GNU time, the wrapper that runs its main and reports peak RSS). */
 function pgvCheckCommand(cluster: BenchCluster, a: string, b: string, cwd: string): Command {
-  const entry = rssMethod === 'gnu-time' ? path.join(repoRoot, 'dist', 'lib', 'cli.js') : path.join(repoRoot, 'dist', 'bench', 'rss-main.js');
+  const entry = rssMethod === 'gnu-time' ? pgvBin : path.join(repoRoot, 'dist', 'bench', 'rss-main.js');
   return { file: process.execPath, args: [entry, 'check', '--db1', url(cluster, a), '--db2', url(cluster, b)], cwd, env: { NO_COLOR: '1' } };
 }
 
 /** Both schema-only dumps at once, through a shell that fails when either fails. */
 function dumpBothCommand(cluster: BenchCluster, a: string, b: string): Command {
-  const pgDump = path.join(path.dirname(cluster.psql), 'pg_dump');
+  const pgDump = cluster.pgDump;
   const one = (db: string) => [pgDump, '-h', cluster.socketDir, '-p', String(cluster.port), '-U', 'postgres', '--schema-only', '-f', '/dev/null', db].map(shellQuote).join(' ');
   return { file: '/bin/sh', args: ['-c', `${one(a)} & p1=$!; ${one(b)} & p2=$!; wait $p1 && wait $p2`] };
 }

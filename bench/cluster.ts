@@ -1,14 +1,22 @@
 /**
  * The bench's throwaway PostgreSQL cluster, started with pgv's own embedded-server code (as
  * test/run.ts does), and the few admin actions the bench needs, done through the real psql.
+ * Client programs are found the way pgv finds them (lib/dump/tools.ts: PGV_PG_BINDIR, PATH,
+ * pg_config, the install folders; of the server's major or newer), not in the server's bin
+ * folder: the npm server packages hold no psql or pg_dump.
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { EmbeddedServerConfig } from '../lib/config/types.js';
-import { findServerBinDir } from '../lib/server/binaries.js';
-import { clusterLayout, startServer, stopServer } from '../lib/server/embedded.js';
+import { findClientTool, parseToolVersion } from '../lib/dump/tools.js';
+import { clusterLayout, serverBinaryVersion, startServer, stopServer } from '../lib/server/embedded.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The pgv users run: the bundled CLI that package.json's `bin` names. */
+export const pgvBin = path.join(repoRoot, 'dist', 'bin', 'pgv.js');
 
 /** A running bench cluster: where to reach it and where its programs are. */
 export interface BenchCluster {
@@ -16,8 +24,10 @@ export interface BenchCluster {
   readonly temp: string;
   readonly socketDir: string;
   readonly port: number;
-  /** The server's bin folder: the real psql lives here, not Debian's Perl wrapper on PATH. */
+  /** The real psql (not Debian's Perl wrapper on PATH), of the server's major or newer. */
   readonly psql: string;
+  readonly pgDump: string;
+  readonly pgRestore: string;
 }
 
 /**
@@ -40,8 +50,10 @@ export async function withBenchCluster<T>(body: (cluster: BenchCluster) => Promi
   try {
     await startServer(server, { env: process.env, throwaway: true });
     const layout = clusterLayout(server);
-    const binDir = await findServerBinDir(process.env);
-    return await body({ temp, socketDir: layout.socketDir, port: layout.port, psql: path.join(binDir, 'psql') });
+    const major = parseToolVersion(await serverBinaryVersion(process.env))?.major;
+    const tool = async (program: 'psql' | 'pg_dump' | 'pg_restore') => (await findClientTool(program, major, process.env)).path;
+    const [psql, pgDump, pgRestore] = await Promise.all([tool('psql'), tool('pg_dump'), tool('pg_restore')]);
+    return await body({ temp, socketDir: layout.socketDir, port: layout.port, psql, pgDump, pgRestore });
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -13,12 +13,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Measurement } from './apply-bench.js';
-import { createDatabase, psqlArgs, psqlCommand, type BenchCluster } from './cluster.js';
+import { createDatabase, pgvBin, psqlArgs, psqlCommand, type BenchCluster } from './cluster.js';
 import { measure, median, type Command, type Sample } from './measure.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..');
-const cli = path.join(repoRoot, 'dist', 'lib', 'cli.js');
+const cli = pgvBin;
 
 /** What the dump bench needs to know. */
 export interface DumpBenchOptions {
@@ -39,7 +39,6 @@ const databases = [source, pgvCopy, floorCopy, empty, emptyCopy];
 /** Build the sample, run the warm-up and `reps` rounds; returns the dump+restore measurement. */
 export async function runDumpBench(cluster: BenchCluster, options: DumpBenchOptions): Promise<Measurement[]> {
   const orders = options.orders ?? Number(process.env.BENCH_DUMP_ORDERS ?? 1_600_000);
-  const bin = path.dirname(cluster.psql);
   const conn = ['-h', cluster.socketDir, '-p', String(cluster.port), '-U', 'postgres'];
   const dir = path.join(cluster.temp, 'dump-bench');
   mkdirSync(path.join(dir, 'schema'), { recursive: true });
@@ -70,7 +69,7 @@ export async function runDumpBench(cluster: BenchCluster, options: DumpBenchOpti
   const pgvFile = path.join(dir, 'pgv.dump');
   const floorFile = path.join(dir, 'floor.dump');
   const pgv = (...args: string[]): Command => ({ file: process.execPath, args: [cli, ...args, '-q', '-c', config], cwd: dir, env: { NO_COLOR: '1' } });
-  const tool = (name: string, ...args: string[]): Command => ({ file: path.join(bin, name), args: [...conn, ...args], cwd: dir });
+  const tool = (name: 'pg_dump' | 'pg_restore', ...args: string[]): Command => ({ file: name === 'pg_dump' ? cluster.pgDump : cluster.pgRestore, args: [...conn, ...args], cwd: dir });
   const pgvDump = pgv('dump', 'src', '-f', pgvFile);
   const floorDump = tool('pg_dump', '--format=custom', `--file=${floorFile}`, source);
   const pgvRestore = pgv('restore', 'copy', '-f', pgvFile);

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nodeQueryCommand, pair, type Measurement } from './apply-bench.js';
 import { checkWorkloadSql } from './check-bench.js';
-import { createDatabase, psqlArgs, psqlCommand, type BenchCluster } from './cluster.js';
+import { createDatabase, pgvBin, psqlArgs, psqlCommand, type BenchCluster } from './cluster.js';
 import { measure, median, rssMethod, type Command, type Sample } from './measure.js';
 import { formatPairs, pairRatios } from './report.js';
 import { ledgerTable, writeConfig, writeFloorSql, writeScriptDirectory, type Recipe } from './workload.js';
@@ -161,7 +161,7 @@ function growthTable(rows: readonly Row[]): string[] {
 
 /** The real CLI (or, without GNU time, the wrapper that runs its main and reports peak RSS). */
 function cliEntry(): string {
-  return rssMethod === 'gnu-time' ? path.join(repoRoot, 'dist', 'lib', 'cli.js') : path.join(repoRoot, 'dist', 'bench', 'rss-main.js');
+  return rssMethod === 'gnu-time' ? pgvBin : path.join(repoRoot, 'dist', 'bench', 'rss-main.js');
 }
 
 function pgvApplyCommand(config: string, cwd: string): Command {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Measurement } from './apply-bench.js';
 import { measure, type Command } from './measure.js';
+import { pgvBin } from './cluster.js';
 import { lintScript } from '../lib/lint/lint.js';
 import { loadParser } from '../lib/lint/parse.js';
 import { defaultLintSettings } from '../lib/lint/settings.js';
@@ -45,7 +46,7 @@ export async function runLintBench(temp: string, options: { scripts: number; rep
       `import { readFileSync, readdirSync } from 'node:fs';\nawait loadModule();\nlet n = 0;\n` +
       `for (const f of readdirSync(process.argv[2])) n += parseSync(readFileSync(process.argv[2] + '/' + f, 'utf8')).stmts.length;\nconsole.log(n);\n`,
   );
-  const pgv: Command = { file: process.execPath, args: [path.join(repoRoot, 'dist', 'lib', 'cli.js'), 'lint', ...files], cwd: dir, env: { NO_COLOR: '1' } };
+  const pgv: Command = { file: process.execPath, args: [pgvBin, 'lint', ...files], cwd: dir, env: { NO_COLOR: '1' } };
   const floor: Command = { file: process.execPath, args: [floorFile, dir], cwd: dir };
   const cli = { pgv: [] as number[], floor: [] as number[] };
   const inProcess = { pgv: [] as number[], floor: [] as number[] };

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { pair, type Measurement } from './apply-bench.js';
-import { createDatabase, psqlArgs, psqlCommand, type BenchCluster } from './cluster.js';
+import { createDatabase, pgvBin, psqlArgs, psqlCommand, type BenchCluster } from './cluster.js';
 import { measure, type Command } from './measure.js';
 import { formatPairs, pairRatios } from './report.js';
 import { ledgerTable, updateScript, writeConfig, writeFloorSql, writeSchemaDirectory } from './workload.js';
@@ -103,7 +103,7 @@ function url(cluster: BenchCluster, dbname: string, extra = ''): string {
 
 function pgvTool(cluster: BenchCluster, project: string, n: number): Tool {
   const dir = writeSchemaDirectory(path.join(project, 'pgv'), n);
-  const cli = path.join(repoRoot, 'dist', 'lib', 'cli.js');
+  const cli = pgvBin;
   return {
     name: 'pgv',
     command: (db) => ({ file: process.execPath, args: [cli, 'apply', '-q', '-c', writeConfig(path.join(project, `pgv-${db}.yaml`), cluster, db, dir)], cwd: project, env: { NO_COLOR: '1' } }),

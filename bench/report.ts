@@ -8,9 +8,11 @@ export interface Summary {
   readonly unit: string;
   readonly pgvMedian: number;
   readonly floorMedian: number;
+  /** The median of the per-pair ratios pgv[i] / floor[i] (of the medians when the counts differ). */
   readonly ratio: number;
-  /** pgv / floor of each interleaved pair: median, min, max (null when the sides were not paired one to one). */
-  readonly pairs: PairRatios | null;
+  /** The smallest and largest per-pair ratio (equal to `ratio` when the counts differ). */
+  readonly ratioMin: number;
+  readonly ratioMax: number;
   readonly goal: number;
   readonly met: boolean;
   readonly floor: string;
@@ -37,26 +39,32 @@ export function formatPairs(p: PairRatios): string {
   return `${p.median.toFixed(2)}× [${p.min.toFixed(2)}–${p.max.toFixed(2)}]`;
 }
 
-/** Medians and the pgv / floor ratio of each measurement. */
+/**
+ * Medians and the pgv / floor ratio of each measurement: when both sides have one sample per
+ * round (interleaved pairs), the median of the per-pair ratios with their min and max, so that a
+ * slow moment of the machine lands on both sides of one pair instead of on one side's median.
+ * A row without a goal (a peer tool's) has goal Infinity.
+ */
 export function summarize(measurements: readonly Measurement[]): Summary[] {
   return measurements.map((m) => {
     const pgvMedian = median(m.pgv);
     const floorMedian = median(m.floor);
-    const ratio = pgvMedian / floorMedian;
-    return { name: m.name, unit: m.unit, pgvMedian, floorMedian, ratio, pairs: pairRatios(m.pgv, m.floor), goal: m.goal, met: (pairRatios(m.pgv, m.floor)?.median ?? ratio) <= m.goal, floor: m.floorDescription, pgv: m.pgv, floorSamples: m.floor };
+    const ratios = m.pgv.length === m.floor.length ? m.pgv.map((v, i) => v / m.floor[i]!) : [pgvMedian / floorMedian];
+    const ratio = median(ratios);
+    return { name: m.name, unit: m.unit, pgvMedian, floorMedian, ratio, ratioMin: Math.min(...ratios), ratioMax: Math.max(...ratios), goal: m.goal, met: ratio <= m.goal, floor: m.floorDescription, pgv: m.pgv, floorSamples: m.floor };
   });
 }
 
 /** The summary table, the floors' descriptions and the raw per-repetition numbers, as text. */
 export function renderTable(summaries: readonly Summary[]): string {
-  const header = ['measurement', 'pgv median', 'floor median', 'ratio', 'per pair [min–max]', 'goal', 'met'];
-  const rows = summaries.map((s) => [s.name, value(s.pgvMedian, s.unit), value(s.floorMedian, s.unit), `${s.ratio.toFixed(2)}×`, s.pairs ? formatPairs(s.pairs) : '-', Number.isFinite(s.goal) ? `≤ ${s.goal}×` : '-', Number.isFinite(s.goal) ? (s.met ? 'yes' : 'NO') : '-']);
+  const header = ['measurement', 'pgv median', 'floor median', 'ratio [min–max]', 'goal', 'met'];
+  const rows = summaries.map((s) => [s.name, value(s.pgvMedian, s.unit), value(s.floorMedian, s.unit), `${s.ratio.toFixed(2)}× [${s.ratioMin.toFixed(2)}–${s.ratioMax.toFixed(2)}]`, Number.isFinite(s.goal) ? `≤ ${s.goal}×` : '-', Number.isFinite(s.goal) ? (s.met ? 'yes' : 'NO') : '-']);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line), ''];
   out.push('floors:');
   for (const s of summaries) out.push(`  ${s.name}: ${s.floor}`);
-  out.push('', 'raw samples (per repetition):');
+  out.push('', 'ratio: the median of the per-pair ratios (pgv / floor, one pair per round, sides alternating which runs first), with min and max', '', 'raw samples (per repetition):');
   for (const s of summaries) {
     out.push(`  ${s.name}`, `    pgv:   ${s.pgv.map((v) => value(v, s.unit)).join(', ')}`, `    floor: ${s.floorSamples.map((v) => value(v, s.unit)).join(', ')}`);
   }
@@ -73,7 +81,8 @@ export function resultsJson(summaries: readonly Summary[], context: Record<strin
       pgv_median: round(s.pgvMedian),
       floor_median: round(s.floorMedian),
       ratio: round(s.ratio, 3),
-      ...(s.pairs ? { pair_ratio_median: round(s.pairs.median, 3), pair_ratio_min: round(s.pairs.min, 3), pair_ratio_max: round(s.pairs.max, 3) } : {}),
+      ratio_min: round(s.ratioMin, 3),
+      ratio_max: round(s.ratioMax, 3),
       // A row without a goal (a peer tool's) has goal and goal_met null.
       goal: Number.isFinite(s.goal) ? s.goal : null,
       goal_met: Number.isFinite(s.goal) ? s.met : null,

@@ -1,11 +1,12 @@
 /**
  * `npm run bench`: start a throwaway PostgreSQL cluster with pgv's embedded-server code, measure
- * pgv against floors measured in the same run (ratios, medians of BENCH_REPS repetitions, default
- * 3), print a table and write bench/results/latest.json. Exits 0 when a goal is missed (a bench
+ * pgv against floors measured in the same run (medians of per-pair ratios over BENCH_REPS
+ * interleaved rounds, default 9, with min and max), print a table and write bench/results/latest.json. Exits 0 when a goal is missed (a bench
  * reports, it does not judge); exits 1 when something fails (pgv or psql exits non-zero).
  * BENCH_RSS_VIA=self-report measures peak memory without GNU time (the fallback path);
- * BENCH_ONLY=apply|snapshot|check|dump|lint|trace|growth|peers runs one section (growth and peers
- * run only when named: they take minutes; see growth-bench.ts and peers-bench.ts).
+ * BENCH_ONLY=startup|apply|snapshot|check|dump|lint|trace|growth|peers runs those sections (a comma
+ * list: startup,snapshot); growth and peers run only when named: they take minutes (see
+ * growth-bench.ts and peers-bench.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -19,6 +20,7 @@ import { runLintBench } from './lint-bench.js';
 import { runTraceBench } from './trace-bench.js';
 import { runGrowthBench } from './growth-bench.js';
 import { runPeersBench } from './peers-bench.js';
+import { runStartupBench } from './startup-bench.js';
 import { withBenchCluster } from './cluster.js';
 import { rssMethod } from './measure.js';
 import { renderTable, resultsJson, summarize } from './report.js';
@@ -31,7 +33,7 @@ const scripts = 1000;
 const checkObjects = 2000;
 
 function repetitions(): number {
-  return positive('BENCH_REPS', 3);
+  return positive('BENCH_REPS', 9);
 }
 
 /** A positive integer from the environment, or the default. */
@@ -53,19 +55,21 @@ async function main(): Promise<void> {
   const reps = repetitions();
   const t0 = performance.now();
   const log = (line: string) => console.error(line);
-  // BENCH_ONLY=apply, snapshot, check, dump, lint or trace runs one section.
-  const only = process.env.BENCH_ONLY;
+  // BENCH_ONLY=startup, apply, snapshot, check, dump, lint or trace runs one section (a comma list: those).
+  const sections = process.env.BENCH_ONLY?.split(',').map((x) => x.trim()).filter(Boolean);
+  const wanted = (section: string) => !sections?.length || sections.includes(section);
   const summaries = await withBenchCluster(async (cluster) => {
     log(`bench cluster ready (socket ${cluster.socketDir}); ${reps} repetition${reps === 1 ? "" : "s"} after one warm-up, ${scripts} scripts`);
     const measurements: Measurement[] = [];
-    if (!only || only === 'apply') measurements.push(...(await runApplyBench(cluster, { scripts, reps, log })));
-    if (!only || only === 'snapshot') measurements.push(...(await runSnapshotBench(cluster, { reps, log })));
-    if (!only || only === 'check') measurements.push(...(await runCheckBench(cluster, { objects: checkObjects, reps, log })));
-    if (!only || only === 'dump') measurements.push(...(await runDumpBench(cluster, { reps, log })));
-    if (!only || only === 'lint') measurements.push(...(await runLintBench(cluster.temp, { scripts, reps, log })));
-    if (!only || only === 'trace') measurements.push(...(await runTraceBench(cluster, { reps, log })));
-    if (only === 'peers') measurements.push(...(await runPeersBench(cluster, { scripts, reps, log, peers: process.env.BENCH_PEERS ?? '/work/peers' })));
-    if (only === 'growth') measurements.push(...(await runGrowthBench(cluster, { reps, bigReps: positive('BENCH_GROWTH_BIG_REPS', 3), log, ...sizes() })));
+    if (wanted('startup')) measurements.push(...(await runStartupBench(cluster, { reps, log })));
+    if (wanted('apply')) measurements.push(...(await runApplyBench(cluster, { scripts, reps, log })));
+    if (wanted('snapshot')) measurements.push(...(await runSnapshotBench(cluster, { reps, log })));
+    if (wanted('check')) measurements.push(...(await runCheckBench(cluster, { objects: checkObjects, reps, log })));
+    if (wanted('dump')) measurements.push(...(await runDumpBench(cluster, { reps, log })));
+    if (wanted('lint')) measurements.push(...(await runLintBench(cluster.temp, { scripts, reps, log })));
+    if (wanted('trace')) measurements.push(...(await runTraceBench(cluster, { reps, log })));
+    if (sections?.includes('peers')) measurements.push(...(await runPeersBench(cluster, { scripts, reps, log, peers: process.env.BENCH_PEERS ?? '/work/peers' })));
+    if (sections?.includes('growth')) measurements.push(...(await runGrowthBench(cluster, { reps, bigReps: positive('BENCH_GROWTH_BIG_REPS', 3), log, ...sizes() })));
     return summarize(measurements);
   });
   console.log(renderTable(summaries));

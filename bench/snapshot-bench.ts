@@ -2,22 +2,21 @@
  * The snapshot measurements on a ~300 MB database (generate_series), each against a floor
  * measured in the same run and the same way (a CHECKPOINT and a sync before every timed command,
  * so that neither side pays for the other's dirty pages; sides alternate which goes first):
- *   d. `pgv snapshot commit` vs `createdb -T` with the strategy pgv picks (file_copy);
- *   e. the same commit vs plain `createdb -T` (PostgreSQL's default strategy, wal_log);
- *   f. `pgv snapshot revert` vs doing it by hand: `dropdb W && createdb -T W~0 W`;
+ *   d. `pgv snapshot commit` vs `CREATE DATABASE … TEMPLATE … STRATEGY FILE_COPY` (the strategy
+ *      pgv picks at this size), sent by psql;
+ *   e. the same commit vs plain `CREATE DATABASE … TEMPLATE` (PostgreSQL's default, wal_log);
+ *   f. `pgv snapshot revert` vs doing it by hand: `DROP DATABASE W`, then `CREATE DATABASE W TEMPLATE W~0`;
  *   g. the same commit vs `pg_dump -Fc | pg_restore` into a new database (once: it is slow), to
  *      show what copying at the file level gains.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Measurement } from './apply-bench.js';
-import { createDatabase, psqlCommand, type BenchCluster } from './cluster.js';
+import { createDatabase, pgvBin, psqlArgs, psqlCommand, type BenchCluster } from './cluster.js';
 import { measure, median, type Command, type Sample } from './measure.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const cli = path.resolve(here, '..', '..', 'dist', 'lib', 'cli.js');
+const cli = pgvBin;
 
 /** What the snapshot bench needs to know. */
 export interface SnapshotBenchOptions {
@@ -35,9 +34,9 @@ const dumpCopy = 'bench_snap_dump';
 
 /** Generate the database, run the warm-up and `reps` rounds, drop everything; returns d–g. */
 export async function runSnapshotBench(cluster: BenchCluster, options: SnapshotBenchOptions): Promise<Measurement[]> {
-  const bin = path.dirname(cluster.psql);
   const conn = ['-h', cluster.socketDir, '-p', String(cluster.port), '-U', 'postgres'];
-  const tool = (name: string, ...args: string[]): Command => ({ file: path.join(bin, name), args: [...conn, ...args] });
+  // SQL by psql, each -c its own statement (CREATE and DROP DATABASE run outside a transaction).
+  const sql = (...statements: string[]): Command => ({ file: cluster.psql, args: [...psqlArgs(cluster, 'postgres'), ...statements.flatMap((x) => ['-c', x])] });
   const sh = (script: string): Command => ({ file: '/bin/sh', args: ['-c', script] });
   const q = (args: string[]) => args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   const dir = path.join(cluster.temp, 'snapshot-bench');
@@ -73,7 +72,7 @@ export async function runSnapshotBench(cluster: BenchCluster, options: SnapshotB
   options.log(`snapshot bench: generated ${work}, ${Math.round(size / 1048576)} MB, in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   await run(pgv('init'));
   await run(pgv('commit', '-m', 'revision 0: the revert source'));
-  await run(tool('createdb', '-T', work, floorWork));
+  await run(sql(`CREATE DATABASE ${floorWork} TEMPLATE ${work}`));
 
   const commit = { pgv: [] as number[], floor: [] as number[], plain: [] as number[] };
   const revert = { pgv: [] as number[], floor: [] as number[] };
@@ -88,27 +87,27 @@ export async function runSnapshotBench(cluster: BenchCluster, options: SnapshotB
       const [c, cf] = await pair(
         round,
         () => timed(pgv('commit')),
-        () => timed(tool('createdb', '-S', 'file_copy', '-T', work, floorCopy)),
+        () => timed(sql(`CREATE DATABASE ${floorCopy} TEMPLATE ${work} STRATEGY FILE_COPY`)),
       );
       expectOutput(c, 'Now version', 'pgv snapshot commit');
       const snapshot = `${work}~${Number(/Now version (\d+)/.exec(c.stdout)![1]) - 1}`;
       drop(snapshot);
       drop(floorCopy);
-      const plain = await timed(tool('createdb', '-T', work, floorCopy));
+      const plain = await timed(sql(`CREATE DATABASE ${floorCopy} TEMPLATE ${work}`));
       drop(floorCopy);
       const [r, rf] = await pair(
         round,
         () => timed(pgv('revert', '0')),
-        () => timed(sh(`${q([path.join(bin, 'dropdb'), ...conn, floorWork])} && ${q([path.join(bin, 'createdb'), ...conn, '-S', 'file_copy', '-T', `${work}~0`, floorWork])}`)),
+        () => timed(sql(`DROP DATABASE ${floorWork}`, `CREATE DATABASE ${floorWork} TEMPLATE "${work}~0" STRATEGY FILE_COPY`)),
       );
       expectOutput(r, 'Reverted to revision 0', 'pgv snapshot revert');
       // What any pgv snapshot command costs before it copies anything (Node, pg, config search, lock).
       const fixed = await timed(pgv('info'));
-      let line = `commit ${ms(c)} vs createdb -T (file_copy) ${ms(cf)}, (default) ${ms(plain)}; revert ${ms(r)} vs dropdb+createdb -T ${ms(rf)}; pgv snapshot info ${ms(fixed)}`;
+      let line = `commit ${ms(c)} vs CREATE DATABASE … FILE_COPY ${ms(cf)}, (default) ${ms(plain)}; revert ${ms(r)} vs DROP + CREATE DATABASE ${ms(rf)}; pgv snapshot info ${ms(fixed)}`;
       if (round === 1) {
         drop(dumpCopy);
         createDatabase(cluster, dumpCopy);
-        const d = await timed(sh(`${q([path.join(bin, 'pg_dump'), ...conn, '-Fc', '-d', work])} | ${q([path.join(bin, 'pg_restore'), ...conn, '-d', dumpCopy])}`));
+        const d = await timed(sh(`${q([cluster.pgDump, ...conn, '-Fc', '-d', work])} | ${q([cluster.pgRestore, ...conn, '-d', dumpCopy])}`));
         drop(dumpCopy);
         dump.push(d.ms);
         line += `; pg_dump | pg_restore ${ms(d)}`;
@@ -129,9 +128,9 @@ export async function runSnapshotBench(cluster: BenchCluster, options: SnapshotB
   const mb = `${Math.round(size / 1048576)} MB`;
   options.log(`snapshot bench: pgv snapshot info (start-up, config search, connection, lock; no copy) median ${Math.round(median(info))} ms`);
   return [
-    { name: `snapshot commit (${mb})`, unit: 'ms', goal: 1.2, pgv: commit.pgv, floor: commit.floor, floorDescription: 'createdb -S file_copy -T (the strategy pgv picks at this size)' },
-    { name: `snapshot commit vs default createdb (${mb})`, unit: 'ms', goal: 1.2, pgv: commit.pgv, floor: commit.plain, floorDescription: 'createdb -T with PostgreSQL\'s default strategy (wal_log)' },
-    { name: `snapshot revert (${mb})`, unit: 'ms', goal: 1.2, pgv: revert.pgv, floor: revert.floor, floorDescription: 'dropdb W && createdb -S file_copy -T W~0 W (by hand, no safety)' },
+    { name: `snapshot commit (${mb})`, unit: 'ms', goal: 1.2, pgv: commit.pgv, floor: commit.floor, floorDescription: 'psql -c "CREATE DATABASE … TEMPLATE … STRATEGY FILE_COPY" (the strategy pgv picks at this size)' },
+    { name: `snapshot commit vs default CREATE DATABASE (${mb})`, unit: 'ms', goal: 1.2, pgv: commit.pgv, floor: commit.plain, floorDescription: 'psql -c "CREATE DATABASE … TEMPLATE …" with PostgreSQL\'s default strategy (wal_log)' },
+    { name: `snapshot revert (${mb})`, unit: 'ms', goal: 1.2, pgv: revert.pgv, floor: revert.floor, floorDescription: 'psql -c "DROP DATABASE W" -c "CREATE DATABASE W TEMPLATE W~0 STRATEGY FILE_COPY" (by hand, no safety)' },
     { name: `snapshot commit vs dump|restore (${mb})`, unit: 'ms', goal: 1, pgv: commit.pgv, floor: dump, floorDescription: 'pg_dump -Fc | pg_restore into a new database (one sample)' },
   ];
 }

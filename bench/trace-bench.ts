@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Measurement } from './apply-bench.js';
-import { psqlCommand, type BenchCluster } from './cluster.js';
+import { pgvBin, psqlCommand, type BenchCluster } from './cluster.js';
 import { measure, type Command } from './measure.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -26,7 +26,7 @@ export async function runTraceBench(cluster: BenchCluster, options: { reps: numb
     path.join(dir, 'pgv.config.yaml'),
     `connection:\n  host: ${JSON.stringify(cluster.socketDir)}\n  port: ${cluster.port}\n  user: postgres\nparts:\n  app:\n    recipe: schema\n    dbname: ${db}\n    schema: db\n    create: true\n`,
   );
-  const cli = path.join(repoRoot, 'dist', 'lib', 'cli.js');
+  const cli = pgvBin;
   await measure({ file: process.execPath, args: [cli, 'apply', '-q'], cwd: dir });
   const t0 = performance.now();
   psqlCommand(cluster, db, "INSERT INTO big SELECT g, (g::bigint * 7919 % 1000003)::int, repeat('x', 500) FROM generate_series(1, 2000000) g; ANALYZE big; CHECKPOINT");

@@ -10,9 +10,8 @@ import { renderError } from './report/error-text.js';
 import { closest } from './util/suggest.js';
 import { commandAlias, pumCheckRewrite } from './commands/migrants.js';
 import { optionError, type OptionSpecs, type OptionValues } from './commands/spec.js';
-import { commandHelp, commandSpecs, mainHelp } from './commands/registry.js';
+import { commandHelp, commandNames, loadCommandSpec, mainHelp } from './commands/registry.js';
 import type { Globals } from './commands/types.js';
-const commands = new Map(commandSpecs.map((c) => [c.name, c]));
 
 /** Options every command takes. */
 export const globalOptions: OptionSpecs = {
@@ -54,8 +53,8 @@ function splitCommand(argv: string[]): { name?: string; rest: string[] } {
 function unknownCommand(name: string, rest: string[]): PgvError {
   const alias = commandAlias(name, rest);
   if (alias) return usageError(`unknown command "${name}"`, `Did you mean \`${alias.suggestion}\`? (${alias.from} is pgv's \`${alias.pgv}\`.)`);
-  const guess = closest(name, [...commands.keys()]);
-  return usageError(`unknown command "${name}"`, `${guess ? `Did you mean \`pgv ${guess}\`? ` : ''}Commands: ${[...commands.keys()].join(', ')}.`);
+  const guess = closest(name, [...commandNames]);
+  return usageError(`unknown command "${name}"`, `${guess ? `Did you mean \`pgv ${guess}\`? ` : ''}Commands: ${commandNames.join(', ')}.`);
 }
 
 /** Run the CLI on `argv`; returns the exit code. Exported for tests that run in-process. */
@@ -73,7 +72,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
   let interrupted = false;
   try {
     const { name, rest } = splitCommand(argv);
-    const spec = name === undefined || name === 'help' ? undefined : commands.get(name);
+    const spec = name === undefined || name === 'help' ? undefined : await loadCommandSpec(name);
     if (name !== undefined && name !== 'help' && !spec) throw unknownCommand(name, rest);
     const pum = name === 'check' ? pumCheckRewrite(rest) : undefined;
     if (pum) throw usageError(`pgv check: ${pum.found.join(', ')} ${pum.found.length === 1 ? 'is' : 'are'} pum's spelling`, `Run \`${pum.suggestion}\`.`);
@@ -91,9 +90,9 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       out(json ? JSON.stringify({ version: pgvVersion }) : `pgv ${pgvVersion}`);
       return ExitCode.ok;
     }
-    const topic = name === 'help' && parsed.positionals[0] ? commands.get(parsed.positionals[0]) : spec;
+    const topic = name === 'help' && parsed.positionals[0] ? await loadCommandSpec(parsed.positionals[0]) : spec;
     if (name === 'help' || !spec || values.help) {
-      out(topic ? commandHelp(topic, globalHelp) : mainHelp(globalHelp));
+      out(topic ? commandHelp(topic, globalHelp) : await mainHelp(globalHelp));
       return name === 'help' || values.help ? ExitCode.ok : ExitCode.usage;
     }
     const noColor = values['no-color'] === true || (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '');
@@ -137,7 +136,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
 }
 
 // Run when executed as the bin (not when imported by tests).
-if (/[\\/](cli\.js|pgv)$/.test(process.argv[1] ?? '')) {
+if (/[\\/](cli\.js|pgv(\.js)?)$/.test(process.argv[1] ?? '')) {
   main(process.argv.slice(2)).then(
     // Exit once stdout is flushed: to a pipe, a large report (lint of 1000 scripts, plan --json)
     // is written asynchronously and process.exit() would cut it at 64 KiB.

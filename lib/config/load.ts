@@ -4,8 +4,8 @@
  */
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { cosmiconfig } from 'cosmiconfig';
 import { PgvError } from '../errors.js';
 import { parseJsonConfig } from './json-syntax.js';
 
@@ -45,21 +45,48 @@ export function parseYaml(text: string): unknown {
 /** JSON (also package.json) through our parser, so a syntax error names file:line:column. */
 const loadJson = (file: string, content: string): unknown => parseJsonConfig(file, content);
 
-// Made on first use: cosmiconfig reads the nearest package.json (for its own settings) when the
-// explorer is made, and a broken one must be a config error, not a crash at import.
-let explorerMade: ReturnType<typeof cosmiconfig> | undefined;
+type Explorer = ReturnType<typeof import('cosmiconfig').cosmiconfig>;
+// Made on first use, and cosmiconfig loaded only then (it costs a CLI run ~15 ms): for a search
+// (no -c) and for the files only it knows how to read (package.json's "pgv" key, .js/.ts
+// configs). It reads the nearest package.json (for its own settings) when the explorer is made,
+// and a broken one must be a config error, not a crash at import.
+let explorerMade: Promise<Explorer> | undefined;
 const explorer = {
-  make: () => (explorerMade ??= cosmiconfig('pgv', { searchPlaces, searchStrategy: 'project', cache: false, loaders: { '.json': loadJson, '.yaml': loadYaml, '.yml': loadYaml, noExt: loadYaml } })),
-  load: (file: string) => explorer.make().load(file),
-  search: (cwd: string) => explorer.make().search(cwd),
+  make: () =>
+    // Through `default` (module.exports of this CommonJS package): Node gives it, and esbuild's
+    // chunk of a CommonJS module exports nothing else.
+    (explorerMade ??= import('cosmiconfig').then(({ default: { cosmiconfig } }) =>
+      cosmiconfig('pgv', { searchPlaces, searchStrategy: 'project', cache: false, loaders: { '.json': loadJson, '.yaml': loadYaml, '.yml': loadYaml, noExt: loadYaml } }),
+    )),
+  load: async (file: string) => (await explorer.make()).load(file),
+  search: async (cwd: string) => (await explorer.make()).search(cwd),
 };
+
+/** The loader of a file pgv reads itself (YAML or JSON by its extension), without cosmiconfig. */
+function ownLoaderOf(file: string): ((file: string, content: string) => unknown) | undefined {
+  if (path.basename(file) === 'package.json') return undefined; // the "pgv" key: cosmiconfig's packageProp
+  const ext = path.extname(file);
+  return ext === '.json' ? loadJson : ext === '.yaml' || ext === '.yml' || ext === '' ? loadYaml : undefined;
+}
+
+/**
+ * A YAML or JSON config read and parsed directly, as cosmiconfig's `load` would with pgv's
+ * loaders (blank content is empty); undefined for the files only cosmiconfig reads.
+ */
+async function readOwnFile(file: string): Promise<{ filepath: string; config: unknown; isEmpty?: boolean } | undefined> {
+  const loader = ownLoaderOf(file);
+  if (!loader) return undefined;
+  const content = await readFile(file, 'utf8');
+  if (content.trim() === '') return { filepath: file, config: undefined, isEmpty: true };
+  return { filepath: file, config: await loader(file, content) };
+}
 
 /** Parse one config file (YAML or JSON by its extension and content). */
 export async function readConfigFile(file: string): Promise<RawFile> {
   const abs = path.resolve(file);
   let result;
   try {
-    result = await explorer.load(abs);
+    result = (await readOwnFile(abs)) ?? (await explorer.load(abs));
   } catch (e) {
     throw parseError(abs, e);
   }

@@ -25,14 +25,20 @@ export async function acquireLock(db: Db, timeoutMs: number, options: LockOption
   const key2 = options.key ?? 1;
   const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
   const subject = options.subject ?? `database "${db.spec.dbname}"`;
-  // Before the lock: behind a transaction-mode pooler it would be stranded on a server connection.
-  await refuseTransactionPooler(db);
   const deadline = Date.now() + timeoutMs;
+  // Before the lock: behind a transaction-mode pooler it would be stranded on a server connection.
+  // On a direct connection the backend's pid is the one announced at connection (see pooler.ts):
+  // one round trip checks that and, only then, tries the lock (null: another pid, the full check).
+  const first = await db.query<{ ok: boolean | null }>('SELECT CASE WHEN pg_catalog.pg_backend_pid() = $3 THEN pg_try_advisory_lock($1, $2) END AS ok', [key1, key2, db.backendPid]);
+  let taken = first.rows[0]?.ok ?? null;
+  if (taken === null) {
+    await refuseTransactionPooler(db);
+    taken = await tryLock(db, key2);
+  }
   let wait = 25;
   let told = false;
   for (;;) {
-    const { rows } = await db.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [key1, key2]);
-    if (rows[0]?.ok) return;
+    if (taken) return;
     if (Date.now() >= deadline) break;
     // Say whom we wait for as soon as we wait (a silent minute looks like a hang).
     if (!told && options.onWait) {
@@ -42,12 +48,18 @@ export async function acquireLock(db: Db, timeoutMs: number, options: LockOption
     }
     await sleep(Math.min(wait, Math.max(0, deadline - Date.now())));
     wait = Math.min(wait * 2, 500);
+    taken = await tryLock(db, key2);
   }
   const h = await lockHolder(db, key2);
   throw new PgvError('lock_timeout', `${subject} is locked by ${h?.text ?? 'another session (it has just released the lock)'}; gave up after ${Math.round(timeoutMs / 1000)} s`, {
     hint: 'Another pgv is working on this database. Wait for it and run again, or raise --lock-timeout.',
     data: { database: db.spec.dbname, ...(h ? { holder_pid: h.pid, holder_application: h.application } : {}) },
   });
+}
+
+async function tryLock(db: Db, key2: number): Promise<boolean> {
+  const { rows } = await db.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [key1, key2]);
+  return rows[0]?.ok === true;
 }
 
 /** Who holds pgv's lock `key2` on the session's database: pid, application, user, since. */

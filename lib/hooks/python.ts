@@ -8,14 +8,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ConnectionSpec } from '../db/connection.js';
 import { clientEnvironment } from '../dump/env.js';
 import { PgvError } from '../errors.js';
 import { runProgram } from '../tools/run.js';
+import { distPath } from '../util/paths.js';
 
-/** The folder of pgv's Python side: the runner and the pum.core.deltapy stand-in. */
-const pyDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'py');
+/** The folder of pgv's Python side (the runner and the pum.core.deltapy stand-in), copied there by the build. */
+const pyDir = distPath('lib', 'hooks', 'py');
 const runner = path.join(pyDir, 'pgv_hook.py');
 
 /** An interpreter that can import a PostgreSQL driver. */

@@ -57,8 +57,8 @@ export const snapshotAction = {
   commit: async (s: SnapshotSession, o: CommitOptions): Promise<CommitOutcome> => (await import('./commit.js')).commitSnapshot(s, o),
   /** Version, parent and tip (refused when the database is not versioned). */
   info: async (s: SnapshotSession): Promise<WorkingMeta> => {
-    const [{ requireVersioned }, { readHistory }] = await Promise.all([import('./journal.js'), import('./metadata.js')]);
-    return requireVersioned(await readHistory(s.db, s.working));
+    const { historyAtStart, requireVersioned } = await import('./journal.js');
+    return requireVersioned(await historyAtStart(s));
   },
   /** The working database and its snapshots, with sizes. */
   log: async (s: SnapshotSession): Promise<History> => (await import('./metadata.js')).readHistory(s.db, s.working, { sizes: true }),

@@ -6,9 +6,9 @@
 import { PgvError } from '../errors.js';
 import type { Db } from '../db/client.js';
 import type { SnapshotSession } from './admin.js';
-import { chooseStrategy, copyDatabase, databaseSize, ensureIdle, type CopyStrategy, type StrategyChoice } from '../db/databases.js';
-import { requireVersioned, withoutJournal } from './journal.js';
-import { commentSql, readHistory, readMetadataOf, writeMetadata, type SnapshotMeta, type WorkingMeta } from './metadata.js';
+import { busyError, chooseStrategy, copyDatabase, copyFacts, terminateSessions, type CopyStrategy, type StrategyChoice } from '../db/databases.js';
+import { historyAtStart, requireVersioned, withoutJournal } from './journal.js';
+import { commentSql, decodeMetadata, readMetadataOf, writeMetadata, type Metadata, type SnapshotMeta, type WorkingMeta } from './metadata.js';
 import { snapshotDatabaseName } from './names.js';
 import { adoptState, commitTransition } from './revisions.js';
 import { shielded } from '../db/cancel.js';
@@ -24,7 +24,7 @@ export interface InitOutcome {
 
 /** `init`: the working database becomes version 0 (or continues the history its leftover snapshots tell). */
 export async function initVersioning(s: SnapshotSession): Promise<InitOutcome> {
-  const h = await readHistory(s.db, s.working);
+  const h = await historyAtStart(s);
   if (h.exists && h.meta?.role === 'working') return { state: h.meta, already: true, adopted: 0 };
   if (!h.exists || h.meta) requireVersioned(h); // throws: missing database, or a snapshot
   const start = adoptState(h.snapshots.map((x) => x.revision));
@@ -55,15 +55,20 @@ export interface CommitOutcome {
 
 /** `commit`: freeze the working database as a snapshot of its version; move to the next version. */
 export async function commitSnapshot(s: SnapshotSession, o: CommitOptions): Promise<CommitOutcome> {
-  const h = await readHistory(s.db, s.working);
+  const h = await historyAtStart(s);
   const meta = requireVersioned(h);
   const { frozen, next } = commitTransition(meta);
   const name = snapshotDatabaseName(s.working, frozen.revision);
-  await ensureFree(s.db, name, `snapshot ${frozen.revision} of "${s.working}"`);
-  await ensureIdle(s.db, [s.working], o.force, 'CREATE DATABASE … TEMPLATE needs it idle to snapshot it');
-  const sizeBytes = await databaseSize(s.db, s.working);
+  // One round trip for the checks: the name is free, nobody is on the working database; its size and owner.
+  const facts = await copyFacts(s.db, s.working, name);
+  if (facts.target.exists) throw takenError(name, `snapshot ${frozen.revision} of "${s.working}"`, decodeMetadata(facts.target.comment));
+  if (facts.sessions.length) {
+    if (!o.force) throw busyError(s.working, facts.sessions, 'CREATE DATABASE … TEMPLATE needs it idle to snapshot it');
+    await terminateSessions(s.db, s.working);
+  }
+  const sizeBytes = facts.sizeBytes;
   const strategy = chooseStrategy(o.strategy, sizeBytes, s.serverVersion);
-  const owner = await ownerOf(s.db, s.working);
+  const owner = facts.owner;
 
   await writeMetadata(s.db, s.working, { ...meta, journal: { op: 'commit', snapshot: name } });
   await s.pause('commit:journaled');
@@ -86,10 +91,14 @@ export async function commitSnapshot(s: SnapshotSession, o: CommitOptions): Prom
 /** Refuse when `name` is taken by a database that is not a leftover of ours. */
 export async function ensureFree(db: Db, name: string, what: string): Promise<void> {
   const found = await readMetadataOf(db, name);
-  if (!found.exists) return;
-  throw new PgvError('refused', `cannot create ${what}: a database named "${name}" exists already`, {
-    hint: found.meta
-      ? `It carries pgv metadata (${found.meta.role} of "${'of' in found.meta ? found.meta.of : name}"); check pgv snapshot log, or drop it by hand if it is stale.`
+  if (found.exists) throw takenError(name, what, found.meta);
+}
+
+/** The refusal to create `what` under a name an existing database holds (`meta`: its pgv metadata). Pure. */
+function takenError(name: string, what: string, meta: Metadata | null): PgvError {
+  return new PgvError('refused', `cannot create ${what}: a database named "${name}" exists already`, {
+    hint: meta
+      ? `It carries pgv metadata (${meta.role} of "${'of' in meta ? meta.of : name}"); check pgv snapshot log, or drop it by hand if it is stale.`
       : 'Rename or drop that database; pgv never overwrites a database it did not create.',
     data: { database: name },
   });

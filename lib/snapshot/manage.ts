@@ -3,7 +3,7 @@ import { PgvError, isPgvError } from '../errors.js';
 import type { SnapshotSession } from './admin.js';
 import { serverNow } from './commit.js';
 import { dropDatabase } from '../db/databases.js';
-import { requireVersioned } from './journal.js';
+import { historyAtStart, requireVersioned } from './journal.js';
 import { commentSql, readHistory, type Snapshot, type SnapshotMeta } from './metadata.js';
 import { resolveTarget, selectForPurge, tagNameProblem, type PurgeFilter, type Target } from './revisions.js';
 
@@ -20,7 +20,7 @@ export interface TagOutcome {
 export async function tagSnapshot(s: SnapshotSession, o: { name: string; target: Target | null; delete: boolean }): Promise<TagOutcome> {
   const problem = tagNameProblem(o.name);
   if (problem) throw new PgvError('usage', problem, { hint: 'Example: pgv snapshot tag before-migration.' });
-  const h = await readHistory(s.db, s.working);
+  const h = await historyAtStart(s);
   const meta = requireVersioned(h);
   const holder = h.snapshots.find((x) => x.tag === o.name);
   if (o.delete) {

@@ -17,8 +17,8 @@ import type { SnapshotSession } from './admin.js';
 import { ensureFree, ownerOf, serverNow } from './commit.js';
 import { containerSql, readContainer } from './container.js';
 import { chooseStrategy, copyDatabase, databaseSize, dropDatabase, ensureIdle, renameDatabaseSql, terminateSessions, whileIdle, type CopyStrategy, type StrategyChoice } from '../db/databases.js';
-import { requireVersioned, withoutJournal } from './journal.js';
-import { commentSql, readHistory, writeMetadata, type Journal, type Metadata, type Snapshot, type WorkingMeta } from './metadata.js';
+import { historyAtStart, requireVersioned, withoutJournal } from './journal.js';
+import { commentSql, writeMetadata, type Journal, type Metadata, type Snapshot, type WorkingMeta } from './metadata.js';
 import { discardName, revertCopyName, snapshotDatabaseName } from './names.js';
 import { resolveTarget, revertTransition, type Target } from './revisions.js';
 import { shielded } from '../db/cancel.js';
@@ -46,7 +46,7 @@ export interface RevertOutcome {
 /** Revert the working database to a snapshot. Nothing changes when the snapshot does not exist. */
 export async function revertTo(s: SnapshotSession, o: RevertOptions): Promise<RevertOutcome> {
   const w = s.working;
-  const h = await readHistory(s.db, w);
+  const h = await historyAtStart(s);
   const meta = requireVersioned(h);
   const found = resolveTarget(o.target, meta, h.snapshots);
   if ('problem' in found) {

@@ -1,6 +1,6 @@
-/** Running the real `pgv` binary (compiled dist/lib/cli.js) and writing throwaway projects. */
+/** Running the real `pgv` binary (the bundled CLI package.json's `bin` names) and writing throwaway projects. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cluster } from './db.js';
@@ -8,8 +8,8 @@ import { cluster } from './db.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The repository root. */
 export const repoRoot = path.resolve(here, '..', '..', '..');
-/** The compiled CLI. */
-export const cliPath = path.join(repoRoot, 'dist', 'lib', 'cli.js');
+/** The CLI users get: the file package.json's `bin` names (dist/bin/pgv.js, esbuild's bundle). */
+export const cliPath = path.join(repoRoot, (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { bin: { pgv: string } }).bin.pgv);
 /** The fixtures folder. */
 export const fixtures = path.join(repoRoot, 'fixtures');
 

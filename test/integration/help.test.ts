@@ -5,16 +5,18 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { commandSpecs } from '../../lib/commands/registry.js';
+import { commandNames, loadCommandSpecs } from '../../lib/commands/registry.js';
 import { globalOptions } from '../../lib/cli.js';
-import { cliPath, copyFixture, makeProject, runPgv, schemaConfig, writeFiles } from '../helpers/cli.js';
+import { cliPath, copyFixture, makeProject, repoRoot, runPgv, schemaConfig, writeFiles } from '../helpers/cli.js';
 import { dropDatabase, uniqueName } from '../helpers/db.js';
 import { dropFamily } from '../helpers/snapshot.js';
 import { spawn } from 'node:child_process';
 
+const commandSpecs = await loadCommandSpecs();
 const names = commandSpecs.map((c) => c.name);
 
 /** The examples printed by `pgv NAME --help`, as argument lists. */
@@ -32,6 +34,10 @@ function shellWords(line: string): string[] {
   for (const m of line.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)) words.push(m[1] ?? m[2] ?? m[3]!);
   return words;
 }
+
+test('each command word of the registry loads the spec of that name, in --help\'s order', () => {
+  assert.equal(names, [...commandNames]);
+});
 
 test('every help line fits 100 columns; each command has an example and exit codes', async () => {
   const main = await runPgv(['--help']);
@@ -89,9 +95,21 @@ test('every command\'s help examples run as printed, against the real server', a
   }
 });
 
+/** The output files of the bundled CLI that hold a module of `pkg` (esbuild's metafile, written by the build). */
+function chunksHolding(pkg: string): string[] {
+  const meta = JSON.parse(readFileSync(path.join(repoRoot, 'dist', 'bundle-meta.json'), 'utf8')) as { outputs: Record<string, { inputs: Record<string, unknown> }> };
+  return Object.entries(meta.outputs)
+    .filter(([, o]) => Object.keys(o.inputs).some((i) => i.startsWith(`node_modules/${pkg}/`)))
+    .map(([file]) => pathToFileURL(path.join(repoRoot, file)).href);
+}
+
 test('help and usage errors load no engine: pg is never imported', async () => {
   const hooks = path.join(makeProject('hooks'), 'no-pg.mjs');
-  writeFileSync(hooks, `import { register } from 'node:module';\nregister('data:text/javascript,' + encodeURIComponent("export async function resolve(s, c, next) { if (s === 'pg') throw new Error('pg was imported'); return next(s, c); }"));\n`);
+  // pg is bundled: the hook refuses the chunks that hold it (and pg itself, should it be external).
+  const pgChunks = chunksHolding('pg');
+  assert.ok(pgChunks.length > 0, 'no chunk of the bundle holds pg');
+  const refuse = `const pg = ${JSON.stringify(pgChunks)}; export async function resolve(s, c, next) { const r = await next(s, c); if (s === 'pg' || pg.includes(r.url)) throw new Error('pg was imported'); return r; }`;
+  writeFileSync(hooks, `import { register } from 'node:module';\nregister('data:text/javascript,' + encodeURIComponent(${JSON.stringify(refuse)}));\n`);
   const run = (args: string[]) =>
     new Promise<{ code: number; stderr: string }>((resolve) => {
       const child = spawn(process.execPath, ['--import', hooks, cliPath, ...args], { env: { ...process.env, NO_COLOR: '1' } });

@@ -1,6 +1,6 @@
 /**
  * The library as users get it: `npm pack`, the tarball installed into a throwaway project, its
- * API imported by name and run against the test server, and a strict TypeScript project
+ * API imported by name and run against the test server, its bin (the bundled CLI) run there, and a strict TypeScript project
  * (moduleResolution nodenext) type-checking a file that uses it, so the published types are real.
  */
 import { test } from 'uvu';
@@ -88,6 +88,14 @@ test('npm pack → install → import { loadConfig, plan, apply, info, check } f
     assert.is(seen.differences, 0);
     assert.is(seen.after, 0, 'apply, then plan is empty');
     assert.equal(await tablesOf(db), ['pgv.upgrades', 'public.one', 'public.two']);
+    // The bin users run (the bundled CLI and its chunks, installed): config search, validation
+    // (the precompiled validator), a connection, and check's catalog queries read from the package.
+    const bin = path.join(dir, 'node_modules', '.bin', 'pgv');
+    assert.match((await run(bin, ['--version'], { cwd: dir })).stdout, /^pgv \d+\.\d+\.\d+/);
+    const state = JSON.parse((await run(bin, ['info', '--json'], { cwd: dir })).stdout) as { parts: Array<{ version: string }> };
+    assert.is(state.parts[0]!.version, '2');
+    const compared = JSON.parse((await run(bin, ['check', '--db1', db, '--db2', db, '--json', '-c', 'pgv.config.yaml'], { cwd: dir })).stdout) as { identical: boolean };
+    assert.is(compared.identical, true);
     // The types: the strict project type-checks (and its @ts-expect-error lines prove they are not any).
     const tsc = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
     const typed = await run(process.execPath, [tsc, '-p', dir], { cwd: dir }).catch((e: { stdout?: string; code?: number }) => e);
