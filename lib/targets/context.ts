@@ -81,7 +81,7 @@ function unknownPart(config: Config, name: string): PgvError {
 export async function ensureServer(config: Config, g: Environment): Promise<void> {
   if (!config.server) return;
   const { serverStatus } = await import('../server/cluster.js');
-  if (serverStatus(config.server).running) return; // the common case: no child process
+  if (serverStatus(config.server).running) return; // the common case: no child process, no execa
   const { startServer } = await import('../server/embedded.js');
   await startServer(config.server, { env: g.env });
 }
