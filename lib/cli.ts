@@ -4,6 +4,7 @@
  * exits. Each command's options, help and adapter live in `commands/<name>-spec.ts`, which load
  * nothing heavy: the command's engine (and pg) load only when it runs.
  */
+import { setFlagsFromString } from 'node:v8';
 import { parseArgs } from 'node:util';
 import { ExitCode, PgvError, isPgvError, usageError } from './errors.js';
 import { renderError } from './report/error-text.js';
@@ -137,6 +138,10 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
 
 // Run when executed as the bin (not when imported by tests).
 if (/[\\/](cli\.js|pgv(\.js)?)$/.test(process.argv[1] ?? '')) {
+  // The lint parser is WebAssembly: V8's baseline compiler alone parses 10,000 small statements in
+  // 80 ms instead of 120–220 ms and keeps ~40 MB less code. A process-wide flag, so the CLI sets
+  // it (the whole process is pgv's), never the library.
+  setFlagsFromString('--liftoff-only');
   main(process.argv.slice(2)).then(
     // Exit once stdout is flushed: to a pipe, a large report (lint of 1000 scripts, plan --json)
     // is written asynchronously and process.exit() would cut it at 64 KiB.

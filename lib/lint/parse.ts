@@ -4,7 +4,6 @@
  * commands never pay for the module. Offsets it reports are UTF-8 byte offsets; this module turns
  * them (and the error cursor, which counts code points) into string offsets, so that everything downstream counts as JavaScript does.
  */
-import { setFlagsFromString } from 'node:v8';
 import { loadModule, parseSync, scanSync } from 'libpg-query';
 
 /** One parsed statement: its tree (the node of one kind, e.g. `{ IndexStmt: {...} }`) and its place. */
@@ -39,11 +38,6 @@ let loaded: Promise<Parser> | undefined;
 
 /** Load the parser (once); later calls share the same instance. */
 export function loadParser(): Promise<Parser> {
-  // V8 compiles WebAssembly with its baseline compiler, then again with its optimizing one for
-  // the hot functions: on the server's grammar that second compile costs more than it saves
-  // (10,000 small statements parse in 80 ms instead of 120–220 ms) and keeps ~40 MB of code. Only
-  // this module loads WebAssembly; the flag is read when a module is compiled.
-  if (!loaded) setFlagsFromString('--liftoff-only');
   loaded ??= loadModule().then(() => parser);
   return loaded;
 }
