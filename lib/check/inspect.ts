@@ -41,7 +41,7 @@ export async function inspectDatabase(spec: ConnectionSpec, kinds: readonly Kind
 }
 
 /** Inspect through an open session (left open). */
-async function inspectWith(db: Db, kinds: readonly Kind[]): Promise<Catalog> {
+export async function inspectWith(db: Db, kinds: readonly Kind[]): Promise<Catalog> {
   const catalog = new Map<Kind, readonly CatalogObject[]>();
   let kind: Kind | undefined;
   try {

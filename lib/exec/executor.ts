@@ -150,7 +150,7 @@ export async function executePlan(plan: Plan, jobFor: (part: PartPlan) => Job, o
 }
 
 /** Run `fn` on every item, at most `limit` at once, in order. */
-async function runLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+export async function runLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) await fn(items[next++]!);
