@@ -25,12 +25,21 @@ export interface BenchCluster {
  * cluster and remove the folder, whether `body` succeeded or threw.
  */
 export async function withBenchCluster<T>(body: (cluster: BenchCluster) => Promise<T>): Promise<T> {
+  return withBenchClusters(1, {}, ([cluster]) => body(cluster!));
+}
+
+/**
+ * Start `count` throwaway clusters (each its own data folder and unix socket, all in one new
+ * temporary folder, started concurrently), run `body` with them, then stop them all and remove
+ * the folder, whether `body` succeeded or threw. `settings` go to every server's configuration.
+ */
+export async function withBenchClusters<T>(count: number, settings: Readonly<Record<string, string>>, body: (clusters: BenchCluster[]) => Promise<T>): Promise<T> {
   const temp = mkdtempSync(path.join(os.tmpdir(), 'pgv-bench-'));
   // When run as root the server runs as an unprivileged account, which must reach this folder.
   chmodSync(temp, 0o755);
-  const server: EmbeddedServerConfig = { mode: 'embedded', dir: path.join(temp, 'cluster'), port: 5432, tcp: false, settings: {} };
+  const servers: EmbeddedServerConfig[] = Array.from({ length: count }, (_, i) => ({ mode: 'embedded', dir: path.join(temp, count === 1 ? 'cluster' : `cluster-${i + 1}`), port: 5432, tcp: false, settings: { ...settings } }));
   const cleanup = async () => {
-    await stopServer(server, { env: process.env }).catch((e) => console.error(`could not stop the bench cluster: ${e}`));
+    await Promise.all(servers.map((server) => stopServer(server, { env: process.env }).catch((e) => console.error(`could not stop the bench cluster: ${e}`))));
     rmSync(temp, { recursive: true, force: true });
   };
   // Ctrl-C: clean up, then exit with the conventional status.
@@ -38,10 +47,14 @@ export async function withBenchCluster<T>(body: (cluster: BenchCluster) => Promi
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    await startServer(server, { env: process.env, throwaway: true });
-    const layout = clusterLayout(server);
+    await Promise.all(servers.map((server) => startServer(server, { env: process.env, throwaway: true })));
     const binDir = await findServerBinDir(process.env);
-    return await body({ temp, socketDir: layout.socketDir, port: layout.port, psql: path.join(binDir, 'psql') });
+    return await body(
+      servers.map((server) => {
+        const layout = clusterLayout(server);
+        return { temp, socketDir: layout.socketDir, port: layout.port, psql: path.join(binDir, 'psql') };
+      }),
+    );
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

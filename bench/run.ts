@@ -4,7 +4,7 @@
  * 3), print a table and write bench/results/latest.json. Exits 0 when a goal is missed (a bench
  * reports, it does not judge); exits 1 when something fails (pgv or psql exits non-zero).
  * BENCH_RSS_VIA=self-report measures peak memory without GNU time (the fallback path);
- * BENCH_ONLY=apply|snapshot|check|dump|lint|trace runs one section.
+ * BENCH_ONLY=apply|snapshot|check|dump|lint|trace|fleet runs one section.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -16,6 +16,7 @@ import { runCheckBench } from './check-bench.js';
 import { runDumpBench } from './dump-bench.js';
 import { runLintBench } from './lint-bench.js';
 import { runTraceBench } from './trace-bench.js';
+import { runFleetBench } from './fleet-bench.js';
 import { withBenchCluster } from './cluster.js';
 import { rssMethod } from './measure.js';
 import { renderTable, resultsJson, summarize } from './report.js';
@@ -34,11 +35,20 @@ function repetitions(): number {
   return reps;
 }
 
+/** A positive whole number from the environment, or `dflt`. */
+function envInt(name: string, dflt: number): number {
+  const raw = process.env[name];
+  if (raw === undefined) return dflt;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, not ${JSON.stringify(raw)}`);
+  return n;
+}
+
 async function main(): Promise<void> {
   const reps = repetitions();
   const t0 = performance.now();
   const log = (line: string) => console.error(line);
-  // BENCH_ONLY=apply, snapshot, check, dump, lint or trace runs one section.
+  // BENCH_ONLY=apply, snapshot, check, dump, lint, trace or fleet runs one section.
   const only = process.env.BENCH_ONLY;
   const summaries = await withBenchCluster(async (cluster) => {
     log(`bench cluster ready (socket ${cluster.socketDir}); ${reps} repetition${reps === 1 ? "" : "s"} after one warm-up, ${scripts} scripts`);
@@ -49,6 +59,9 @@ async function main(): Promise<void> {
     if (!only || only === 'dump') measurements.push(...(await runDumpBench(cluster, { reps, log })));
     if (!only || only === 'lint') measurements.push(...(await runLintBench(cluster.temp, { scripts, reps, log })));
     if (!only || only === 'trace') measurements.push(...(await runTraceBench(cluster, { reps, log })));
+    // Its own clusters: BENCH_FLEET_SERVERS × BENCH_FLEET_DATABASES (default 4 × 250); BENCH_FLEET_LOOP
+    // databases (default 100) for the pgv-apply-per-database loop.
+    if (!only || only === 'fleet') measurements.push(...(await runFleetBench({ reps, log, servers: envInt('BENCH_FLEET_SERVERS', 4), perServer: envInt('BENCH_FLEET_DATABASES', 250), loopSample: envInt('BENCH_FLEET_LOOP', 100) })));
     return summarize(measurements);
   });
   console.log(renderTable(summaries));
