@@ -181,7 +181,7 @@ async function catalogOf(config: Config, part: Part, spec: ConnectionSpec, scrip
  * exclusions, without pgv's ledgers (every part's, and a pum module's table).
  */
 export function fingerprintOptions(config: Config, part: Part, scripts: ScriptSet): CheckOptions {
-  const ledgers = [...ledgersOf(config.parts), ...(scripts.pumModule ? [scripts.pumModule.migrationTable] : [])];
+  const ledgers = [...ledgersOf([...config.parts, part]), ...(scripts.pumModule ? [scripts.pumModule.migrationTable] : [])];
   return checkOptionsFor({}, ledgers, part);
 }
 
