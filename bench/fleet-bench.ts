@@ -61,7 +61,7 @@ export async function runFleetBench(options: FleetBenchOptions): Promise<Measure
     await Promise.all(clusters.map((c, i) => buildServer(c, i, project, schemaDir, [...names, ...loopNames])));
     options.log(`fleet: ${servers} clusters × ${perServer} databases (+${loopNames.length * servers} for the per-database loop) built in ${Math.round(performance.now() - t0)} ms`);
 
-    const fleetConfig = writeFleetConfig(path.join(project, 'fleet.yaml'), clusters, names, schemaDir);
+    const fleetConfig = writeFleetConfig(path.join(project, 'fleet.yaml'), clusters, schemaDir);
     const loopConfigs = clusters.flatMap((c, i) => loopNames.map((db) => writeConfig(path.join(project, `loop-${i + 1}-${db}.yaml`), c, db, schemaDir)));
     const apply = { pgv: [] as number[], floor: [] as number[] };
     const loop = { pgv: [] as number[], floor: [] as number[] };
@@ -134,14 +134,19 @@ async function buildServer(cluster: BenchCluster, index: number, project: string
   await measure({ file: cluster.psql, args: [...psqlArgs(cluster, 'postgres'), '-f', file] });
 }
 
-/** The fleet as one config: a part per database, each with its server's connection. */
-function writeFleetConfig(file: string, clusters: readonly BenchCluster[], names: readonly string[], schemaDir: string): string {
-  const lines = ['parts:'];
-  clusters.forEach((c, i) => {
-    for (const db of names) {
-      lines.push(`  s${i + 1}_${db}:`, '    recipe: schema', `    dbname: ${db}`, `    schema: ${JSON.stringify(schemaDir)}`, '    connection:', `      host: ${JSON.stringify(c.socketDir)}`, `      port: ${c.port}`, '      user: postgres');
-    }
-  });
+/** The fleet as one config: a server per cluster, one `for_each` part over the tenant databases each server has. */
+function writeFleetConfig(file: string, clusters: readonly BenchCluster[], schemaDir: string): string {
+  const lines = ['servers:'];
+  clusters.forEach((c, i) => lines.push(`  s${i + 1}:`, `    host: ${JSON.stringify(c.socketDir)}`, `    port: ${c.port}`, '    user: postgres'));
+  lines.push(
+    'parts:',
+    '  tenant:',
+    '    recipe: schema',
+    `    schema: ${JSON.stringify(schemaDir)}`,
+    '    for_each:',
+    `      servers: [${clusters.map((_, i) => `s${i + 1}`).join(', ')}]`,
+    `      query: "select datname from pg_database where datname like 'tenant\\\\_%' order by 1"`,
+  );
   writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
 }

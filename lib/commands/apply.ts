@@ -33,7 +33,7 @@ export interface ApplyArgs {
 export async function applyCommand(g: Globals, args: ApplyArgs): Promise<CommandResult> {
   const config = await loadProjectConfig(g);
   if (args.plan !== undefined) return applySaved(g, config, args.plan, args);
-  const parts = selectParts(config, args.parts);
+  const parts = await selectParts(config, args.parts, g);
   if (args.testFirst) return testFirst(g, parts.map((p) => p.name), args);
   const renderer = args.dryRun ? undefined : await eventRenderer(g);
   const { plan, findings, run } = await planApply(config, { ...args, snapshots: !args.noSnapshot, ...(renderer ? { onEvent: renderer.onEvent } : {}) }, g);

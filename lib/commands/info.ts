@@ -10,7 +10,7 @@ export async function infoCommand(g: Globals, args: { parts: string[]; fleet?: b
   const config = await loadProjectConfig(g);
   if (args.fleet) {
     const [{ takeCensus }, { renderCensusJson, renderCensusText }] = await Promise.all([import('../fleet/census.js'), import('../report/census.js')]);
-    const census = await takeCensus(config, selectParts(config, args.parts), g, { ...(args.concurrency ? { concurrency: args.concurrency } : {}) });
+    const census = await takeCensus(config, await selectParts(config, args.parts, g), g, { ...(args.concurrency ? { concurrency: args.concurrency } : {}) });
     return { exitCode: census.unreadable.length ? ExitCode.failed : ExitCode.ok, json: renderCensusJson(census), text: renderCensusText(census) };
   }
   const infos = await partsInfo(config, args.parts, g);

@@ -47,7 +47,7 @@ export async function lintCommand(g: Globals, args: LintArgs): Promise<CommandRe
     findings.push(...(await lintScripts(items, g.cwd)).flat());
   }
   if (config && (partNames.length || files.length === 0)) {
-    const parts = selectParts(config, partNames);
+    const parts = await selectParts(config, partNames, g);
     if (args.all) {
       const items = parts.flatMap((part) => allScripts(readScripts(part)).map((script) => ({ part, script })));
       count += items.length;

@@ -3,6 +3,9 @@ import { renderPlanJson } from '../report/plan-json.js';
 import { renderPlanText } from '../report/plan-text.js';
 import { planApply, type LintFindings } from '../run/apply.js';
 import { loadProjectConfig } from '../targets/context.js';
+import { expandFleet } from '../fleet/expand.js';
+import { expansionJson, renderExpansionLines } from '../report/fleet.js';
+import type { FleetExpansion } from '../config/types.js';
 import type { CommandResult, Globals } from './types.js';
 import type { Plan } from '../plan/types.js';
 import { changedScriptsRefusal } from '../plan/plan.js';
@@ -32,7 +35,7 @@ export async function planCommand(g: Globals, args: PlanArgs): Promise<CommandRe
   if (args.trace && args.output === undefined) throw usageError('--trace saves what it measured in the plan file: give -o FILE', 'pgv plan -o plan.json --trace; or pgv trace PART to see the locks without saving a plan.');
   if (args.output === undefined) {
     const { plan, findings } = await planApply(config, { parts: args.parts }, g);
-    result = planResult(plan, findings, args.format);
+    result = withFleet(planResult(plan, findings, args.format), (await expandFleet(config, g)).expansions, args.format);
   } else {
     const { savePlan } = await import('../run/saved-plan.js');
     const { plan, findings, document } = await savePlan(config, { parts: args.parts, trace: args.trace === true }, g);
@@ -45,6 +48,14 @@ export async function planCommand(g: Globals, args: PlanArgs): Promise<CommandRe
   }
   if (args.exitCode && result.exitCode === 0 && (result.json as { parts: Array<{ steps: unknown[] }> }).parts.some((p) => p.steps.length > 0)) return { ...result, exitCode: ExitCode.differences };
   return result;
+}
+
+/** A fleet's plan says first how its for_each parts expanded (text, markdown: lines before the plan; JSON: `fleet`). */
+function withFleet(result: CommandResult, expansions: readonly FleetExpansion[], format: 'text' | 'markdown' = 'text'): CommandResult {
+  if (expansions.length === 0) return result;
+  const lines = renderExpansionLines(expansions);
+  const head = format === 'markdown' ? lines.map((l) => `    ${l}`).join('\n') : lines.join('\n');
+  return { ...result, text: `${head}\n\n${result.text ?? ''}`, json: { ...(result.json as Record<string, unknown>), fleet: expansionJson(expansions) } };
 }
 
 /** The plan with its lint findings, and the refusal apply would give for it (a changed applied script: exit 3), as `pgv plan` and `apply --dry-run` show it. */

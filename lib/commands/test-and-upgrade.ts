@@ -6,7 +6,7 @@ import type { EventSink } from '../exec/events.js';
 import { eventRenderer } from '../report/progress.js';
 import { phaseLines, renderRehearsal } from '../report/rehearsal.js';
 import { comparisonOptions, rehearse, type RehearseOptions } from '../rehearse/rehearse.js';
-import { loadProjectConfig, selectParts } from '../targets/context.js';
+import { loadProjectConfig, selectPart, selectParts } from '../targets/context.js';
 import type { CommandResult, Globals } from './types.js';
 
 /** Options of `pgv test-and-upgrade`. */
@@ -24,7 +24,8 @@ export interface TestAndUpgradeArgs extends RehearseOptions {
 /** Run `pgv test-and-upgrade PART…`. */
 export async function testAndUpgradeCommand(g: Globals, args: TestAndUpgradeArgs): Promise<CommandResult> {
   const config = await loadProjectConfig(g);
-  const parts = selectParts(config, args.part !== undefined ? [args.part] : (args.parts ?? []));
+  // One part (apply --test-first, trace) must name one; the command line may name a template, a glob or several.
+  const parts = args.part !== undefined ? [await selectPart(config, args.part, g)] : await selectParts(config, args.parts ?? [], g);
   for (const part of parts) comparisonOptions(part, args.comparison); // bad kinds are reported before anything connects
   const [run, inner] = await Promise.all([eventRenderer(g), eventRenderer(g, 'inner')]);
   // The phases as lines on stderr (unless -q or --json-lines, which carries them as events).

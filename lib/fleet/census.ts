@@ -28,8 +28,7 @@ export interface CensusOptions {
 
 /** How the census names a part's database: SERVER/DBNAME when the part came from a fleet's server. */
 export function censusLabel(part: Part): string {
-  const server = (part as Part & { readonly server?: string }).server;
-  return server ? `${server}/${part.dbname}` : part.dbname;
+  return part.server !== undefined ? `${part.server}/${part.dbname}` : part.dbname;
 }
 
 /** Read every part's version and schema fingerprint, and group them. Changes nothing. */

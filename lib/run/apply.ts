@@ -10,7 +10,7 @@ import { changedScriptsRefusal } from '../plan/plan.js';
 import type { Finding } from '../lint/lint.js';
 import type { Plan } from '../plan/types.js';
 import { displayQualified } from '../db/ident.js';
-import { selectParts, type Environment } from '../targets/context.js';
+import { selectPart, selectParts, type Environment } from '../targets/context.js';
 import { preparePlan, readScripts, runPlan, type PreparedPart, type RunOptions, type RunOutcome } from './pipeline.js';
 
 /** What `apply` is asked for. */
@@ -40,7 +40,7 @@ export type LintFindings = ReadonlyMap<string, readonly Finding[]>;
 
 /** The plan `apply` would run for a request (also what `apply --dry-run` shows). */
 export async function planApply(config: Config, request: ApplyRequest, ctx: Environment & { readonly cwd?: string }): Promise<{ plan: Plan; findings: LintFindings; prepared: ReadonlyMap<string, PreparedPart>; run: () => Promise<RunOutcome> }> {
-  const parts = selectParts(config, request.parts ?? []);
+  const parts = await selectParts(config, request.parts ?? [], ctx);
   const accept = acceptedScripts(parts, request.acceptChanged ?? []);
   if (request.to !== undefined && !/^\d{1,9}(\.\d{1,9})*$/.test(request.to)) throw usageError(`--to must be a version (3, 1.2.0), not "${request.to}"`, "A schema part's generation (update3.sql: 3) or a delta's version (delta_1.2.0_x.sql: 1.2.0).");
   const generations = request.to?.includes('.') ? parts.find((p) => p.recipe === 'schema') : undefined;
@@ -90,9 +90,9 @@ export interface BaselineRequest {
 
 /** Record a version as applied without running any script; `recorded` is false when the database was at it already. */
 export async function baselineConfig(config: Config, request: BaselineRequest, ctx: Environment): Promise<RunOutcome & { part: Part; version: string; recorded: boolean }> {
-  const [part] = selectParts(config, [request.part]);
-  const scripts = readScripts(part!);
-  const version = checkBaselineVersion(part!, scripts, request.version);
+  const part = await selectPart(config, request.part, ctx);
+  const scripts = readScripts(part);
+  const version = checkBaselineVersion(part, scripts, request.version);
   const { plan, prepared } = await preparePlan(config, [part!], ctx, {
     scripts: () => scripts, // read once
     planner: ({ part: p, observed }) => planBaseline(p, observed, version, displayQualified(p.upgradesTable)),
@@ -105,7 +105,7 @@ export async function baselineConfig(config: Config, request: BaselineRequest, c
     ...(request.onEvent ? { onEvent: request.onEvent } : {}),
     ...(request.signal ? { signal: request.signal } : {}),
   });
-  return { ...outcome, part: part!, version, recorded: plan.parts.some((p) => p.steps.length > 0) };
+  return { ...outcome, part: part, version, recorded: plan.parts.some((p) => p.steps.length > 0) };
 }
 
 /** `--accept-changed` values by part: `PART:SCRIPT` names one part, a bare `SCRIPT` every part. */

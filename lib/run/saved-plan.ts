@@ -118,7 +118,7 @@ export type SavedApplyRequest = Omit<ApplyRequest, 'parts' | 'acceptChanged' | '
  * it was computed from moved, else run exactly its steps. Each part checks again under its lock.
  */
 export async function applySavedPlan(config: Config, saved: SavedPlan, request: SavedApplyRequest, ctx: Environment): Promise<RunOutcome> {
-  const parts = selectParts(config, saved.parts.map((p) => p.plan.name));
+  const parts = await selectParts(config, saved.parts.map((p) => p.plan.name), ctx);
   if (configIdentity(config, parts) !== saved.config.identity) {
     throw invalid(
       `the plan was made for another config: parts ${parts.map((p) => p.name).join(', ')} differ in recipe, database, ledger, directory, variables or exclusions`,
