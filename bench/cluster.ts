@@ -42,10 +42,7 @@ export async function withBenchClusters<T>(count: number, settings: Readonly<Rec
     await Promise.all(servers.map((server) => stopServer(server, { env: process.env }).catch((e) => console.error(`could not stop the bench cluster: ${e}`))));
     rmSync(temp, { recursive: true, force: true });
   };
-  // Ctrl-C: clean up, then exit with the conventional status.
-  const onSignal = (signal: NodeJS.Signals) => void cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  cleanups.add(cleanup);
   try {
     await Promise.all(servers.map((server) => startServer(server, { env: process.env, throwaway: true })));
     const binDir = await findServerBinDir(process.env);
@@ -56,10 +53,17 @@ export async function withBenchClusters<T>(count: number, settings: Readonly<Rec
       }),
     );
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    cleanups.delete(cleanup);
     await cleanup();
   }
+}
+
+/** The clean-ups of the clusters running now (nested: the fleet's inside the main one). */
+const cleanups = new Set<() => Promise<void>>();
+
+// Ctrl-C, SIGTERM: every running cluster cleaned up, then exit with the conventional status.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => void Promise.allSettled([...cleanups].map((c) => c())).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143)));
 }
 
 /** The psql arguments that reach `dbname` on the cluster, without reading ~/.psqlrc. */

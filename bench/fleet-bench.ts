@@ -91,7 +91,7 @@ export async function runFleetBench(options: FleetBenchOptions): Promise<Measure
       const one = await measure(pgvCommand(['apply', '-q', '-c', loopConfigs[0]!, '--to', String(round + 2)], project));
       const rest = await measure(loopCommand(loopConfigs.slice(1), round + 2));
       const loopRun = { ms: one.ms + rest.ms };
-      const [censusRun, readRun] = await pairMeasure(round, pgvCommand(['info', '--fleet', '--json', '-c', fleetConfig, '--concurrency', String(concurrency)], project), readFloorCommand(clusters, names));
+      const [censusRun, readRun] = await pairMeasure(round, pgvCommand(['info', '--fleet', '--json', '-c', fleetConfig, '--concurrency', String(Math.max(1, Math.round(concurrency / servers)))], project), readFloorCommand(clusters, names));
       const groups = JSON.parse(censusRun.stdout).groups as { count: number }[];
       if (groups.length !== 1 || groups[0]!.count !== total) throw new Error(`the census found ${groups.map((g) => g.count).join(' + ')} databases in ${groups.length} groups, expected ${total} in 1`);
       const loopScaled = (loopRun.ms * total) / (loopNames.length * servers);
@@ -116,7 +116,7 @@ export async function runFleetBench(options: FleetBenchOptions): Promise<Measure
     const measurements: Measurement[] = [
       { name: `fleet apply, 1 update × ${total} databases`, unit: 'ms', goal: 2, ...apply, floorDescription: `psql, 2 sessions per server, \\connect to each database: BEGIN; script; ledger INSERT; COMMIT (pgv: --concurrency ${concurrency})` },
       { name: `fleet apply vs pgv apply per database`, unit: 'ms', goal: 0.25, ...loop, floorDescription: `a loop of pgv apply, one process per database, over ${loopNames.length * servers} databases, scaled to ${total}` },
-      { name: `census of ${total} databases`, unit: 'ms', goal: 1.5, ...census, floorDescription: `check's catalog read of every database, one Node reader per server in turn (pgv: --concurrency ${concurrency})` },
+      { name: `census of ${total} databases`, unit: 'ms', goal: 1.5, ...census, floorDescription: `check's catalog read of every database, one Node reader per server in turn (pgv: --concurrency ${Math.max(1, Math.round(concurrency / servers))} per server)` },
     ];
     if (rss.pgv.length) measurements.push({ name: `peak RSS, fleet apply of ${total}`, unit: 'KiB', goal: 3, ...rss, floorDescription: `max RSS of pgv apply of one update to one database, via ${rssMethod}` });
     else options.log('peak RSS: not measured (no GNU time and no self-report)');

@@ -118,6 +118,8 @@ export async function expandFleet(config: Config, options: CallOptions & CancelO
 /** Which parts (all when absent): part names, `for_each` template names (all their expansions) or globs. */
 export interface PartsOptions extends CallOptions {
   readonly parts?: readonly string[];
+  /** Only shard `index` (1-based) of `count` of those parts (`--shard i/n`; lib/fleet/shard.ts says the rule). */
+  readonly shard?: { readonly index: number; readonly count: number };
 }
 
 /** The steps `apply` would run, per part, with their reasons. Changes nothing. */

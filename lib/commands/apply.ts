@@ -2,10 +2,12 @@
 import { usageError } from '../errors.js';
 import { eventRenderer } from '../report/progress.js';
 import { renderRunReport } from '../report/run.js';
+import { failureCollector, failuresJson, renderFailureTable } from '../report/fleet-summary.js';
 import { planApply } from '../run/apply.js';
 import { loadProjectConfig, selectParts } from '../targets/context.js';
 import type { CommandResult, Globals } from './types.js';
 import { planResult } from './plan.js';
+import { partsOfShard, type Shard } from '../fleet/shard.js';
 import type { Config } from '../config/types.js';
 import path from 'node:path';
 
@@ -27,19 +29,30 @@ export interface ApplyArgs {
   readonly allowLintErrors?: boolean;
   /** `--plan FILE`: run exactly the saved plan, or nothing. */
   readonly plan?: string;
+  /** `--shard i/n`: only shard i of n of the parts. */
+  readonly shard?: Shard;
 }
 
 /** Run `pgv apply`. */
 export async function applyCommand(g: Globals, args: ApplyArgs): Promise<CommandResult> {
   const config = await loadProjectConfig(g);
   if (args.plan !== undefined) return applySaved(g, config, args.plan, args);
-  const parts = await selectParts(config, args.parts, g);
+  const selected = await selectParts(config, args.parts, g);
+  const parts = args.shard ? partsOfShard(selected, args.shard) : selected;
   if (args.testFirst) return testFirst(g, parts.map((p) => p.name), args);
+  if (args.shard && parts.length === 0) return { exitCode: 0, text: `Shard ${args.shard.index}/${args.shard.count} holds none of the ${selected.length} parts: nothing to do.`, json: { ok: true, parts: [] } };
   const renderer = args.dryRun ? undefined : await eventRenderer(g);
-  const { plan, findings, run } = await planApply(config, { ...args, snapshots: !args.noSnapshot, ...(renderer ? { onEvent: renderer.onEvent } : {}) }, g);
+  // A fleet's run ends with a table of its failures (fed by the run's events).
+  const fleet = parts.some((p) => p.server !== undefined) || config.rollout.length > 0;
+  const failures = fleet ? failureCollector(renderer?.onEvent) : undefined;
+  const onEvent = failures?.onEvent ?? renderer?.onEvent;
+  const { plan, findings, run } = await planApply(config, { ...args, snapshots: !args.noSnapshot, ...(onEvent ? { onEvent } : {}) }, g);
   if (args.dryRun) return planResult(plan, findings);
   try {
-    return renderRunReport(await run(), g.verbose);
+    const report = renderRunReport(await run(), g.verbose);
+    if (!failures) return report;
+    const rows = failures.rows();
+    return { ...report, text: [report.text, ...renderFailureTable(rows, plan.parts.length)].join('\n'), json: { ...report.json, failures: failuresJson(rows) } };
   } finally {
     await renderer?.close();
   }
@@ -47,8 +60,8 @@ export async function applyCommand(g: Globals, args: ApplyArgs): Promise<Command
 
 /** `apply --plan FILE`: the saved plan's steps, or nothing if anything moved since. */
 async function applySaved(g: Globals, config: Config, file: string, args: ApplyArgs): Promise<CommandResult> {
-  if (args.parts.length || args.dryRun || args.testFirst || args.to !== undefined || args.acceptChanged?.length) {
-    throw usageError('--plan FILE cannot be combined with PART, --dry-run, --test-first, --to or --accept-changed', 'The saved plan says which parts and steps run; make another with pgv plan -o FILE.');
+  if (args.parts.length || args.dryRun || args.testFirst || args.to !== undefined || args.acceptChanged?.length || args.shard) {
+    throw usageError('--plan FILE cannot be combined with PART, --dry-run, --test-first, --to, --accept-changed or --shard', 'The saved plan says which parts and steps run; make another with pgv plan -o FILE.');
   }
   const { applySavedPlan, readSavedPlan } = await import('../run/saved-plan.js');
   const saved = readSavedPlan(path.resolve(g.cwd, file));

@@ -12,7 +12,7 @@ export const infoSpec: CommandSpec = {
     '    --fleet          census: the databases grouped by (version, schema fingerprint), with',
     '                     counts and names; a database whose schema drifted from the others at',
     '                     its version stands in its own group, with the objects that differ',
-    '    --concurrency N  databases read at once with --fleet (default 8)',
+    '    --concurrency N  databases read at once on each server with --fleet (default 8)',
     '  Reads each part\'s ledger and scripts; changes nothing. The fingerprint is check\'s',
     '  normalized catalog (its default kinds, the part\'s ignore and exclusions, without pgv\'s',
     '  ledgers), hashed: equal schemas give equal fingerprints whatever their ledger rows.',

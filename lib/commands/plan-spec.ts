@@ -1,16 +1,18 @@
 /** `pgv plan`: its options, help and adapter (see spec.ts). */
 import { reportFormat, stringOpt, type CommandSpec } from './spec.js';
+import { parseShard } from '../fleet/shard.js';
 
 /** The spec of `pgv plan`. */
 export const planSpec: CommandSpec = {
   name: 'plan',
   summary: 'show the steps apply would run; changes nothing',
-  usage: 'pgv plan [PART...] [-o FILE [--trace]] [--exit-code] [--format text|markdown]',
+  usage: 'pgv plan [PART...] [-o FILE [--trace]] [--exit-code] [--format text|markdown] [--shard I/N]',
   options: {
     output: { type: 'string', short: 'o' },
     'exit-code': { type: 'boolean' },
     format: { type: 'string' },
     trace: { type: 'boolean' },
+    shard: { type: 'string' },
   },
   help: [
     '  PART               only these parts (default: all); each step with the reason it is needed',
@@ -20,11 +22,14 @@ export const planSpec: CommandSpec = {
     '                     rewrites measured go into the saved plan (production untouched)',
     '      --exit-code    exit 1 when steps are pending, 0 when none (a CI gate)',
     '      --format F     text (default) or markdown: a table per part, for a pull-request comment',
+    '      --shard I/N    only shard I of N of the parts, as `pgv apply --shard I/N` runs them',
+    '  PART may name a fleet part (for_each): all its TEMPLATE/SERVER/DBNAME parts; or a glob',
     '  --json: {"parts":[{name, database, recipe, current, target, steps, changed}]}',
   ],
   examples: [
     { args: 'plan app', does: 'the steps `pgv apply app` would run' },
     { args: 'plan -o plan.json --format markdown', does: 'save the plan for review; print it as Markdown' },
+    { args: 'plan --shard 2/3', does: 'the parts the second of three CI jobs would apply' },
   ],
   exitCodes: {
     0: 'planned (also when steps are pending, unless --exit-code)',
@@ -34,6 +39,7 @@ export const planSpec: CommandSpec = {
   },
   run: async (g, v, parts) => {
     const format = reportFormat(v);
-    return (await import('./plan.js')).planCommand(g, { parts, ...stringOpt(v, 'output', 'output'), exitCode: v['exit-code'] === true, format, trace: v.trace === true });
+    const shard = typeof v.shard === 'string' ? { shard: parseShard(v.shard) } : {};
+    return (await import('./plan.js')).planCommand(g, { parts, ...stringOpt(v, 'output', 'output'), exitCode: v['exit-code'] === true, format, trace: v.trace === true, ...shard });
   },
 };

@@ -6,12 +6,13 @@ import { loadProjectConfig } from '../targets/context.js';
 import { expandFleet } from '../fleet/expand.js';
 import { expansionJson, renderExpansionLines } from '../report/fleet.js';
 import type { FleetExpansion } from '../config/types.js';
+import type { Shard } from '../fleet/shard.js';
 import type { CommandResult, Globals } from './types.js';
-import type { Plan } from '../plan/types.js';
+import type { PartPlan, Plan } from '../plan/types.js';
 import { changedScriptsRefusal } from '../plan/plan.js';
 import { renderError } from '../report/error-text.js';
 import { renderPlanMarkdown } from '../report/plan-markdown.js';
-import { ExitCode, usageError } from '../errors.js';
+import { ExitCode, PgvError, usageError } from '../errors.js';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -26,6 +27,8 @@ export interface PlanArgs {
   readonly format?: 'text' | 'markdown';
   /** `--trace` (with -o): trace the pending scripts on a copy and keep the locks measured in the plan. */
   readonly trace?: boolean;
+  /** `--shard i/n`: only shard i of n of the parts. */
+  readonly shard?: Shard;
 }
 
 /** Run `pgv plan`. */
@@ -34,11 +37,11 @@ export async function planCommand(g: Globals, args: PlanArgs): Promise<CommandRe
   let result: CommandResult;
   if (args.trace && args.output === undefined) throw usageError('--trace saves what it measured in the plan file: give -o FILE', 'pgv plan -o plan.json --trace; or pgv trace PART to see the locks without saving a plan.');
   if (args.output === undefined) {
-    const { plan, findings } = await planApply(config, { parts: args.parts }, g);
+    const { plan, findings } = await planApply(config, { parts: args.parts, ...(args.shard ? { shard: args.shard } : {}) }, g);
     result = withFleet(planResult(plan, findings, args.format), (await expandFleet(config, g)).expansions, args.format);
   } else {
     const { savePlan } = await import('../run/saved-plan.js');
-    const { plan, findings, document } = await savePlan(config, { parts: args.parts, trace: args.trace === true }, g);
+    const { plan, findings, document } = await savePlan(config, { parts: args.parts, trace: args.trace === true, ...(args.shard ? { shard: args.shard } : {}) }, g);
     result = planResult(plan, findings, args.format);
     // A plan apply would refuse (a changed applied script) is not saved.
     if (result.exitCode === 0) {
@@ -48,6 +51,14 @@ export async function planCommand(g: Globals, args: PlanArgs): Promise<CommandRe
   }
   if (args.exitCode && result.exitCode === 0 && (result.json as { parts: Array<{ steps: unknown[] }> }).parts.some((p) => p.steps.length > 0)) return { ...result, exitCode: ExitCode.differences };
   return result;
+}
+
+/** Fleet parts that could not be observed make the plan incomplete: exit 3, naming them. */
+function unreachableError(parts: readonly PartPlan[]): PgvError {
+  return new PgvError('connection_failed', `${parts.length} part${parts.length === 1 ? '' : 's'} could not be reached; the plan shows no steps for ${parts.length === 1 ? 'it' : 'them'}`, {
+    details: parts.map((p) => `${p.name}: ${p.unreachable!.message}`),
+    hint: parts[0]!.unreachable!.hint ?? 'Check that their servers are up.',
+  });
 }
 
 /** A fleet's plan says first how its for_each parts expanded (text, markdown: lines before the plan; JSON: `fleet`). */
@@ -60,7 +71,8 @@ function withFleet(result: CommandResult, expansions: readonly FleetExpansion[],
 
 /** The plan with its lint findings, and the refusal apply would give for it (a changed applied script: exit 3), as `pgv plan` and `apply --dry-run` show it. */
 export function planResult(plan: Plan, findings?: LintFindings, format: 'text' | 'markdown' = 'text'): CommandResult {
-  const refusal = changedScriptsRefusal(plan.parts);
+  const unreachable = plan.parts.filter((p) => p.unreachable);
+  const refusal = changedScriptsRefusal(plan.parts) ?? (unreachable.length ? unreachableError(unreachable) : null);
   const text = format === 'markdown' ? renderPlanMarkdown(plan, findings) : renderPlanText(plan, findings);
   if (refusal) return { exitCode: refusal.exitCode, json: { ...(renderPlanJson(plan, findings) as Record<string, unknown>), error: refusal.toJSON() }, text, errors: renderError(refusal) };
   return { exitCode: 0, json: renderPlanJson(plan, findings), text };

@@ -1,7 +1,7 @@
 /**
  * Reading the census (`pgv info --fleet`): for every part, one session that reads the ledger
  * (as `info` does) and the catalog (as `check` does, normalized, without pgv's ledgers and the
- * part's exclusions), hashed. At most `concurrency` databases at once; a database that cannot be
+ * part's exclusions), hashed. At most `concurrency` databases at once per server; a database that cannot be
  * read is a failure in the census, not an error of the run.
  */
 import type { Config, Part } from '../config/types.js';
@@ -11,18 +11,18 @@ import { isInterrupted } from '../db/cancel.js';
 import { connect, type Db } from '../db/client.js';
 import { observeWith } from '../db/observe.js';
 import { isPgvError } from '../errors.js';
-import { runLimited } from '../exec/executor.js';
 import { currentVersion } from '../plan/ledger-state.js';
 import { catalogPrint } from '../run/fingerprint.js';
 import { readScripts } from '../run/pipeline.js';
 import { fingerprintOptions } from '../run/saved-plan.js';
 import type { ScriptSet } from '../recipes/types.js';
 import { connectionFor, ensureServer, type Environment } from '../targets/context.js';
+import { mapPerKey } from '../util/limit.js';
 import { groupCensus, type Census, type CensusEntry, type CensusFailure } from './census-model.js';
 
 /** Options of a census. */
 export interface CensusOptions {
-  /** Databases read at once (default 8). */
+  /** Databases read at once on each server (default 8). */
   readonly concurrency?: number;
 }
 
@@ -38,7 +38,8 @@ export async function takeCensus(config: Config, parts: readonly Part[], ctx: En
   await ensureServer(config, ctx);
   const entries: CensusEntry[] = [];
   const failures: CensusFailure[] = [];
-  await runLimited(parts, options.concurrency ?? 8, async (part) => {
+  // Per server (a fleet's `servers:` name; the parts outside a fleet count as one server).
+  await mapPerKey(parts, (p) => p.server ?? '', options.concurrency ?? 8, async (part) => {
     try {
       entries.push(await readMember(config, part, scripts.get(part.name)!, ctx));
     } catch (e) {

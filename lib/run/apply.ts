@@ -11,12 +11,15 @@ import type { Finding } from '../lint/lint.js';
 import type { Plan } from '../plan/types.js';
 import { displayQualified } from '../db/ident.js';
 import { selectPart, selectParts, type Environment } from '../targets/context.js';
+import { partsOfShard, type Shard } from '../fleet/shard.js';
 import { preparePlan, readScripts, runPlan, type PreparedPart, type RunOptions, type RunOutcome } from './pipeline.js';
 
 /** What `apply` is asked for. */
 export interface ApplyRequest {
-  /** Part names (all when empty or absent). */
+  /** Part names (all when empty or absent): parts, `for_each` templates, or globs. */
   readonly parts?: readonly string[];
+  /** `--shard i/n`: only the parts of shard i of n (lib/fleet/shard.ts says the rule). */
+  readonly shard?: Shard;
   /** `SCRIPT` (in any selected part) or `PART:SCRIPT`: accept the new content of a changed applied script. */
   readonly acceptChanged?: readonly string[];
   /** Stop at this version. */
@@ -40,7 +43,8 @@ export type LintFindings = ReadonlyMap<string, readonly Finding[]>;
 
 /** The plan `apply` would run for a request (also what `apply --dry-run` shows). */
 export async function planApply(config: Config, request: ApplyRequest, ctx: Environment & { readonly cwd?: string }): Promise<{ plan: Plan; findings: LintFindings; prepared: ReadonlyMap<string, PreparedPart>; run: () => Promise<RunOutcome> }> {
-  const parts = await selectParts(config, request.parts ?? [], ctx);
+  const selected = await selectParts(config, request.parts ?? [], ctx);
+  const parts = request.shard ? partsOfShard(selected, request.shard) : selected;
   const accept = acceptedScripts(parts, request.acceptChanged ?? []);
   if (request.to !== undefined && !/^\d{1,9}(\.\d{1,9})*$/.test(request.to)) throw usageError(`--to must be a version (3, 1.2.0), not "${request.to}"`, "A schema part's generation (update3.sql: 3) or a delta's version (delta_1.2.0_x.sql: 1.2.0).");
   const generations = request.to?.includes('.') ? parts.find((p) => p.recipe === 'schema') : undefined;
@@ -56,7 +60,7 @@ export async function planApply(config: Config, request: ApplyRequest, ctx: Envi
   const run = async () => {
     const refusal = changedScriptsRefusal(plan.parts) ?? (request.allowLintErrors || !lint ? undefined : lint.lintRefusal(findings));
     if (refusal) throw refusal;
-    return runPlan(plan, prepared, runOptionsOf(request, ctx));
+    return runPlan(plan, prepared, { ...runOptionsOf(request, ctx), rollout: config.rollout });
   };
   return { plan, findings, prepared, run };
 }

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Config, Part } from '../config/types.js';
-import { PgvError } from '../errors.js';
+import { PgvError, type ErrorCode } from '../errors.js';
 import { applyExclusions } from '../check/exclude.js';
 import { inspectDatabase } from '../check/inspect.js';
 import { checkOptionsFor, ledgersOf, type CheckOptions } from '../check/options.js';
@@ -48,6 +48,9 @@ export interface SavedPlan {
 /** Plan as `apply` would, and bind the plan to what it was computed from. */
 export async function savePlan(config: Config, request: ApplyRequest & { readonly trace?: boolean }, ctx: Environment & { readonly cwd?: string; readonly now?: Date }): Promise<{ plan: Plan; findings: LintFindings; document: SavedPlan }> {
   const { plan, findings, prepared } = await planApply(config, request, ctx);
+  // A saved plan binds every part to what was observed: a part whose server is down has nothing to bind.
+  const unreachable = plan.parts.find((p) => p.unreachable);
+  if (unreachable) throw new PgvError((unreachable.unreachable!.code as ErrorCode), `part ${unreachable.name}: ${unreachable.unreachable!.message}; no plan saved`, unreachable.unreachable!.hint ? { hint: unreachable.unreachable!.hint } : {});
   // The evidence of a rehearsal: each part with scripts to run, traced on a copy (production untouched).
   const traces = new Map<string, NonNullable<SavedPart['trace']>>();
   if (request.trace) {

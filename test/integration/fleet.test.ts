@@ -164,4 +164,34 @@ test('a name that matches no part, and a one-part command given a template, are 
   }
 });
 
+test('--shard i/n: the shards together hold every part exactly once, the same split every time', async () => {
+  const { prefix, a, b } = await fleetDatabases(4);
+  // One server: on the one test cluster, a second would name the same databases again.
+  const dir = fleetProject(`      servers: [a]\n      query: "select datname from pg_database where datname like '${prefix}\\\\_%' order by 1"\n`);
+  try {
+    const all = jsonOf(await runPgv(['plan', '--json'], { cwd: dir })).parts.map((p: { name: string }) => p.name).sort();
+    assert.is(all.length, 8);
+    const shards: string[][] = [];
+    for (const i of [1, 2, 3]) {
+      const run = await runPgv(['plan', '--json', '--shard', `${i}/3`], { cwd: dir });
+      assert.is(run.code, 0, run.stderr);
+      shards.push(jsonOf(run).parts.map((p: { name: string }) => p.name));
+    }
+    assert.equal(shards.flat().sort(), all);
+    assert.ok(shards.every((s) => s.length < all.length), shards.map((s) => s.length).join(' '));
+    const again = jsonOf(await runPgv(['plan', '--json', '--shard', '2/3'], { cwd: dir })).parts.map((p: { name: string }) => p.name);
+    assert.equal(again, shards[1]);
+    // apply runs its shard only.
+    const applied = await runPgv(['apply', '--shard', '1/3'], { cwd: dir });
+    assert.is(applied.code, 0, applied.stderr);
+    const left = jsonOf(await runPgv(['plan', '--json'], { cwd: dir })).parts.filter((p: { steps: unknown[] }) => p.steps.length > 0).map((p: { name: string }) => p.name).sort();
+    assert.equal(left, [...shards[1]!, ...shards[2]!].sort());
+    const bad = await runPgv(['plan', '--shard', '4/3'], { cwd: dir });
+    assert.is(bad.code, 2);
+    assert.match(bad.stderr, '--shard must be i/n with 1 <= i <= n');
+  } finally {
+    for (const d of [...a, ...b]) await dropDatabase(d);
+  }
+});
+
 test.run();
