@@ -161,10 +161,16 @@ export async function executePlan(plan: Plan, jobFor: (part: PartPlan) => Job, o
   let stoppedBy: { part: string; group: string } | undefined;
   for (const group of groups) {
     const members = group.parts.map((n) => byName.get(n)!).filter(Boolean);
+    // Interrupted: nothing more starts (the parts not started did not start, as after Ctrl-C in one part).
+    const halted = () => options.signal?.aborted === true;
     await runGraph(members, group, options.schedule, results, run, (failed) => {
       if (group.onError === 'stop' && !stoppedBy) stoppedBy = { part: failed, group: group.label };
-      return stoppedBy !== undefined;
+      return stoppedBy !== undefined || halted();
     });
+    if (halted()) {
+      for (const p of plan.parts) if (!results.has(p.name)) notStarted(p, interruptedError(`part ${p.name} did not start`), 'skipped');
+      break;
+    }
     if (stoppedBy) {
       const stop = new PgvError('refused', `not run: part ${stoppedBy.part} failed in ${stoppedBy.group}, whose on_error is stop`, { hint: 'Fix the failed part and run pgv apply again; the parts done are not run twice.' });
       for (const p of plan.parts) if (!results.has(p.name)) notStarted(p, stop, 'skipped');

@@ -45,8 +45,8 @@ export async function loadOptionalConfig(g: ConfigSource): Promise<Config | null
  * (`tenants/eu/*`). Unknown names are usage errors.
  */
 export async function selectParts(config: Config, names: readonly string[], g: Environment): Promise<Part[]> {
-  const { expandFleet } = await import('../fleet/expand.js');
-  const fleet = await expandFleet(config, g);
+  // A config without for_each parts loads no fleet code.
+  const fleet = config.templates.length === 0 ? config : await (await import('../fleet/expand.js')).expandFleet(config, g);
   if (names.length === 0) return [...fleet.parts];
   const chosen = new Set<Part>();
   for (const name of names) {
