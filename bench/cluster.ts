@@ -35,30 +35,47 @@ export interface BenchCluster {
  * cluster and remove the folder, whether `body` succeeded or threw.
  */
 export async function withBenchCluster<T>(body: (cluster: BenchCluster) => Promise<T>): Promise<T> {
+  return withBenchClusters(1, {}, ([cluster]) => body(cluster!));
+}
+
+/**
+ * Start `count` throwaway clusters (each its own data folder and unix socket, all in one new
+ * temporary folder, started concurrently), run `body` with them, then stop them all and remove
+ * the folder, whether `body` succeeded or threw. `settings` go to every server's configuration.
+ */
+export async function withBenchClusters<T>(count: number, settings: Readonly<Record<string, string>>, body: (clusters: BenchCluster[]) => Promise<T>): Promise<T> {
   const temp = mkdtempSync(path.join(os.tmpdir(), 'pgv-bench-'));
   // When run as root the server runs as an unprivileged account, which must reach this folder.
   chmodSync(temp, 0o755);
-  const server: EmbeddedServerConfig = { mode: 'embedded', dir: path.join(temp, 'cluster'), port: 5432, tcp: false, settings: {} };
+  const servers: EmbeddedServerConfig[] = Array.from({ length: count }, (_, i) => ({ mode: 'embedded', dir: path.join(temp, count === 1 ? 'cluster' : `cluster-${i + 1}`), port: 5432, tcp: false, settings: { ...settings } }));
   const cleanup = async () => {
-    await stopServer(server, { env: process.env }).catch((e) => console.error(`could not stop the bench cluster: ${e}`));
+    await Promise.all(servers.map((server) => stopServer(server, { env: process.env }).catch((e) => console.error(`could not stop the bench cluster: ${e}`))));
     rmSync(temp, { recursive: true, force: true });
   };
-  // Ctrl-C: clean up, then exit with the conventional status.
-  const onSignal = (signal: NodeJS.Signals) => void cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  cleanups.add(cleanup);
   try {
-    await startServer(server, { env: process.env, throwaway: true });
-    const layout = clusterLayout(server);
+    await Promise.all(servers.map((server) => startServer(server, { env: process.env, throwaway: true })));
     const major = parseToolVersion(await serverBinaryVersion(process.env))?.major;
     const tool = async (program: 'psql' | 'pg_dump' | 'pg_restore') => (await findClientTool(program, major, process.env)).path;
     const [psql, pgDump, pgRestore] = await Promise.all([tool('psql'), tool('pg_dump'), tool('pg_restore')]);
-    return await body({ temp, socketDir: layout.socketDir, port: layout.port, psql, pgDump, pgRestore });
+    return await body(
+      servers.map((server) => {
+        const layout = clusterLayout(server);
+        return { temp, socketDir: layout.socketDir, port: layout.port, psql, pgDump, pgRestore };
+      }),
+    );
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    cleanups.delete(cleanup);
     await cleanup();
   }
+}
+
+/** The clean-ups of the clusters running now (nested: the fleet's inside the main one). */
+const cleanups = new Set<() => Promise<void>>();
+
+// Ctrl-C, SIGTERM: every running cluster cleaned up, then exit with the conventional status.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => void Promise.allSettled([...cleanups].map((c) => c())).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143)));
 }
 
 /** The psql arguments that reach `dbname` on the cluster, without reading ~/.psqlrc. */

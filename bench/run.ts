@@ -4,9 +4,9 @@
  * interleaved rounds, default 9, with min and max), print a table and write bench/results/latest.json. Exits 0 when a goal is missed (a bench
  * reports, it does not judge); exits 1 when something fails (pgv or psql exits non-zero).
  * BENCH_RSS_VIA=self-report measures peak memory without GNU time (the fallback path);
- * BENCH_ONLY=startup|apply|snapshot|check|dump|lint|trace|growth|peers runs those sections (a comma
- * list: startup,snapshot); growth and peers run only when named: they take minutes (see
- * growth-bench.ts and peers-bench.ts).
+ * BENCH_ONLY=startup|apply|snapshot|check|dump|lint|trace|growth|peers|fleet runs those sections (a
+ * comma list: startup,snapshot); growth, peers and fleet run only when named: they take minutes
+ * (see growth-bench.ts, peers-bench.ts and fleet-bench.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -21,6 +21,7 @@ import { runTraceBench } from './trace-bench.js';
 import { runGrowthBench } from './growth-bench.js';
 import { runPeersBench } from './peers-bench.js';
 import { runStartupBench } from './startup-bench.js';
+import { runFleetBench } from './fleet-bench.js';
 import { withBenchCluster } from './cluster.js';
 import { rssMethod } from './measure.js';
 import { renderTable, resultsJson, summarize } from './report.js';
@@ -70,6 +71,9 @@ async function main(): Promise<void> {
     if (wanted('trace')) measurements.push(...(await runTraceBench(cluster, { reps, log })));
     if (sections?.includes('peers')) measurements.push(...(await runPeersBench(cluster, { scripts, reps, log, peers: process.env.BENCH_PEERS ?? '/work/peers' })));
     if (sections?.includes('growth')) measurements.push(...(await runGrowthBench(cluster, { reps, bigReps: positive('BENCH_GROWTH_BIG_REPS', 3), log, ...sizes() })));
+    // Its own clusters: BENCH_FLEET_SERVERS × BENCH_FLEET_DATABASES (default 4 × 250); BENCH_FLEET_LOOP
+    // databases (default 100) for the pgv-apply-per-database loop.
+    if (sections?.includes('fleet')) measurements.push(...(await runFleetBench({ reps, log, servers: positive('BENCH_FLEET_SERVERS', 4), perServer: positive('BENCH_FLEET_DATABASES', 250), loopSample: positive('BENCH_FLEET_LOOP', 100) })));
     return summarize(measurements);
   });
   console.log(renderTable(summaries));

@@ -34,6 +34,7 @@ import type { PurgeFilter, Target } from './snapshot/revisions.js';
 import type { ConnectionSpec } from './db/connection.js';
 import type { SnapshotSession } from './snapshot/admin.js';
 import type { SavedPlan } from './run/saved-plan.js';
+import type { Census } from './fleet/census-model.js';
 import type { snapshotAction } from './snapshot/actions.js';
 type SnapshotActions = typeof snapshotAction;
 
@@ -58,6 +59,7 @@ export type { PurgeFilter, Target } from './snapshot/revisions.js';
 export type { StrategyChoice } from './db/databases.js';
 export type { SavedPlan, SavedPart } from './run/saved-plan.js';
 export type { PartFingerprint, CatalogPrint, LedgerRowPrint } from './run/fingerprint.js';
+export type { Census, CensusGroup, CensusEntry, CensusFailure } from './fleet/census-model.js';
 export { renderPlanMarkdown } from './report/plan-markdown.js';
 export { renderCheckMarkdown } from './report/check-markdown.js';
 export { renderLintMarkdown } from './report/lint-markdown.js';
@@ -186,6 +188,23 @@ export async function applySavedPlan(config: Config, saved: SavedPlan, options: 
 export async function info(config: Config, options: PartsOptions = {}): Promise<{ parts: PartInfo[] }> {
   const { partsInfo } = await import('./run/info.js');
   return { parts: await partsInfo(config, options.parts ?? [], environment(options)) };
+}
+
+/** Options of `census`. */
+export interface CensusCallOptions extends PartsOptions, CancelOptions {
+  /** Databases read at once (default 8). */
+  readonly concurrency?: number;
+}
+
+/**
+ * The census of the parts' databases (`pgv info --fleet`): grouped by (version, schema
+ * fingerprint), the drifted groups with the objects that differ from their version's majority,
+ * and the databases that could not be read. Changes nothing.
+ */
+export async function census(config: Config, options: CensusCallOptions = {}): Promise<Census> {
+  const [{ takeCensus }, { selectParts }] = await Promise.all([import('./fleet/census.js'), import('./targets/context.js')]);
+  const ctx = environment(options);
+  return cancellable(options.signal, async () => takeCensus(config, await selectParts(config, options.parts ?? [], ctx), ctx, { ...(options.concurrency ? { concurrency: options.concurrency } : {}) }));
 }
 
 /** Options of `baseline`. */

@@ -49,7 +49,7 @@ export async function inspectDatabase(spec: ConnectionSpec, kinds: readonly Kind
 }
 
 /** Inspect through an open session (left open). */
-async function inspectWith(db: Db, kinds: readonly Kind[]): Promise<Catalog> {
+export async function inspectWith(db: Db, kinds: readonly Kind[]): Promise<Catalog> {
   const sent = [db.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; ${sessionSettings}`), ...kinds.map((k) => db.query<Row>(queryFor(k))), db.query('COMMIT')];
   const answers = await Promise.allSettled(sent);
   // The first failure is the cause; the queries after it failed because the transaction had.

@@ -40,6 +40,11 @@ export interface RehearseOptions {
   readonly trace?: boolean;
   /** Stop after the trace: no reference, no comparison, production untouched (`pgv trace`). */
   readonly traceOnly?: boolean;
+  /**
+   * Stop after a clean comparison, production untouched (outcome `rehearsed`): the fleet's
+   * rehearsal of one shape, whose members are upgraded together afterwards (fleet/rehearse-shapes.ts).
+   */
+  readonly rehearseOnly?: boolean;
 }
 
 /** The comparison options `pgv test-and-upgrade` shares with `pgv check`, as given. */
@@ -69,7 +74,7 @@ export interface RehearsalContext extends Environment {
 }
 
 /** How a rehearsal ended. */
-export type RehearsalOutcome = 'up-to-date' | 'upgraded' | 'upgrade-failed' | 'different' | 'failed-on-copy' | 'traced' | 'lock-policy';
+export type RehearsalOutcome = 'up-to-date' | 'rehearsed' | 'upgraded' | 'upgrade-failed' | 'different' | 'failed-on-copy' | 'traced' | 'lock-policy';
 
 /** What a rehearsal did, as data. */
 export interface Rehearsal {
@@ -164,6 +169,7 @@ export async function rehearse(config: Config, part: Part, ctx: RehearsalContext
       return result('different', { method, comparison: { result: comparison, databases, ...(hint ? { hint } : {}) }, ...(traced ? { traced } : {}) });
     }
     await phase('drop the throwaway databases', () => throwaways.dropAll());
+    if (args.rehearseOnly) return result('rehearsed', { method, ...(traced ? { traced } : {}) });
     // Production: planned again under the lock by the engine, so a production that moved since
     // the copy is noticed; guarded by a snapshot when the part asks for it.
     const prepared = await preparePlan(config, [part], ctx);

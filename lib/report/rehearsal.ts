@@ -34,6 +34,8 @@ export function renderRehearsal(r: Rehearsal, verbose: boolean, format: 'text' |
       const verdict = failed ? `${r.part.name}: the rehearsal broke the lock policy (lint.max_lock_ms); production is untouched.` : `${r.part.name}: traced on a copy; production is untouched.`;
       return { exitCode: failed ? ExitCode.differences : ExitCode.ok, text: `${trace}${verdict}`, json: { ok: !failed, ...head, method: r.method }, errors: [] };
     }
+    case 'rehearsed':
+      return { exitCode: ExitCode.ok, text: `${trace}${r.part.name}: rehearsed on a copy, identical to a fresh build; production is untouched.`, json: { ok: true, ...head, method: r.method }, errors: [] };
     case 'failed-on-copy':
       return {
         exitCode: ExitCode.failed,

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Config, Part } from '../config/types.js';
 import { compareCatalogs } from '../check/compare.js';
-import type { Catalog, CatalogObject, Kind } from '../check/model.js';
+import type { Catalog, CatalogObject, Difference, Kind } from '../check/model.js';
 import type { LedgerRow } from '../plan/types.js';
 import path from 'node:path';
 
@@ -146,13 +146,17 @@ export function catalogMoves(saved: CatalogPrint | null, now: CatalogPrint | nul
     if (saved === now) return [];
     return [saved === null ? 'the database was created since the plan' : 'the database is gone since the plan'];
   }
-  if (saved.hash === now.hash) return [];
+  const change = { 'only-in-1': 'dropped', 'only-in-2': 'added', different: 'changed' } as const;
+  return printDifferences(saved, now).map((d) => `${d.kind}: ${d.name} ${change[d.change]} by hand since the plan`);
+}
+
+/** The objects that differ between two catalog prints, by kind then name (check's compare, run on the hashes). */
+export function printDifferences(db1: CatalogPrint, db2: CatalogPrint): Difference[] {
+  if (db1.hash === db2.hash) return [];
   const asCatalog = (p: CatalogPrint): Catalog =>
     new Map(Object.entries(p.objects).map(([kind, byName]) => [kind as Kind, Object.entries(byName ?? {}).map(([name, h]): CatalogObject => ({ kind: kind as Kind, name, schema: null, definition: { hash: h } }))]));
-  const kinds = [...new Set([...Object.keys(saved.objects), ...Object.keys(now.objects)])] as Kind[];
-  const { differences } = compareCatalogs(asCatalog(saved), asCatalog(now), kinds, { columnOrder: true, ignoreGeneratedNames: false });
-  const change = { 'only-in-1': 'dropped', 'only-in-2': 'added', different: 'changed' } as const;
-  return differences.map((d) => `${d.kind}: ${d.name} ${change[d.change]} by hand since the plan`);
+  const kinds = [...new Set([...Object.keys(db1.objects), ...Object.keys(db2.objects)])] as Kind[];
+  return [...compareCatalogs(asCatalog(db1), asCatalog(db2), kinds, { columnOrder: true, ignoreGeneratedNames: false }).differences];
 }
 
 /** Every move of a part, scripts first. */

@@ -9,7 +9,7 @@ import type { Config, Part } from '../config/types.js';
 import { PgvError, type ErrorCode } from '../errors.js';
 import { applyExclusions } from '../check/exclude.js';
 import { inspectDatabase } from '../check/inspect.js';
-import { checkOptionsFor, ledgersOf } from '../check/options.js';
+import { checkOptionsFor, ledgersOf, type CheckOptions } from '../check/options.js';
 import type { ConnectionSpec } from '../db/connection.js';
 import type { Finding } from '../lint/lint.js';
 import type { PolicyViolation, Trace } from '../trace/model.js';
@@ -174,15 +174,22 @@ async function fingerprintOf(config: Config, part: Part, spec: ConnectionSpec, s
 
 /** check's normalized inspection of the part's database, without pgv's ledgers (every part's, and a pum module's table). */
 async function catalogOf(config: Config, part: Part, spec: ConnectionSpec, scripts: ScriptSet): Promise<CatalogPrint> {
-  // The part itself too: a fleet part (for_each) is not among the config's unexpanded parts.
-  const ledgers = [...ledgersOf([...config.parts, part]), ...(scripts.pumModule ? [scripts.pumModule.migrationTable] : [])];
-  // The default kinds: comments (where snapshot metadata lives, on the database) and privileges are opt-in.
-  const options = checkOptionsFor({}, ledgers, part);
+  const options = fingerprintOptions(config, part, scripts);
   return catalogPrint(applyExclusions(await inspectDatabase(spec, options.kinds), options.exclusions));
 }
 
+/**
+ * What a part's catalog fingerprint reads (saved plans, the fleet census): check's default kinds
+ * (comments, where snapshot metadata lives, and privileges are opt-in) and the part's own
+ * exclusions, without pgv's ledgers (every part's, and a pum module's table).
+ */
+export function fingerprintOptions(config: Config, part: Part, scripts: ScriptSet): CheckOptions {
+  const ledgers = [...ledgersOf([...config.parts, part]), ...(scripts.pumModule ? [scripts.pumModule.migrationTable] : [])];
+  return checkOptionsFor({}, ledgers, part);
+}
+
 /** sha256 of every script and precondition file of a part, by name. */
-function scriptChecksums(scripts: ScriptSet): Record<string, string> {
+export function scriptChecksums(scripts: ScriptSet): Record<string, string> {
   const out: Record<string, string> = {};
   for (const s of [...(scripts.init ? [scripts.init] : []), ...scripts.updates, ...(scripts.preAll ? [scripts.preAll] : []), ...(scripts.postAll ? [scripts.postAll] : [])]) out[s.name] = s.checksum;
   for (const p of scripts.preconditions.values()) out[p.name] = sha256(readFileSync(p.path, 'utf8'));
