@@ -1,5 +1,6 @@
 /** `pgv apply`: its options, help and adapter (see spec.ts). */
 import { positiveInt, listOf, stringOpt, type CommandSpec } from './spec.js';
+import { usageError } from '../errors.js';
 
 /** The spec of `pgv apply`. */
 export const applySpec: CommandSpec = {
@@ -7,7 +8,8 @@ export const applySpec: CommandSpec = {
   summary: 'bring the parts\' databases to the state their scripts describe',
   usage: 'pgv apply [PART...] [--dry-run] [--test-first] [--to VERSION] [--accept-changed SCRIPT]\n' +
     '                 [--concurrency N] [--lock-timeout SECONDS] [--no-snapshot] [--allow-lint-errors]\n' +
-    '       pgv apply --plan FILE',
+    '       pgv apply --plan FILE\n' +
+    '       pgv apply --resume [RUN] [--dry-run]',
   options: {
     'dry-run': { type: 'boolean' },
     'test-first': { type: 'boolean' },
@@ -18,6 +20,7 @@ export const applySpec: CommandSpec = {
     'no-snapshot': { type: 'boolean' },
     'allow-lint-errors': { type: 'boolean' },
     plan: { type: 'string' },
+    resume: { type: 'boolean' },
   },
   help: [
     '    --dry-run                print the plan instead of running it (same as pgv plan)',
@@ -31,11 +34,20 @@ export const applySpec: CommandSpec = {
     '    --allow-lint-errors      run the scripts even when `pgv lint` finds errors in them',
     '    --plan FILE              run exactly the plan `pgv plan -o FILE` saved, or nothing: refused',
     '                             when a script file, the ledger or the catalog moved since (exit 3)',
+    '    --resume [RUN]           continue a killed run: the parts its journal shows finished are',
+    '                             skipped (not connected to), every other part of it is planned and',
+    '                             applied as usual; RUN is a run id or a journal file (default: the',
+    '                             newest run of this config); with --dry-run: what would run',
+    '',
+    '  The journal: every apply (but a one-part apply with nothing to do) records its parts and',
+    '  steps as they happen in .pgv/runs/RUN.ndjson beside the config (no passwords; the newest 50',
+    '  are kept). A read-only project folder runs without one (a warning says so).',
   ],
   examples: [
     { args: 'apply --dry-run', does: 'print what would run' },
     { args: 'apply --plan plan.json', does: 'run the saved plan, if nothing moved since' },
     { args: 'apply app', does: 'run part app\'s pending scripts' },
+    { args: 'apply --resume --dry-run', does: 'what continuing the last run would do' },
   ],
   exitCodes: {
     0: 'applied (or already up to date)',
@@ -46,8 +58,11 @@ export const applySpec: CommandSpec = {
     3: 'a script failed, a precondition vetoed, a lock was not acquired, or a changed script;\n' +
       '       --plan FILE: a script file, the ledger or the catalog moved since the plan (nothing ran)',
   },
-  run: async (g, v, parts) =>
-    (await import('./apply.js')).applyCommand(g, {
+  run: async (g, v, positionals) => {
+    const resume = v.resume === true;
+    if (resume && positionals.length > 1) throw usageError(`--resume takes one run (id or journal file), not ${positionals.length}: ${positionals.join(' ')}`, 'A resumed run takes its parts from its journal: pgv apply --resume [RUN].');
+    const parts = resume ? [] : positionals;
+    return (await import('./apply.js')).applyCommand(g, {
       parts,
       dryRun: v['dry-run'] === true,
       acceptChanged: listOf(v, 'accept-changed'),
@@ -58,5 +73,7 @@ export const applySpec: CommandSpec = {
       testFirst: v['test-first'] === true,
       allowLintErrors: v['allow-lint-errors'] === true,
       ...stringOpt(v, 'plan', 'plan'),
-    }),
+      ...(resume ? { resume: positionals[0] ?? true } : {}),
+    });
+  },
 };

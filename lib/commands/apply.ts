@@ -5,7 +5,7 @@ import { renderRunReport } from '../report/run.js';
 import { planApply } from '../run/apply.js';
 import { loadProjectConfig, selectParts } from '../targets/context.js';
 import type { CommandResult, Globals } from './types.js';
-import { planResult } from './plan.js';
+import { planResult, withResume } from './plan.js';
 import type { Config } from '../config/types.js';
 import path from 'node:path';
 
@@ -27,19 +27,24 @@ export interface ApplyArgs {
   readonly allowLintErrors?: boolean;
   /** `--plan FILE`: run exactly the saved plan, or nothing. */
   readonly plan?: string;
+  /** `--resume [RUN]`: continue a run from its journal (true: the newest run of this config). */
+  readonly resume?: string | true;
 }
 
 /** Run `pgv apply`. */
 export async function applyCommand(g: Globals, args: ApplyArgs): Promise<CommandResult> {
   const config = await loadProjectConfig(g);
+  if (args.resume !== undefined && (args.plan !== undefined || args.testFirst)) throw usageError('--resume cannot be combined with --plan or --test-first', 'pgv apply --resume [RUN] continues a run of plain `pgv apply` from its journal.');
   if (args.plan !== undefined) return applySaved(g, config, args.plan, args);
-  const parts = selectParts(config, args.parts);
+  const parts = args.resume !== undefined ? [] : selectParts(config, args.parts);
   if (args.testFirst) return testFirst(g, parts.map((p) => p.name), args);
   const renderer = args.dryRun ? undefined : await eventRenderer(g);
-  const { plan, findings, run } = await planApply(config, { ...args, snapshots: !args.noSnapshot, ...(renderer ? { onEvent: renderer.onEvent } : {}) }, g);
-  if (args.dryRun) return planResult(plan, findings);
+  const { parts: names, ...rest } = args;
+  const request = { ...rest, ...(args.resume === undefined ? { parts: names } : {}), snapshots: !args.noSnapshot, ...(renderer ? { onEvent: renderer.onEvent } : {}) };
+  const { plan, findings, run, resumed } = await planApply(config, request, g);
+  if (args.dryRun) return withResume(planResult(plan, findings), resumed);
   try {
-    return renderRunReport(await run(), g.verbose);
+    return withResume(renderRunReport(await run(), g.verbose), resumed);
   } finally {
     await renderer?.close();
   }

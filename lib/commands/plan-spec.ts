@@ -1,16 +1,18 @@
 /** `pgv plan`: its options, help and adapter (see spec.ts). */
 import { reportFormat, stringOpt, type CommandSpec } from './spec.js';
+import { usageError } from '../errors.js';
 
 /** The spec of `pgv plan`. */
 export const planSpec: CommandSpec = {
   name: 'plan',
   summary: 'show the steps apply would run; changes nothing',
-  usage: 'pgv plan [PART...] [-o FILE [--trace]] [--exit-code] [--format text|markdown]',
+  usage: 'pgv plan [PART...] [-o FILE [--trace]] [--exit-code] [--format text|markdown]\n       pgv plan --resume [RUN]',
   options: {
     output: { type: 'string', short: 'o' },
     'exit-code': { type: 'boolean' },
     format: { type: 'string' },
     trace: { type: 'boolean' },
+    resume: { type: 'boolean' },
   },
   help: [
     '  PART               only these parts (default: all); each step with the reason it is needed',
@@ -20,6 +22,7 @@ export const planSpec: CommandSpec = {
     '                     rewrites measured go into the saved plan (production untouched)',
     '      --exit-code    exit 1 when steps are pending, 0 when none (a CI gate)',
     '      --format F     text (default) or markdown: a table per part, for a pull-request comment',
+    '      --resume [RUN] what `pgv apply --resume [RUN]` would run: the run\'s unfinished parts',
     '  --json: {"parts":[{name, database, recipe, current, target, steps, changed}]}',
   ],
   examples: [
@@ -32,8 +35,11 @@ export const planSpec: CommandSpec = {
     2: 'bad usage, invalid config or unknown part',
     3: 'a database could not be read, or an applied script changed (no plan saved)',
   },
-  run: async (g, v, parts) => {
+  run: async (g, v, positionals) => {
     const format = reportFormat(v);
-    return (await import('./plan.js')).planCommand(g, { parts, ...stringOpt(v, 'output', 'output'), exitCode: v['exit-code'] === true, format, trace: v.trace === true });
+    const resume = v.resume === true;
+    if (resume && (positionals.length > 1 || v.output !== undefined)) throw usageError('--resume takes one run (id or journal file) and no -o', 'pgv plan --resume [RUN] shows what apply --resume would run; save a plan with pgv plan -o FILE.');
+    const parts = resume ? [] : positionals;
+    return (await import('./plan.js')).planCommand(g, { parts, ...stringOpt(v, 'output', 'output'), exitCode: v['exit-code'] === true, format, trace: v.trace === true, ...(resume ? { resume: positionals[0] ?? true } : {}) });
   },
 };
