@@ -13,7 +13,8 @@ import { replanChanges } from '../plan/replan.js';
 
 /** The executor's view of a part job (see part-job.ts). */
 export interface Job {
-  begin(initial: PartPlan, onCreated: (step: Step, ms: number) => void): Promise<PartPlan>;
+  /** `onCreated`: the create-database step ended; `created` false when a concurrent runner had created the database. */
+  begin(initial: PartPlan, onCreated: (step: Step, ms: number, created: boolean) => void): Promise<PartPlan>;
   run(step: Step): Promise<void>;
   close(): Promise<void>;
 }
@@ -88,10 +89,11 @@ export async function executePlan(plan: Plan, jobFor: (part: PartPlan) => Job, o
     let creating = create !== undefined;
     try {
       if (create) emit({ type: 'step-started', part: partPlan.name, step: eventStep(create) });
-      const fresh = await job.begin(partPlan, (step, ms) => {
+      const fresh = await job.begin(partPlan, (step, ms, created) => {
         creating = false;
-        stepResults.push({ step, status: 'done', durationMs: ms });
-        emit({ type: 'step-finished', part: partPlan.name, step: eventStep(step), status: 'done', duration_ms: Math.round(ms) });
+        // Created by another runner meanwhile: not this run's work (its part may have nothing to do).
+        if (created) stepResults.push({ step, status: 'done', durationMs: ms });
+        emit({ type: 'step-finished', part: partPlan.name, step: eventStep(step), status: 'done', duration_ms: Math.round(ms), ...(created ? {} : { detail: 'created meanwhile by another runner' }) });
       });
       steps = fresh.steps;
       emit({ type: 'part-replanned', part: partPlan.name, database: partPlan.database, current: fresh.current, steps: fresh.steps.map(eventStep), ...replanChanges(partPlan, fresh) });
