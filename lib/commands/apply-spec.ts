@@ -8,6 +8,7 @@ export const applySpec: CommandSpec = {
   summary: 'bring the parts\' databases to the state their scripts describe',
   usage: 'pgv apply [PART...] [--dry-run] [--test-first] [--to VERSION] [--accept-changed SCRIPT]\n' +
     '                 [--concurrency N] [--lock-timeout SECONDS] [--no-snapshot] [--allow-lint-errors]\n' +
+    '                 [--no-journal]\n' +
     '       pgv apply --plan FILE\n' +
     '       pgv apply --resume [RUN] [--dry-run]',
   options: {
@@ -21,6 +22,7 @@ export const applySpec: CommandSpec = {
     'allow-lint-errors': { type: 'boolean' },
     plan: { type: 'string' },
     resume: { type: 'boolean' },
+    'no-journal': { type: 'boolean' },
   },
   help: [
     '    --dry-run                print the plan instead of running it (same as pgv plan)',
@@ -38,10 +40,11 @@ export const applySpec: CommandSpec = {
     '                             skipped (not connected to), every other part of it is planned and',
     '                             applied as usual; RUN is a run id or a journal file (default: the',
     '                             newest run of this config); with --dry-run: what would run',
+    '    --no-journal             do not record this run in .pgv/runs/',
     '',
-    '  The journal: every apply (but a one-part apply with nothing to do) records its parts and',
-    '  steps as they happen in .pgv/runs/RUN.ndjson beside the config (no passwords; the newest 50',
-    '  are kept). A read-only project folder runs without one (a warning says so).',
+    '  The journal: every apply records its parts and steps, as they happen, in',
+    '  .pgv/runs/RUN.ndjson beside the config (no passwords; the newest 50 are kept). Where that',
+    '  folder cannot be written (a read-only image) the run goes on without one, with a warning.',
   ],
   examples: [
     { args: 'apply --dry-run', does: 'print what would run' },
@@ -74,6 +77,7 @@ export const applySpec: CommandSpec = {
       allowLintErrors: v['allow-lint-errors'] === true,
       ...stringOpt(v, 'plan', 'plan'),
       ...(resume ? { resume: positionals[0] ?? true } : {}),
+      noJournal: v['no-journal'] === true,
     });
   },
 };

@@ -29,6 +29,8 @@ export interface ApplyArgs {
   readonly plan?: string;
   /** `--resume [RUN]`: continue a run from its journal (true: the newest run of this config). */
   readonly resume?: string | true;
+  /** `--no-journal`: do not record the run in `.pgv/runs/`. */
+  readonly noJournal?: boolean;
 }
 
 /** Run `pgv apply`. */
@@ -40,7 +42,7 @@ export async function applyCommand(g: Globals, args: ApplyArgs): Promise<Command
   if (args.testFirst) return testFirst(g, parts.map((p) => p.name), args);
   const renderer = args.dryRun ? undefined : await eventRenderer(g);
   const { parts: names, ...rest } = args;
-  const request = { ...rest, ...(args.resume === undefined ? { parts: names } : {}), snapshots: !args.noSnapshot, ...(renderer ? { onEvent: renderer.onEvent } : {}) };
+  const request = { ...rest, ...(args.resume === undefined ? { parts: names } : {}), snapshots: !args.noSnapshot, journal: !args.noJournal, ...(renderer ? { onEvent: renderer.onEvent } : {}) };
   const { plan, findings, run, resumed } = await planApply(config, request, g);
   if (args.dryRun) return withResume(planResult(plan, findings), resumed);
   try {

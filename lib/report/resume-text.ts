@@ -16,7 +16,6 @@ function when(iso: string): string {
 /** The line that opens the report: what the resumed run had done (or that it left nothing to do). */
 export function resumeLine(r: ResumeReport): string {
   const s = r.state;
-  if (!s) return `no run of this config is recorded in ${r.dir}: nothing to resume`;
   const count = (n: number, what: string) => `${n} part${n === 1 ? '' : 's'} ${what}`;
   if (r.nothing) return `run ${s.run} finished at ${when(s.lastAt)}: nothing to resume (${count(s.finished.length, 'finished')})`;
   const how = s.ended ? `ended at ${when(s.lastAt)}` : `killed at ${when(s.lastAt)}`;
@@ -29,7 +28,6 @@ export function resumeLine(r: ResumeReport): string {
 
 /** Warnings about parts that changed in the config since the run. */
 export function resumeWarnings(r: ResumeReport): string[] {
-  if (!r.state) return [];
   return [
     ...(r.gone.length ? [`run ${r.state.run} had parts that are no longer in the config (not run): ${names(r.gone)}`] : []),
     ...(r.added.length ? [`parts new in the config since run ${r.state.run} (planned as usual): ${names(r.added)}`] : []),
@@ -39,7 +37,6 @@ export function resumeWarnings(r: ResumeReport): string[] {
 /** The report as the `resumed` field of `--json`. */
 export function resumeJson(r: ResumeReport): Record<string, unknown> {
   const s = r.state;
-  if (!s) return { nothing_to_resume: true, journals: r.dir };
   return {
     run: s.run,
     file: s.file,

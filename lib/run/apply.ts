@@ -6,13 +6,13 @@ import type { Config, Part } from '../config/types.js';
 import { usageError } from '../errors.js';
 import type { EventSink } from '../exec/events.js';
 import { checkBaselineVersion, planBaseline } from '../plan/plan-baseline.js';
-import { changedScriptsRefusal, isEmptyPlan } from '../plan/plan.js';
+import { changedScriptsRefusal } from '../plan/plan.js';
 import type { Finding } from '../lint/lint.js';
 import type { Plan } from '../plan/types.js';
 import { displayQualified } from '../db/ident.js';
 import { selectParts, type Environment } from '../targets/context.js';
 import { preparePlan, readScripts, runPlan, type PreparedPart, type RunOptions, type RunOutcome } from './pipeline.js';
-import { findJournal, newRunId, openJournal, runsDir, type Journal } from './journal.js';
+import { findJournal, newRunId, openJournal, type Journal } from './journal.js';
 import { nothingToResume, resumeSelection, runState, type ResumeReport, type ResumeSelection } from './resume.js';
 import { pgvVersion } from '../version.js';
 
@@ -43,7 +43,7 @@ export interface ApplyRequest {
    * `acceptChanged` from the journal (giving them too is a usage error).
    */
   readonly resume?: string | true;
-  /** Write the run's journal in `.pgv/runs/` (default true; see journal.ts for which runs have one). */
+  /** Write the run's journal in `.pgv/runs/` beside the config (default true; `--no-journal`). */
   readonly journal?: boolean;
 }
 
@@ -68,12 +68,12 @@ export async function planApply(config: Config, request: ApplyRequest, ctx: Envi
     const empty: Plan = { parts: [] };
     return { plan: empty, findings: new Map(), prepared: new Map(), resumed: resuming.report, run: () => runPlan(empty, new Map(), runOptionsOf(request, ctx)) };
   }
-  const from = resuming?.journal && resuming.selection ? { header: resuming.journal.header, selection: resuming.selection } : undefined;
+  const from = resuming ? { header: resuming.journal.header, selection: resuming.selection } : undefined;
   const to = from ? from.header.to : request.to;
   const acceptChanged = from ? from.header.accept_changed ?? [] : request.acceptChanged ?? [];
   const parts = from ? [...from.selection.parts] : selectParts(config, request.parts ?? []);
   // A resumed run's PART:SCRIPT may name a part the killed run finished: read the values against every part.
-  const accept = acceptedScripts(resuming ? config.parts : parts, acceptChanged);
+  const accept = acceptedScripts(resuming ? selectParts(config, []) : parts, acceptChanged);
   if (to !== undefined && !/^\d{1,9}(\.\d{1,9})*$/.test(to)) throw usageError(`--to must be a version (3, 1.2.0), not "${to}"`, "A schema part's generation (update3.sql: 3) or a delta's version (delta_1.2.0_x.sql: 1.2.0).");
   const generations = to?.includes('.') ? parts.find((p) => p.recipe === 'schema') : undefined;
   if (generations) {
@@ -86,8 +86,8 @@ export async function planApply(config: Config, request: ApplyRequest, ctx: Envi
   // Lint the scripts the plan runs; the parser (WebAssembly) loads only when there are some.
   const lint = plan.parts.some((p) => p.steps.some((s) => s.kind === 'run-script')) ? await import('../lint/scripts.js') : undefined;
   const findings: LintFindings = lint ? await lint.lintPlan(plan, prepared, ctx.cwd ?? process.cwd()) : new Map();
-  // The journal: every run but a one-part run with nothing to do (the common no-op stays free).
-  const journaled = request.journal !== false && (resuming !== undefined || parts.length > 1 || !isEmptyPlan(plan));
+  // The journal: every run (a one-part no-op costs a file of four lines, well under a millisecond).
+  const journaled = request.journal !== false;
   const runId = journaled ? newRunId() : undefined;
   const resumed = resuming ? { ...resuming.report, ...(runId ? { run: runId } : {}) } : undefined;
   const run = async () => {
@@ -118,15 +118,14 @@ export async function planApply(config: Config, request: ApplyRequest, ctx: Envi
 }
 
 /** The journal a resumed run continues, its state, and the parts left to run. */
-async function resumeOf(config: Config, request: ApplyRequest): Promise<{ journal?: Journal; selection?: ResumeSelection; report: ResumeReport }> {
+async function resumeOf(config: Config, request: ApplyRequest): Promise<{ journal: Journal; selection: ResumeSelection; report: ResumeReport }> {
   if (request.parts?.length || request.to !== undefined || request.acceptChanged?.length) {
     throw usageError('--resume takes its parts, --to and --accept-changed from the run it resumes: give none of them', 'pgv apply --resume [RUN]; or plain pgv apply with the parts and options you want.');
   }
   const journal = findJournal(config, request.resume === true ? undefined : request.resume);
-  if (!journal) return { report: { dir: runsDir(config), nothing: true, gone: [], added: [] } };
   const state = runState(journal);
-  const selection = resumeSelection(config, journal, state);
-  return { journal, selection, report: { state, dir: runsDir(config), nothing: nothingToResume(state) && selection.parts.length === 0, gone: selection.gone, added: selection.added } };
+  const selection = resumeSelection(config, selectParts(config, []), journal, state);
+  return { journal, selection, report: { state, nothing: nothingToResume(state) && selection.parts.length === 0, gone: selection.gone, added: selection.added } };
 }
 
 /** The run options of an apply request, with apply's defaults (4 parts at once, 60 s for the lock, snapshots on). */

@@ -202,11 +202,11 @@ export function readJournal(file: string): Journal {
 }
 
 /**
- * The journal `--resume RUN` names: a path to a file, or a run id in the config's `.pgv/runs/`
- * (an error when there is none); without RUN, the newest journal of this config file (several
- * configs may share the folder), or null when no run of it was recorded.
+ * The journal `--resume RUN` names: a path to a file, or a run id in the config's `.pgv/runs/`;
+ * without RUN, the newest journal of this config file (several configs may share the folder).
+ * No such journal: a usage error (asked to resume, pgv does not guess what to run).
  */
-export function findJournal(config: Config, run: string | undefined): Journal | null {
+export function findJournal(config: Config, run: string | undefined): Journal {
   const dir = runsDir(config);
   if (run !== undefined) {
     const asPath = path.resolve(run);
@@ -222,7 +222,7 @@ export function findJournal(config: Config, run: string | undefined): Journal | 
     const journal = readJournalOrNull(path.join(dir, f));
     if (journal?.header.config === config.file) return journal;
   }
-  return null;
+  throw usageError(`no run of ${config.file} to resume: ${dir} holds no journal of it`, 'Journals are written by `pgv apply` (unless --no-journal, or the folder is read-only); run `pgv apply`.');
 }
 
 function readJournalOrNull(file: string): Journal | null {

@@ -103,19 +103,20 @@ export interface ResumeSelection {
 }
 
 /**
- * The parts a resumed run runs. A journal of another config file is refused; parts that changed
- * since (gone from the config, or new in it) are named in the selection for the caller to say.
+ * The parts a resumed run runs, out of `parts` (every part of the config, a fleet expanded). A
+ * journal of another config file is refused; parts that changed since (gone from the config, or
+ * new in it) are named in the selection for the caller to say.
  */
-export function resumeSelection(config: Config, journal: Journal, state: RunState): ResumeSelection {
+export function resumeSelection(config: Pick<Config, 'file'>, parts: readonly Part[], journal: Journal, state: RunState): ResumeSelection {
   if (journal.header.config !== config.file) {
     throw usageError(`run ${state.run} is a run of ${journal.header.config}, not of ${config.file}`, `Resume it with -c ${journal.header.config}, or run \`pgv apply --resume\` for the newest run of this config.`);
   }
   const inRun = new Set(journal.header.parts.map((p) => p.part));
   const finished = new Set(state.finished);
-  const byName = new Map(config.parts.map((p) => [p.name, p]));
+  const byName = new Map(parts.map((p) => [p.name, p]));
   const gone = journal.header.parts.map((p) => p.part).filter((n) => !byName.has(n));
-  const added = journal.header.all ? config.parts.map((p) => p.name).filter((n) => !inRun.has(n)) : [];
-  const members = config.parts.filter((p) => inRun.has(p.name) || added.includes(p.name));
+  const added = journal.header.all ? parts.map((p) => p.name).filter((n) => !inRun.has(n)) : [];
+  const members = parts.filter((p) => inRun.has(p.name) || added.includes(p.name));
   return {
     parts: members.filter((p) => !finished.has(p.name)),
     finished: state.finished.filter((n) => byName.has(n)),
@@ -132,10 +133,7 @@ export function resumeSelection(config: Config, journal: Journal, state: RunStat
 
 /** The resumed run as `apply --resume` reports it (also in its --json, as `resumed`). */
 export interface ResumeReport {
-  /** The run resumed; absent when no run of the config was recorded (nothing to resume). */
-  readonly state?: RunState;
-  /** Where the journals are (`.pgv/runs/`). */
-  readonly dir: string;
+  readonly state: RunState;
   /** The run ended with every part finished: nothing ran. */
   readonly nothing: boolean;
   /** Parts of the run that are no longer in the config (not run). */

@@ -4,7 +4,7 @@
  * ledger and in its effects. Also: a finished run has nothing to resume, the journal holds no
  * password, a journal of another config is refused, parts that changed since are named.
  */
-import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -167,8 +167,8 @@ test('resume: another config\'s run is refused; parts gone from the config or ne
     assert.is(other.code, 2, other.stderr);
     assert.match(other.stderr, `run ${journal!.id} is a run of ${path.join(dir, 'pgv.config.yaml')}, not of ${path.join(dir, 'other.yaml')}`);
     const none = await runPgv(['-c', 'other.yaml', 'apply', '--resume'], { cwd: dir });
-    assert.is(none.code, 0, none.stderr);
-    assert.match(none.stdout, 'nothing to resume');
+    assert.is(none.code, 2, none.stderr);
+    assert.match(none.stderr, `no run of ${path.join(dir, 'other.yaml')} to resume`);
     const unknown = await runPgv(['apply', '--resume', 'no-such-run'], { cwd: dir });
     assert.is(unknown.code, 2);
     assert.match(unknown.stderr, 'no run "no-such-run"');
@@ -190,6 +190,26 @@ test('resume: another config\'s run is refused; parts gone from the config or ne
     const resumed = await runPgv(['apply', '--resume'], { cwd: dir });
     assert.is(resumed.code, 0, resumed.stderr);
     assert.match(resumed.stdout, /t05 \(\S+\): \d+ steps applied/);
+  } finally {
+    await Promise.all(dbs.map(dropDatabase));
+  }
+});
+
+test('--no-journal writes none; a one-part apply with nothing to do still has one', async () => {
+  const dir = makeProject('resume-nojournal');
+  const { yaml, dbs } = fleetConfig(uniqueName('res_nojournal'), 2);
+  writeFiles(dir, { ...scripts, 'schema/update2.sql': 'SELECT 1;\n', 'pgv.config.yaml': yaml });
+  try {
+    const run = await runPgv(['apply', '--no-journal'], { cwd: dir });
+    assert.is(run.code, 0, run.stderr);
+    assert.not.ok(existsSync(path.join(dir, '.pgv')), 'no .pgv folder');
+    const once = await runPgv(['apply', 't01'], { cwd: dir });
+    assert.is(once.code, 0, once.stderr);
+    const [journal] = journals(dir);
+    assert.equal(journal!.lines.map((l) => l.type), ['run', 'run-started', 'part-finished', 'run-finished']);
+    assert.equal(journal!.lines[0].parts, [{ part: 't01', database: dbs[0] }]);
+    assert.is(journal!.lines[0].all, false);
+    assert.is(readFileSync(path.join(dir, '.pgv', '.gitignore'), 'utf8'), '*\n');
   } finally {
     await Promise.all(dbs.map(dropDatabase));
   }
