@@ -86,7 +86,7 @@ export async function planApply(config: Config, request: ApplyRequest, ctx: Envi
   // Lint the scripts the plan runs; the parser (WebAssembly) loads only when there are some.
   const lint = plan.parts.some((p) => p.steps.some((s) => s.kind === 'run-script')) ? await import('../lint/scripts.js') : undefined;
   const findings: LintFindings = lint ? await lint.lintPlan(plan, prepared, ctx.cwd ?? process.cwd()) : new Map();
-  // The journal: every run (a one-part no-op costs a file of four lines, well under a millisecond).
+  // The journal: every run (a one-part no-op costs a file of four lines: ~0.6 ms with the pruning).
   const journaled = request.journal !== false;
   const runId = journaled ? newRunId() : undefined;
   const resumed = resuming ? { ...resuming.report, ...(runId ? { run: runId } : {}) } : undefined;
