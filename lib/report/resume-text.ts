@@ -49,6 +49,5 @@ export function resumeJson(r: ResumeReport): Record<string, unknown> {
     not_started: s.notStarted,
     ...(r.gone.length ? { gone: r.gone } : {}),
     ...(r.added.length ? { added: r.added } : {}),
-    ...(r.run ? { journal: r.run } : {}),
   };
 }

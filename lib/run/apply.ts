@@ -89,7 +89,7 @@ export async function planApply(config: Config, request: ApplyRequest, ctx: Envi
   // The journal: every run (a one-part no-op costs a file of four lines: ~0.6 ms with the pruning).
   const journaled = request.journal !== false;
   const runId = journaled ? newRunId() : undefined;
-  const resumed = resuming ? { ...resuming.report, ...(runId ? { run: runId } : {}) } : undefined;
+  const resumed = resuming?.report;
   const run = async () => {
     const refusal = changedScriptsRefusal(plan.parts) ?? (request.allowLintErrors || !lint ? undefined : lint.lintRefusal(findings));
     if (refusal) throw refusal;

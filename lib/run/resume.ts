@@ -140,6 +140,4 @@ export interface ResumeReport {
   readonly gone: readonly string[];
   /** Parts new in the config since the run, which selected every part (planned as usual). */
   readonly added: readonly string[];
-  /** The id of the resuming run's own journal (none when nothing ran or it could not be written). */
-  readonly run?: string;
 }

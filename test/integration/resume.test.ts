@@ -10,6 +10,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { jsonOf, makeProject, runPgv, spawnPgv, testConnectionYaml, writeFiles } from '../helpers/cli.js';
 import { dropDatabase, uniqueName, waitFor, withDb } from '../helpers/db.js';
+import { validateAgainst } from '../../lib/config/validate.js';
 
 const scripts = {
   'schema/update1.sql': "CREATE TABLE effects (script text NOT NULL);\nINSERT INTO effects VALUES ('update1');\n",
@@ -185,8 +186,10 @@ test('resume: another config\'s run is refused; parts gone from the config or ne
     assert.match(dry.stdout, 't05');
     assert.match(dry.stderr, 'no longer in the config (not run): t04');
     assert.match(dry.stderr, 'new in the config since run');
-    const planned = await runPgv(['plan', '--resume', '--json'], { cwd: dir });
-    assert.equal(jsonOf(planned).parts.map((p: { name: string }) => p.name), ['t05']);
+    const planned = jsonOf(await runPgv(['plan', '--resume', '--json'], { cwd: dir }));
+    assert.equal(planned.parts.map((p: { name: string }) => p.name), ['t05']);
+    assert.equal(validateAgainst('pgv.plan.schema.json', planned), []);
+    assert.equal([planned.resumed.finished, planned.resumed.gone, planned.resumed.added], [['t01', 't02', 't03'], ['t04'], ['t05']]);
     const resumed = await runPgv(['apply', '--resume'], { cwd: dir });
     assert.is(resumed.code, 0, resumed.stderr);
     assert.match(resumed.stdout, /t05 \(\S+\): \d+ steps applied/);
