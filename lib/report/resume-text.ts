@@ -17,7 +17,8 @@ function when(iso: string): string {
 export function resumeLine(r: ResumeReport): string {
   const s = r.state;
   const count = (n: number, what: string) => `${n} part${n === 1 ? '' : 's'} ${what}`;
-  if (r.nothing) return `run ${s.run} finished at ${when(s.lastAt)}: nothing to resume (${count(s.finished.length, 'finished')})`;
+  if (r.nothing && s.ended) return `run ${s.run} finished at ${when(s.lastAt)}: nothing to resume (${count(s.finished.length, 'finished')})`;
+  if (r.nothing) return `run ${s.run} (killed at ${when(s.lastAt)}) had finished all its parts (${s.finished.length}): nothing to resume`;
   const how = s.ended ? `ended at ${when(s.lastAt)}` : `killed at ${when(s.lastAt)}`;
   const facts = [count(s.finished.length, 'finished')];
   if (s.failed.length) facts.push(`${s.failed.length} failed (${names(s.failed.map((f) => f.part))})`);

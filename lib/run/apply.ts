@@ -13,7 +13,7 @@ import { displayQualified } from '../db/ident.js';
 import { selectParts, type Environment } from '../targets/context.js';
 import { preparePlan, readScripts, runPlan, type PreparedPart, type RunOptions, type RunOutcome } from './pipeline.js';
 import { findJournal, newRunId, openJournal, type Journal } from './journal.js';
-import { nothingToResume, resumeSelection, runState, type ResumeReport, type ResumeSelection } from './resume.js';
+import { resumeSelection, runState, type ResumeReport, type ResumeSelection } from './resume.js';
 import { pgvVersion } from '../version.js';
 
 /** What `apply` is asked for. */
@@ -63,7 +63,7 @@ export interface PreparedApply {
 
 /** The plan `apply` would run for a request (also what `apply --dry-run` shows). */
 export async function planApply(config: Config, request: ApplyRequest, ctx: Environment & { readonly cwd?: string }): Promise<PreparedApply> {
-  const resuming = request.resume !== undefined ? await resumeOf(config, request) : undefined;
+  const resuming = request.resume !== undefined ? await resumeOf(config, request, ctx.cwd) : undefined;
   if (resuming?.report.nothing) {
     const empty: Plan = { parts: [] };
     return { plan: empty, findings: new Map(), prepared: new Map(), resumed: resuming.report, run: () => runPlan(empty, new Map(), runOptionsOf(request, ctx)) };
@@ -118,14 +118,14 @@ export async function planApply(config: Config, request: ApplyRequest, ctx: Envi
 }
 
 /** The journal a resumed run continues, its state, and the parts left to run. */
-async function resumeOf(config: Config, request: ApplyRequest): Promise<{ journal: Journal; selection: ResumeSelection; report: ResumeReport }> {
+async function resumeOf(config: Config, request: ApplyRequest, cwd: string | undefined): Promise<{ journal: Journal; selection: ResumeSelection; report: ResumeReport }> {
   if (request.parts?.length || request.to !== undefined || request.acceptChanged?.length) {
     throw usageError('--resume takes its parts, --to and --accept-changed from the run it resumes: give none of them', 'pgv apply --resume [RUN]; or plain pgv apply with the parts and options you want.');
   }
-  const journal = findJournal(config, request.resume === true ? undefined : request.resume);
+  const journal = findJournal(config, request.resume === true ? undefined : request.resume, cwd);
   const state = runState(journal);
   const selection = resumeSelection(config, selectParts(config, []), journal, state);
-  return { journal, selection, report: { state, nothing: nothingToResume(state) && selection.parts.length === 0, gone: selection.gone, added: selection.added } };
+  return { journal, selection, report: { state, nothing: selection.parts.length === 0, gone: selection.gone, added: selection.added } };
 }
 
 /** The run options of an apply request, with apply's defaults (4 parts at once, 60 s for the lock, snapshots on). */

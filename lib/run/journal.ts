@@ -206,10 +206,10 @@ export function readJournal(file: string): Journal {
  * without RUN, the newest journal of this config file (several configs may share the folder).
  * No such journal: a usage error (asked to resume, pgv does not guess what to run).
  */
-export function findJournal(config: Config, run: string | undefined): Journal {
+export function findJournal(config: Config, run: string | undefined, cwd: string = process.cwd()): Journal {
   const dir = runsDir(config);
   if (run !== undefined) {
-    const asPath = path.resolve(run);
+    const asPath = path.resolve(cwd, run);
     if (run.includes('/') || run.endsWith('.ndjson')) return readJournal(existsSync(asPath) ? asPath : path.join(dir, path.basename(run)));
     const file = path.join(dir, `${run}.ndjson`);
     if (!existsSync(file)) {

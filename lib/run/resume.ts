@@ -83,11 +83,6 @@ export function runState(journal: Journal): RunState {
   };
 }
 
-/** Is there anything left to do in a run? (It ended and every part finished.) */
-export function nothingToResume(state: RunState): boolean {
-  return state.ended && state.failed.length === 0 && state.running.length === 0 && state.notStarted.length === 0;
-}
-
 /** What a resumed run runs, and what it tells the user about the journal and the config. */
 export interface ResumeSelection {
   /** The parts to plan and apply (the config's order). */
@@ -134,7 +129,7 @@ export function resumeSelection(config: Pick<Config, 'file'>, parts: readonly Pa
 /** The resumed run as `apply --resume` reports it (also in its --json, as `resumed`). */
 export interface ResumeReport {
   readonly state: RunState;
-  /** The run ended with every part finished: nothing ran. */
+  /** Every part of the run is finished (or gone from the config): nothing runs. */
   readonly nothing: boolean;
   /** Parts of the run that are no longer in the config (not run). */
   readonly gone: readonly string[];

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import type { Config, Part } from '../../lib/config/types.js';
 import { PgvError } from '../../lib/errors.js';
 import { findJournal, newRunId, openJournal, pruneJournals, readJournal, type Journal } from '../../lib/run/journal.js';
-import { nothingToResume, resumeSelection, runState } from '../../lib/run/resume.js';
+import { resumeSelection, runState } from '../../lib/run/resume.js';
 import { resumeLine } from '../../lib/report/resume-text.js';
 
 const step = (title: string) => ({ id: `x:${title}`, kind: 'run-script', title });
@@ -50,7 +50,6 @@ test('a journal: one line per event as it happens, no secret in it; the state of
   assert.is(text.split('\n').length, 11, 'the header, nine events, the final newline');
   const state = runState(journal);
   assert.equal([state.finished, state.failed, state.running, state.notStarted, state.ended], [['a'], [{ part: 'b', message: 'password authentication failed: *** *** postgres://u:***@h/db' }], [{ part: 'c', step: 'run update2.sql' }], ['d'], false]);
-  assert.not.ok(nothingToResume(state));
   assert.match(resumeLine({ state, nothing: false, gone: [], added: [] }), /^resuming run \S+ \(killed at \S+Z\): 1 part finished, 1 failed \(b\), 1 was running \(c: run update2\.sql\), 1 not started$/);
 });
 
@@ -80,6 +79,18 @@ test('resume selection: finished parts skipped, gone and new parts named, anothe
   assert.equal(sel.header.finished_before, ['a']);
   assert.is(sel.header.resumes, state.run);
   assert.is(errorOf(() => resumeSelection({ file: '/elsewhere/pgv.yaml' }, config.parts, journal, state)), `usage: run ${state.run} is a run of ${config.file}, not of /elsewhere/pgv.yaml`);
+});
+
+test('a run killed after its last part finished: nothing to resume, and the line says so', () => {
+  const config = project();
+  const j = openJournal(config, { pgv: 'test', all: false, parts: [{ part: 'a', database: 'db_a' }] }, { warn: (m) => assert.unreachable(m) })!;
+  j.onEvent({ type: 'run-started', parts: [{ part: 'a', database: 'db_a', steps: [] }] });
+  j.onEvent({ type: 'part-finished', part: 'a', database: 'db_a', status: 'unchanged', duration_ms: 0, steps_done: 0, version: '2', not_run: [] });
+  const journal = readJournal(j.file);
+  const state = runState(journal);
+  const sel = resumeSelection(config, config.parts, journal, state);
+  assert.equal([sel.parts, sel.added], [[], []], 'a run of one part: the other parts are not added');
+  assert.match(resumeLine({ state, nothing: true, gone: [], added: [] }), /^run \S+ \(killed at \S+\) had finished all its parts \(1\): nothing to resume$/);
 });
 
 test('finding journals: by id, by path, the newest of this config; pruning keeps the newest', () => {
