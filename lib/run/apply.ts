@@ -12,7 +12,7 @@ import type { Plan } from '../plan/types.js';
 import { displayQualified } from '../db/ident.js';
 import { selectParts, type Environment } from '../targets/context.js';
 import { preparePlan, readScripts, runPlan, type PreparedPart, type RunOptions, type RunOutcome } from './pipeline.js';
-import { findJournal, newRunId, openJournal, type Journal } from './journal.js';
+import { findJournal, openJournal, type Journal, type JournalStart } from './journal.js';
 import { resumeSelection, runState, type ResumeReport, type ResumeSelection } from './resume.js';
 import { pgvVersion } from '../version.js';
 
@@ -63,7 +63,9 @@ export interface PreparedApply {
 
 /** The plan `apply` would run for a request (also what `apply --dry-run` shows). */
 export async function planApply(config: Config, request: ApplyRequest, ctx: Environment & { readonly cwd?: string }): Promise<PreparedApply> {
-  const resuming = request.resume !== undefined ? await resumeOf(config, request, ctx.cwd) : undefined;
+  // A resumed run picks its parts out of every part of the config (a fleet's expanded).
+  const every = request.resume !== undefined ? selectParts(config, []) : undefined;
+  const resuming = every ? await resumeOf(config, every, request, ctx.cwd) : undefined;
   if (resuming?.report.nothing) {
     const empty: Plan = { parts: [] };
     return { plan: empty, findings: new Map(), prepared: new Map(), resumed: resuming.report, run: () => runPlan(empty, new Map(), runOptionsOf(request, ctx)) };
@@ -73,7 +75,7 @@ export async function planApply(config: Config, request: ApplyRequest, ctx: Envi
   const acceptChanged = from ? from.header.accept_changed ?? [] : request.acceptChanged ?? [];
   const parts = from ? [...from.selection.parts] : selectParts(config, request.parts ?? []);
   // A resumed run's PART:SCRIPT may name a part the killed run finished: read the values against every part.
-  const accept = acceptedScripts(resuming ? selectParts(config, []) : parts, acceptChanged);
+  const accept = acceptedScripts(every ?? parts, acceptChanged);
   if (to !== undefined && !/^\d{1,9}(\.\d{1,9})*$/.test(to)) throw usageError(`--to must be a version (3, 1.2.0), not "${to}"`, "A schema part's generation (update3.sql: 3) or a delta's version (delta_1.2.0_x.sql: 1.2.0).");
   const generations = to?.includes('.') ? parts.find((p) => p.recipe === 'schema') : undefined;
   if (generations) {
@@ -87,44 +89,45 @@ export async function planApply(config: Config, request: ApplyRequest, ctx: Envi
   const lint = plan.parts.some((p) => p.steps.some((s) => s.kind === 'run-script')) ? await import('../lint/scripts.js') : undefined;
   const findings: LintFindings = lint ? await lint.lintPlan(plan, prepared, ctx.cwd ?? process.cwd()) : new Map();
   // The journal: every run (a one-part no-op costs a file of four lines: ~0.6 ms with the pruning).
-  const journaled = request.journal !== false;
-  const runId = journaled ? newRunId() : undefined;
-  const resumed = resuming?.report;
+  const header: JournalStart | undefined =
+    request.journal === false
+      ? undefined
+      : {
+          pgv: pgvVersion,
+          all: from ? from.selection.header.all : (request.parts ?? []).length === 0,
+          parts: from ? from.selection.header.parts : parts.map((p) => ({ part: p.name, database: p.dbname })),
+          ...(from ? { resumes: from.selection.header.resumes, finished_before: from.selection.header.finished_before } : {}),
+          ...(to !== undefined ? { to } : {}),
+          ...(acceptChanged.length ? { accept_changed: acceptChanged } : {}),
+        };
   const run = async () => {
     const refusal = changedScriptsRefusal(plan.parts) ?? (request.allowLintErrors || !lint ? undefined : lint.lintRefusal(findings));
     if (refusal) throw refusal;
-    const options = runOptionsOf(request, ctx);
-    const emit = options.onEvent ?? (() => undefined);
-    const header = {
-      run: runId!,
-      pgv: pgvVersion,
-      all: from ? from.selection.header.all : (request.parts ?? []).length === 0,
-      parts: from ? from.selection.header.parts : parts.map((p) => ({ part: p.name, database: p.dbname })),
-      ...(from ? { resumes: from.selection.header.resumes, finished_before: from.selection.header.finished_before } : {}),
-      ...(to !== undefined ? { to } : {}),
-      ...(acceptChanged.length ? { accept_changed: acceptChanged } : {}),
-    };
-    const journal = runId ? openJournal(config, header, { env: ctx.env, warn: (message) => emit({ type: 'warning', message }) }) : null;
-    const onEvent: EventSink = journal
-      ? (event) => {
-          journal.onEvent(event);
-          emit(event);
-        }
-      : emit;
-    const outcome = await runPlan(plan, prepared, { ...options, onEvent });
-    return journal ? { ...outcome, journal: journal.file } : outcome;
+    return runRecorded(config, plan, prepared, runOptionsOf(request, ctx), header, ctx);
   };
-  return { plan, findings, prepared, ...(resumed ? { resumed } : {}), run };
+  return { plan, findings, prepared, ...(resuming ? { resumed: resuming.report } : {}), run };
+}
+
+/** Run a plan, its events also written to a journal when `header` says what to head it with. */
+async function runRecorded(config: Config, plan: Plan, prepared: ReadonlyMap<string, PreparedPart>, options: RunOptions, header: JournalStart | undefined, ctx: Environment): Promise<RunOutcome & { readonly journal?: string }> {
+  const emit = options.onEvent ?? (() => undefined);
+  const journal = header ? openJournal(config, header, { env: ctx.env, warn: (message) => emit({ type: 'warning', message }) }) : null;
+  if (!journal) return runPlan(plan, prepared, options);
+  const onEvent: EventSink = (event) => {
+    journal.onEvent(event);
+    emit(event);
+  };
+  return { ...(await runPlan(plan, prepared, { ...options, onEvent })), journal: journal.file };
 }
 
 /** The journal a resumed run continues, its state, and the parts left to run. */
-async function resumeOf(config: Config, request: ApplyRequest, cwd: string | undefined): Promise<{ journal: Journal; selection: ResumeSelection; report: ResumeReport }> {
+async function resumeOf(config: Config, every: readonly Part[], request: ApplyRequest, cwd: string | undefined): Promise<{ journal: Journal; selection: ResumeSelection; report: ResumeReport }> {
   if (request.parts?.length || request.to !== undefined || request.acceptChanged?.length) {
     throw usageError('--resume takes its parts, --to and --accept-changed from the run it resumes: give none of them', 'pgv apply --resume [RUN]; or plain pgv apply with the parts and options you want.');
   }
   const journal = findJournal(config, request.resume === true ? undefined : request.resume, cwd);
   const state = runState(journal);
-  const selection = resumeSelection(config, selectParts(config, []), journal, state);
+  const selection = resumeSelection(config, every, journal, state);
   return { journal, selection, report: { state, nothing: selection.parts.length === 0, gone: selection.gone, added: selection.added } };
 }
 

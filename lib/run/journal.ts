@@ -49,6 +49,9 @@ export interface JournalHeader {
   readonly accept_changed?: readonly string[];
 }
 
+/** What the caller says of a run when its journal starts (the rest of the header is the journal's). */
+export type JournalStart = Omit<JournalHeader, 'type' | 'format' | 'at' | 'pid' | 'config' | 'run'> & { readonly run?: string };
+
 /** An event as the journal holds it: the event and when it happened. */
 export type JournalEvent = RunEvent & { readonly at: string };
 
@@ -85,7 +88,7 @@ export interface JournalWriter {
  * through `warn`) when the folder cannot be written: a read-only project (a config mounted from a
  * Kubernetes ConfigMap) runs without a journal rather than not at all.
  */
-export function openJournal(config: Config, header: Omit<JournalHeader, 'type' | 'format' | 'at' | 'pid' | 'config' | 'run'> & { readonly run?: string }, options: { readonly env?: Readonly<Record<string, string | undefined>>; readonly warn: (message: string) => void; readonly now?: () => Date }): JournalWriter | null {
+export function openJournal(config: Config, header: JournalStart, options: { readonly env?: Readonly<Record<string, string | undefined>>; readonly warn: (message: string) => void; readonly now?: () => Date }): JournalWriter | null {
   const now = options.now ?? (() => new Date());
   const run = header.run ?? newRunId(now());
   const dir = runsDir(config);
