@@ -44,7 +44,9 @@ export type ErrorCode =
   | 'pooler_refused'
   | 'lint_failed'
   | 'plan_invalid'
-  | 'plan_moved';
+  | 'plan_moved'
+  /** A fleet's `for_each` found no database, a database twice, or its query failed. */
+  | 'fleet_invalid';
 
 const exitCodeOf: Record<ErrorCode, ExitCode> = {
   usage: ExitCode.usage,
@@ -75,6 +77,7 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   lint_failed: ExitCode.differences,
   plan_invalid: ExitCode.usage,
   plan_moved: ExitCode.failed,
+  fleet_invalid: ExitCode.usage,
 };
 
 /** Options of a PgvError besides its code and message. */

@@ -39,7 +39,7 @@ import type { snapshotAction } from './snapshot/actions.js';
 type SnapshotActions = typeof snapshotAction;
 
 export { PgvError, isPgvError, ExitCode, type ErrorCode } from './errors.js';
-export type { Config, Part, ConnectionOptions, QualifiedName } from './config/types.js';
+export type { Config, Part, ConnectionOptions, QualifiedName, PartTemplate, FleetSource, FleetExpansion, RolloutGroup, ConfigLocation } from './config/types.js';
 export type { Plan, PartPlan, Replan, Step, ChangedScript, LedgerRow } from './plan/types.js';
 export type { RunResult, PartResult, StepResult } from './exec/result.js';
 export type { RunEvent, EventSink, EventStep, EventError, RunStarted, PartStarted, PartReplanned, StepStarted, StepFinished, Warning, PartFinished, RunFinished } from './exec/events.js';
@@ -106,9 +106,21 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
   return resolveConfig({ ...(options.file ? { file: options.file } : {}), cwd: options.cwd ?? process.cwd(), ...environment(options) });
 }
 
-/** Which parts (all when absent). */
+/**
+ * A fleet config with its `for_each` parts expanded into one part per (server, database), named
+ * `TEMPLATE/SERVER/DBNAME` (their queries run now). Every call below expands by itself; this is
+ * for callers that want to see the parts. A config without `for_each` is returned as it is.
+ */
+export async function expandFleet(config: Config, options: CallOptions & CancelOptions = {}): Promise<Config> {
+  const { expandFleet: expand } = await import('./fleet/expand.js');
+  return cancellable(options.signal, () => expand(config, environment(options)));
+}
+
+/** Which parts (all when absent): part names, `for_each` template names (all their expansions) or globs. */
 export interface PartsOptions extends CallOptions {
   readonly parts?: readonly string[];
+  /** Only shard `index` (1-based) of `count` of those parts (`--shard i/n`; lib/fleet/shard.ts says the rule). */
+  readonly shard?: { readonly index: number; readonly count: number };
 }
 
 /** The steps `apply` would run, per part, with their reasons. Changes nothing. */
@@ -246,11 +258,11 @@ export type DatabaseTarget = { readonly config: Config; readonly part: string } 
 
 async function connectionOf(target: DatabaseTarget, options: CallOptions | undefined): Promise<ConnectionSpec> {
   const ctx = environment(options);
-  const { connectionFor, ensureServer, selectParts } = await import('./targets/context.js');
+  const { connectionFor, ensureServer, selectPart } = await import('./targets/context.js');
   if ('part' in target) {
-    const [part] = selectParts(target.config, [target.part]);
+    const part = await selectPart(target.config, target.part, ctx);
     await ensureServer(target.config, ctx);
-    return connectionFor(target.config, part!, ctx);
+    return connectionFor(target.config, part, ctx);
   }
   const { connectionForArgument } = await import('./targets/conn-arg.js');
   return connectionForArgument(target.config ?? null, target.db, ctx);
@@ -305,10 +317,10 @@ export interface TestAndUpgradeOptions extends CallOptions, CancelOptions {
 
 /** Rehearse the upgrade on a copy, compare it with a fresh build, and only when identical upgrade production. */
 export async function testAndUpgrade(config: Config, options: TestAndUpgradeOptions): Promise<Rehearsal> {
-  const [{ rehearse }, { selectParts }] = await Promise.all([import('./rehearse/rehearse.js'), import('./targets/context.js')]);
-  const [part] = selectParts(config, [options.part]);
+  const [{ rehearse }, { selectPart }] = await Promise.all([import('./rehearse/rehearse.js'), import('./targets/context.js')]);
+  const part = await selectPart(config, options.part, environment(options));
   return cancellable(options.signal, () =>
-    rehearse(config, part!, { ...environment(options), ...(options.onEvent ? { onEvent: options.onEvent } : {}) }, {
+    rehearse(config, part, { ...environment(options), ...(options.onEvent ? { onEvent: options.onEvent } : {}) }, {
       copy: options.copy ?? 'auto',
       keep: options.keep ?? false,
       lockTimeoutMs: options.lockTimeoutMs ?? 60_000,

@@ -2,7 +2,7 @@
 import type { Config } from '../config/types.js';
 import { describeConnection } from '../db/connection.js';
 import type { EventSink } from '../exec/events.js';
-import { assertPartDatabase, connectionFor, ensureServer, selectParts, type Environment } from '../targets/context.js';
+import { assertPartDatabase, connectionFor, ensureServer, selectPart, type Environment } from '../targets/context.js';
 import { compareDatabases } from './check.js';
 import type { Comparison } from './model.js';
 import { checkOptionsFor, type CheckRequest } from './options.js';
@@ -16,18 +16,18 @@ export interface PartCheck {
 
 /** Compare part `name`'s database with a reference built from its scripts; `onEvent` sees the build's steps. */
 export async function checkPart(config: Config, name: string, request: CheckRequest, ctx: Environment & { readonly onEvent?: EventSink }): Promise<PartCheck> {
-  const [part] = selectParts(config, [name]);
+  const part = await selectPart(config, name, ctx);
   // The apply engine loads only for a reference build, not for two named databases.
   const { assertReferenceable, withReference } = await import('../rehearse/reference.js');
-  assertReferenceable(part!);
-  const options = checkOptionsFor(request, [part!.upgradesTable], part!);
+  assertReferenceable(part);
+  const options = checkOptionsFor(request, [part.upgradesTable], part);
   await ensureServer(config, ctx);
-  const db1 = await connectionFor(config, part!, ctx);
-  await assertPartDatabase(part!, db1);
+  const db1 = await connectionFor(config, part, ctx);
+  await assertPartDatabase(part, db1);
   let db2 = '';
-  const { value: result, warnings } = await withReference(config, part!, { env: ctx.env, ...(ctx.onEvent ? { onEvent: ctx.onEvent } : {}) }, (reference) => {
-    db2 = `${describeConnection(reference.spec)} (a fresh build of part ${part!.name}, dropped afterwards)`;
+  const { value: result, warnings } = await withReference(config, part, { env: ctx.env, ...(ctx.onEvent ? { onEvent: ctx.onEvent } : {}) }, (reference) => {
+    db2 = `${describeConnection(reference.spec)} (a fresh build of part ${part.name}, dropped afterwards)`;
     return compareDatabases(db1, reference.spec, options);
   });
-  return { result, databases: { db1: `${describeConnection(db1)} (part ${part!.name})`, db2 }, warnings };
+  return { result, databases: { db1: `${describeConnection(db1)} (part ${part.name})`, db2 }, warnings };
 }

@@ -1,6 +1,7 @@
 /** `pgv apply`: its options, help and adapter (see spec.ts). */
 import { positiveInt, listOf, stringOpt, type CommandSpec } from './spec.js';
 import { usageError } from '../errors.js';
+import { parseShard } from '../fleet/shard.js';
 
 /** The spec of `pgv apply`. */
 export const applySpec: CommandSpec = {
@@ -8,7 +9,7 @@ export const applySpec: CommandSpec = {
   summary: 'bring the parts\' databases to the state their scripts describe',
   usage: 'pgv apply [PART...] [--dry-run] [--test-first] [--to VERSION] [--accept-changed SCRIPT]\n' +
     '                 [--concurrency N] [--lock-timeout SECONDS] [--no-snapshot] [--allow-lint-errors]\n' +
-    '                 [--no-journal]\n' +
+    '                 [--shard I/N] [--no-journal]\n' +
     '       pgv apply --plan FILE\n' +
     '       pgv apply --resume [RUN] [--dry-run]',
   options: {
@@ -21,6 +22,7 @@ export const applySpec: CommandSpec = {
     'no-snapshot': { type: 'boolean' },
     'allow-lint-errors': { type: 'boolean' },
     plan: { type: 'string' },
+    shard: { type: 'string' },
     resume: { type: 'boolean' },
     'no-journal': { type: 'boolean' },
   },
@@ -34,6 +36,9 @@ export const applySpec: CommandSpec = {
     '    --concurrency N          parts applied at once where `after` allows (default 4)',
     '    --lock-timeout S         seconds to wait for another pgv on the same database (default 60)',
     '    --allow-lint-errors      run the scripts even when `pgv lint` finds errors in them',
+    '    --shard I/N              only shard I of N of the parts (a fleet over N CI jobs): a part\'s',
+    '                             shard is 1 + sha256(SERVER/DBNAME, or its name) mod N, the same',
+    '                             everywhere; the N shards together cover every part once',
     '    --plan FILE              run exactly the plan `pgv plan -o FILE` saved, or nothing: refused',
     '                             when a script file, the ledger or the catalog moved since (exit 3)',
     '    --resume [RUN]           continue a killed run: the parts its journal shows finished are',
@@ -50,6 +55,7 @@ export const applySpec: CommandSpec = {
     { args: 'apply --dry-run', does: 'print what would run' },
     { args: 'apply --plan plan.json', does: 'run the saved plan, if nothing moved since' },
     { args: 'apply app', does: 'run part app\'s pending scripts' },
+    { args: 'apply --shard 1/2 --dry-run', does: 'what the first of two CI jobs would run' },
     { args: 'apply --resume --dry-run', does: 'what continuing the last run would do' },
   ],
   exitCodes: {
@@ -58,7 +64,8 @@ export const applySpec: CommandSpec = {
       '       or with --test-first: a rehearsal differs from a fresh build (production untouched)',
     2: 'bad usage, invalid config or unknown part; --plan FILE: not a saved plan, another format,\n' +
       '       edited by hand, or made for another config (nothing ran)',
-    3: 'a script failed, a precondition vetoed, a lock was not acquired, or a changed script;\n' +
+    3: 'a script failed, a precondition vetoed, a lock was not acquired, or a changed script\n' +
+      '       (a fleet: any database failed, or its server could not be reached);\n' +
       '       --plan FILE: a script file, the ledger or the catalog moved since the plan (nothing ran)',
   },
   run: async (g, v, positionals) => {
@@ -76,6 +83,7 @@ export const applySpec: CommandSpec = {
       testFirst: v['test-first'] === true,
       allowLintErrors: v['allow-lint-errors'] === true,
       ...stringOpt(v, 'plan', 'plan'),
+      ...(typeof v.shard === 'string' ? { shard: parseShard(v.shard) } : {}),
       ...(resume ? { resume: positionals[0] ?? true } : {}),
       noJournal: v['no-journal'] === true,
     });

@@ -47,14 +47,14 @@ export async function lintCommand(g: Globals, args: LintArgs): Promise<CommandRe
     findings.push(...(await lintScripts(items, g.cwd)).flat());
   }
   if (config && (partNames.length || files.length === 0)) {
-    const parts = selectParts(config, partNames);
+    const parts = await selectParts(config, partNames, g);
     if (args.all) {
       const items = parts.flatMap((part) => allScripts(readScripts(part)).map((script) => ({ part, script })));
       count += items.length;
       findings.push(...(await lintScripts(items, g.cwd)).flat());
     } else {
       const { plan, prepared } = await preparePlan(config, parts, g);
-      const planned = plan.parts.map((p) => ({ part: prepared.get(p.name)!.part, plan: p, scripts: prepared.get(p.name)!.scripts }));
+      const planned = plan.parts.filter((p) => prepared.has(p.name)).map((p) => ({ part: prepared.get(p.name)!.part, plan: p, scripts: prepared.get(p.name)!.scripts }));
       count += plan.parts.reduce((n, p) => n + p.steps.filter((s) => s.kind === 'run-script').length, 0);
       findings.push(...[...(await lintPlannedSteps(planned, g.cwd)).values()].flat());
     }

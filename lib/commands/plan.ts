@@ -3,12 +3,16 @@ import { renderPlanJson } from '../report/plan-json.js';
 import { renderPlanText } from '../report/plan-text.js';
 import { planApply, type LintFindings } from '../run/apply.js';
 import { loadProjectConfig } from '../targets/context.js';
+import { expandFleet } from '../fleet/expand.js';
+import { expansionJson, renderExpansionLines } from '../report/fleet.js';
+import type { FleetExpansion } from '../config/types.js';
+import type { Shard } from '../fleet/shard.js';
 import type { CommandResult, Globals } from './types.js';
-import type { Plan } from '../plan/types.js';
+import type { PartPlan, Plan } from '../plan/types.js';
 import { changedScriptsRefusal } from '../plan/plan.js';
 import { renderError } from '../report/error-text.js';
 import { renderPlanMarkdown } from '../report/plan-markdown.js';
-import { ExitCode, usageError } from '../errors.js';
+import { ExitCode, PgvError, usageError } from '../errors.js';
 import { writeFileSync } from 'node:fs';
 import type { ResumeReport } from '../run/resume.js';
 import { resumeJson, resumeLine, resumeWarnings } from '../report/resume-text.js';
@@ -25,6 +29,8 @@ export interface PlanArgs {
   readonly format?: 'text' | 'markdown';
   /** `--trace` (with -o): trace the pending scripts on a copy and keep the locks measured in the plan. */
   readonly trace?: boolean;
+  /** `--shard i/n`: only shard i of n of the parts. */
+  readonly shard?: Shard;
   /** `--resume [RUN]`: what `apply --resume` would run. */
   readonly resume?: string | true;
 }
@@ -35,11 +41,11 @@ export async function planCommand(g: Globals, args: PlanArgs): Promise<CommandRe
   let result: CommandResult;
   if (args.trace && args.output === undefined) throw usageError('--trace saves what it measured in the plan file: give -o FILE', 'pgv plan -o plan.json --trace; or pgv trace PART to see the locks without saving a plan.');
   if (args.output === undefined) {
-    const { plan, findings, resumed } = await planApply(config, { parts: args.parts, ...(args.resume !== undefined ? { resume: args.resume } : {}) }, g);
-    result = withResume(planResult(plan, findings, args.format), resumed);
+    const { plan, findings, resumed } = await planApply(config, { parts: args.parts, ...(args.shard ? { shard: args.shard } : {}), ...(args.resume !== undefined ? { resume: args.resume } : {}) }, g);
+    result = withResume(withFleet(planResult(plan, findings, args.format), (await expandFleet(config, g)).expansions, args.format), resumed);
   } else {
     const { savePlan } = await import('../run/saved-plan.js');
-    const { plan, findings, document } = await savePlan(config, { parts: args.parts, trace: args.trace === true }, g);
+    const { plan, findings, document } = await savePlan(config, { parts: args.parts, trace: args.trace === true, ...(args.shard ? { shard: args.shard } : {}) }, g);
     result = planResult(plan, findings, args.format);
     // A plan apply would refuse (a changed applied script) is not saved.
     if (result.exitCode === 0) {
@@ -51,9 +57,26 @@ export async function planCommand(g: Globals, args: PlanArgs): Promise<CommandRe
   return result;
 }
 
+/** Fleet parts that could not be observed make the plan incomplete: exit 3, naming them. */
+function unreachableError(parts: readonly PartPlan[]): PgvError {
+  return new PgvError('connection_failed', `${parts.length} part${parts.length === 1 ? '' : 's'} could not be reached; the plan shows no steps for ${parts.length === 1 ? 'it' : 'them'}`, {
+    details: parts.map((p) => `${p.name}: ${p.unreachable!.message}`),
+    hint: parts[0]!.unreachable!.hint ?? 'Check that their servers are up.',
+  });
+}
+
+/** A fleet's plan says first how its for_each parts expanded (text, markdown: lines before the plan; JSON: `fleet`). */
+function withFleet(result: CommandResult, expansions: readonly FleetExpansion[], format: 'text' | 'markdown' = 'text'): CommandResult {
+  if (expansions.length === 0) return result;
+  const lines = renderExpansionLines(expansions);
+  const head = format === 'markdown' ? lines.map((l) => `    ${l}`).join('\n') : lines.join('\n');
+  return { ...result, text: `${head}\n\n${result.text ?? ''}`, json: { ...(result.json as Record<string, unknown>), fleet: expansionJson(expansions) } };
+}
+
 /** The plan with its lint findings, and the refusal apply would give for it (a changed applied script: exit 3), as `pgv plan` and `apply --dry-run` show it. */
 export function planResult(plan: Plan, findings?: LintFindings, format: 'text' | 'markdown' = 'text'): CommandResult {
-  const refusal = changedScriptsRefusal(plan.parts);
+  const unreachable = plan.parts.filter((p) => p.unreachable);
+  const refusal = changedScriptsRefusal(plan.parts) ?? (unreachable.length ? unreachableError(unreachable) : null);
   const text = format === 'markdown' ? renderPlanMarkdown(plan, findings) : renderPlanText(plan, findings);
   if (refusal) return { exitCode: refusal.exitCode, json: { ...(renderPlanJson(plan, findings) as Record<string, unknown>), error: refusal.toJSON() }, text, errors: renderError(refusal) };
   return { exitCode: 0, json: renderPlanJson(plan, findings), text };

@@ -5,11 +5,14 @@ import { displayQualified } from '../db/ident.js';
 import { displayVariable } from '../config/variables.js';
 import { redact } from '../util/redact.js';
 import { loadProjectConfig } from '../targets/context.js';
+import { expandFleet } from '../fleet/expand.js';
+import { expansionJson, renderExpansionLines } from '../report/fleet.js';
 import type { CommandResult, Globals } from './types.js';
 
 /** Run `pgv validate`. */
 export async function validateCommand(g: Globals): Promise<CommandResult> {
-  const config = await loadProjectConfig(g);
+  // A fleet's for_each parts are shown expanded (their queries run; no other connection is made).
+  const config = await expandFleet(await loadProjectConfig(g), g);
   const doc = resolvedDocument(config);
   return { exitCode: 0, json: doc, text: renderText(config, doc) };
 }
@@ -22,8 +25,12 @@ function resolvedDocument(config: Config): Record<string, unknown> {
     files: config.files,
     server: config.server ? { mode: 'embedded', dir: config.server.dir, port: config.server.port, tcp: config.server.tcp } : null,
     connection: withoutOrigin(config.connection),
+    ...(Object.keys(config.servers).length ? { servers: Object.fromEntries(Object.entries(config.servers).map(([k, c]) => [k, withoutOrigin(c)])) } : {}),
+    ...(config.expansions.length ? { fleet: expansionJson(config.expansions) } : {}),
+    ...(config.rollout.length ? { rollout: config.rollout.map((r) => ({ match: r.match, ...(r.concurrency ? { concurrency: r.concurrency } : {}), ...(r.perServer ? { per_server: r.perServer } : {}), on_error: r.onError })) } : {}),
     parts: config.parts.map((p) => ({
       name: p.name,
+      ...(p.template !== undefined ? { template: p.template, server: p.server } : {}),
       recipe: p.recipe,
       dbname: p.dbname,
       directory: p.directory,
@@ -56,8 +63,19 @@ function renderText(config: Config, doc: Record<string, unknown>): string {
   const lines = [`${config.file}: valid`];
   if (config.files.length > 1) lines.push(`  extends: ${config.files.slice(0, -1).map(rel).join(', ')}`);
   if (config.server) lines.push(`  server: embedded (${rel(config.server.dir)}, port ${config.server.port}${config.server.tcp ? ', tcp' : ', socket only'})`);
+  for (const [name, c] of Object.entries((doc.servers ?? {}) as Record<string, Record<string, unknown>>)) lines.push(`server ${name}: ${keywords(c)}`);
+  lines.push(...renderExpansionLines(config.expansions));
+  for (const [k, r] of config.rollout.entries()) {
+    lines.push(`rollout group ${k + 1}: match ${r.match}${r.concurrency ? `, concurrency ${r.concurrency}` : ''}${r.perServer ? `, per_server ${r.perServer}` : ''}, on_error ${r.onError}`);
+  }
+  // A fleet part's expansions differ only in database and server: its first one stands for all.
+  const shown = new Set<string>();
   for (const part of doc.parts as Array<Record<string, unknown>>) {
-    lines.push(`part ${part.name}:`);
+    if (typeof part.template === 'string') {
+      if (shown.has(part.template)) continue;
+      shown.add(part.template);
+    }
+    lines.push(typeof part.template === 'string' ? `part ${part.name} (the first of fleet part ${part.template}):` : `part ${part.name}:`);
     for (const [k, v] of Object.entries(part)) {
       if (k === 'name' || v === undefined || (Array.isArray(v) && v.length === 0)) continue;
       const shown = k === 'directory' ? rel(String(v)) : Array.isArray(v) ? v.join(', ') : typeof v === 'object' && v ? keywords(v as Record<string, unknown>) : String(v);

@@ -13,8 +13,9 @@ import { copyBounded, mergeInto, originOf, type Origins } from './merge.js';
 import { substitute, type Env } from './substitute.js';
 import { validateAgainst, type ConfigProblem } from './validate.js';
 import { parseQualifiedName, parseDurationMs } from './values.js';
-import { defaultLedger, type Config, type ConnectionOptions, type EmbeddedServerConfig, type LintOptions, type LintRuleSetting, type Part, type RecipeName, type Variable } from './types.js';
+import { defaultLedger, type Config, type ConfigLocation, type ConnectionOptions, type PartTemplate, type EmbeddedServerConfig, type LintOptions, type LintRuleSetting, type Part, type RecipeName, type Variable } from './types.js';
 import { parseVariable } from './variables.js';
+import { locationOf, rolloutOf, serversOf, templateOf, type PartContext } from './fleet.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = Record<string, Json>;
@@ -31,9 +32,13 @@ export interface LoadOptions {
 export async function loadConfig(options: LoadOptions): Promise<Config> {
   const file = options.file ? path.resolve(options.cwd, options.file) : await findConfigFile(options.cwd);
   const { files, merged, origins, read } = await readWithExtends(file);
-  const problems: Array<ConfigProblem & { file: string }> = [];
+  const problems: Array<ConfigProblem & { file: string; line?: number | undefined }> = [];
   const report = (list: ConfigProblem[]) => {
-    for (const p of list) problems.push({ ...p, file: originOf(origins, p.path, file) });
+    for (const p of list) {
+      const at = originOf(origins, p.path, file);
+      // Fleet problems name their line too (found in the file's text: lib/config/fleet.ts).
+      problems.push({ ...p, file: at, ...(p.locate ? { line: locationOf(at, p.path).line } : {}) });
+    }
   };
 
   const { value, problems: substitutionProblems } = substitute(merged, options.env);
@@ -142,67 +147,81 @@ function normalize(value: Obj, file: string, files: string[], origins: Origins, 
     });
   }
 
+  const servers = serversOf(value, (raw, pointer) => normalizeConnection(raw, passwordFrom(pointer)));
+  const locate = (pointer: string): ConfigLocation => locationOf(originOf(origins, pointer, file), pointer);
   const parts: Part[] = [];
+  const templates: PartTemplate[] = [];
+  const shared: PartContext = { relativeTo, passwordFrom, problems };
   for (const [name, raw] of Object.entries(value.parts as Record<string, Obj>)) {
-    const recipe = raw.recipe as RecipeName;
-    const dirKey = recipe === 'schema' ? 'schema' : 'deltas';
-    const pointer = `/parts/${name}/${dirKey}`;
-    const directory = path.resolve(relativeTo(pointer), String(raw[dirKey]));
-    const problem = directoryProblem(directory, String(raw[dirKey]));
-    if (problem) problems.push({ path: pointer, message: problem });
-
-    const table = parseQualifiedName(typeof raw.upgrades_table === 'string' ? raw.upgrades_table : `${defaultLedger.schema}.${defaultLedger.name}`);
-    if ('problem' in table) problems.push({ path: `/parts/${name}/upgrades_table`, message: table.problem });
-    // PostgreSQL cuts longer names silently: pgv would create one database and look for another.
-    if (Buffer.byteLength(String(raw.dbname)) > 63) problems.push({ path: `/parts/${name}/dbname`, message: `${JSON.stringify(String(raw.dbname))} is longer than PostgreSQL's 63-byte identifier limit` });
-    const lock = raw.ddl_lock_timeout === undefined ? 0 : parseDurationMs(raw.ddl_lock_timeout as string | number);
-    const reference = asList(raw.reference).map((file, k) => {
-      const at = `/parts/${name}/reference${Array.isArray(raw.reference) ? `/${k}` : ''}`;
-      const resolved = path.resolve(relativeTo(at), file);
-      if (!fileExists(resolved)) problems.push({ path: at, message: `file ${file} does not exist (resolved to ${resolved})` });
-      return resolved;
-    });
-
-    parts.push(
-      Object.freeze({
-        name,
-        recipe,
-        dbname: String(raw.dbname),
-        // direct_connection: PostgreSQL itself, over a connection that goes through a pooler.
-        connection: Object.freeze(
-          withoutDbname({
-            ...connection,
-            ...normalizeConnection((raw.connection ?? {}) as Obj, passwordFrom(`/parts/${name}/connection/password`)),
-            ...normalizeConnection((raw.direct_connection ?? {}) as Obj, passwordFrom(`/parts/${name}/direct_connection/password`)),
-          }),
-        ),
-        directory,
-        upgradesTable: 'problem' in table ? defaultLedger : table,
-        ignore: Object.freeze(asList(raw.ignore)),
-        excludeSchemas: Object.freeze(asList(raw.exclude_schemas)),
-        excludeColumns: Object.freeze(asList(raw.exclude_columns)),
-        create: raw.create === true,
-        snapshot: raw.snapshot === true || raw.snapshot === 'before-apply' || (typeof raw.snapshot === 'object' && raw.snapshot !== null),
-        ...(typeof raw.snapshot === 'object' && raw.snapshot !== null && typeof (raw.snapshot as Obj).keep === 'number' ? { snapshotKeep: Number((raw.snapshot as Obj).keep) } : {}),
-        after: Object.freeze(asList(raw.after)),
-        ignoreFiles: Object.freeze(asList(raw.ignore_files)),
-        variables: Object.freeze(variablesOf(name, (raw.variables ?? {}) as Obj, problems)),
-        pumPlaceholders: raw.pum_placeholders === true,
-        reference: Object.freeze(reference),
-        ddlLockTimeoutMs: lock,
-        ...(typeof raw.python === 'string' ? { python: raw.python } : {}),
-        hookTimeoutMs: raw.hook_timeout === undefined ? defaultHookTimeoutMs : parseDurationMs(raw.hook_timeout as string | number),
-        ...(raw.ddl_lock_retries !== undefined ? { ddlLockRetries: Number(raw.ddl_lock_retries) } : {}),
-        lint: lintOptions(raw.lint as Obj | undefined),
-      }),
-    );
+    if (isObject(raw.for_each)) templates.push(templateOf(name, raw, parts.length, { ...shared, connection, servers, locate, normalizePart }));
+    else parts.push(normalizePart(name, name, raw, connection, shared));
   }
-  problems.push(...cycleProblems(parts));
+  const rollout = rolloutOf(value, locate);
+  problems.push(...cycleProblems([...parts, ...templates.map((t) => ({ name: t.name, after: asList((value.parts as Record<string, Obj>)[t.name]!.after) }))]));
   if (problems.length) return { problems };
   return {
     problems,
-    config: Object.freeze({ file, files: Object.freeze(files), root, server, connection: Object.freeze(connection), parts: Object.freeze(parts), warnings: Object.freeze([]) }),
+    config: Object.freeze({
+      file, files: Object.freeze(files), root, server, connection: Object.freeze(connection), parts: Object.freeze(parts), warnings: Object.freeze([]),
+      servers, templates: Object.freeze(templates), expansions: Object.freeze([]), rollout,
+    }),
   };
+}
+
+/** One part's raw values → a Part; `key` is its name in `parts:` (pointers use it), `name` what it is called. */
+export function normalizePart(key: string, name: string, raw: Obj, connection: ConnectionOptions, ctx: PartContext, extra: { server?: string; template?: string } = {}): Part {
+  const { relativeTo, passwordFrom, problems } = ctx;
+  const recipe = raw.recipe as RecipeName;
+  const dirKey = recipe === 'schema' ? 'schema' : 'deltas';
+  const pointer = `/parts/${key}/${dirKey}`;
+  const directory = path.resolve(relativeTo(pointer), String(raw[dirKey]));
+  const problem = directoryProblem(directory, String(raw[dirKey]));
+  if (problem) problems.push({ path: pointer, message: problem });
+
+  const table = parseQualifiedName(typeof raw.upgrades_table === 'string' ? raw.upgrades_table : `${defaultLedger.schema}.${defaultLedger.name}`);
+  if ('problem' in table) problems.push({ path: `/parts/${key}/upgrades_table`, message: table.problem });
+  // PostgreSQL cuts longer names silently: pgv would create one database and look for another.
+  if (Buffer.byteLength(String(raw.dbname)) > 63) problems.push({ path: `/parts/${key}/dbname`, message: `${JSON.stringify(String(raw.dbname))} is longer than PostgreSQL's 63-byte identifier limit` });
+  const lock = raw.ddl_lock_timeout === undefined ? 0 : parseDurationMs(raw.ddl_lock_timeout as string | number);
+  const reference = asList(raw.reference).map((file, k) => {
+    const at = `/parts/${key}/reference${Array.isArray(raw.reference) ? `/${k}` : ''}`;
+    const resolved = path.resolve(relativeTo(at), file);
+    if (!fileExists(resolved)) problems.push({ path: at, message: `file ${file} does not exist (resolved to ${resolved})` });
+    return resolved;
+  });
+
+  return Object.freeze({
+    name,
+    recipe,
+    dbname: String(raw.dbname),
+    // direct_connection: PostgreSQL itself, over a connection that goes through a pooler.
+    connection: Object.freeze(
+      withoutDbname({
+        ...connection,
+        ...normalizeConnection((raw.connection ?? {}) as Obj, passwordFrom(`/parts/${key}/connection/password`)),
+        ...normalizeConnection((raw.direct_connection ?? {}) as Obj, passwordFrom(`/parts/${key}/direct_connection/password`)),
+      }),
+    ),
+    directory,
+    upgradesTable: 'problem' in table ? defaultLedger : table,
+    ignore: Object.freeze(asList(raw.ignore)),
+    excludeSchemas: Object.freeze(asList(raw.exclude_schemas)),
+    excludeColumns: Object.freeze(asList(raw.exclude_columns)),
+    create: raw.create === true,
+    snapshot: raw.snapshot === true || raw.snapshot === 'before-apply' || (typeof raw.snapshot === 'object' && raw.snapshot !== null),
+    ...(typeof raw.snapshot === 'object' && raw.snapshot !== null && typeof (raw.snapshot as Obj).keep === 'number' ? { snapshotKeep: Number((raw.snapshot as Obj).keep) } : {}),
+    after: Object.freeze(asList(raw.after)),
+    ignoreFiles: Object.freeze(asList(raw.ignore_files)),
+    variables: Object.freeze(variablesOf(key, (raw.variables ?? {}) as Obj, problems)),
+    pumPlaceholders: raw.pum_placeholders === true,
+    reference: Object.freeze(reference),
+    ddlLockTimeoutMs: lock,
+    ...(typeof raw.python === 'string' ? { python: raw.python } : {}),
+    hookTimeoutMs: raw.hook_timeout === undefined ? defaultHookTimeoutMs : parseDurationMs(raw.hook_timeout as string | number),
+    ...(raw.ddl_lock_retries !== undefined ? { ddlLockRetries: Number(raw.ddl_lock_retries) } : {}),
+    lint: lintOptions(raw.lint as Obj | undefined),
+    ...extra,
+  });
 }
 
 /** A Python hook that runs longer than this is stopped (and the apply fails, naming it). */
@@ -225,7 +244,8 @@ function lintOptions(raw: Obj | undefined): LintOptions {
   return Object.freeze({ ...(typeof raw?.level === 'string' ? { level: raw.level as LintRuleSetting } : {}), rules, maxLockMs });
 }
 
-function normalizeConnection(raw: Obj, passwordFrom: string | undefined): ConnectionOptions {
+/** Raw connection settings → ConnectionOptions (port and connect_timeout as numbers). */
+export function normalizeConnection(raw: Obj, passwordFrom: string | undefined): ConnectionOptions {
   const out: Record<string, string | number> = {};
   for (const [k, v] of Object.entries(raw)) {
     if (v === null || v === undefined) continue;
@@ -252,7 +272,7 @@ function directoryProblem(dir: string, given: string): string | undefined {
   return undefined;
 }
 
-function cycleProblems(parts: readonly Part[]): ConfigProblem[] {
+function cycleProblems(parts: ReadonlyArray<{ readonly name: string; readonly after: readonly string[] }>): ConfigProblem[] {
   const byName = new Map(parts.map((p) => [p.name, p]));
   const state = new Map<string, 'visiting' | 'done'>();
   const problems: ConfigProblem[] = [];
@@ -271,15 +291,19 @@ function cycleProblems(parts: readonly Part[]): ConfigProblem[] {
   return problems;
 }
 
+function isObject(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 function asList(v: Json | undefined): string[] {
   if (v === undefined || v === null) return [];
   return Array.isArray(v) ? v.map(String) : [String(v)];
 }
 
-function invalid(file: string, problems: Array<ConfigProblem & { file: string }>): PgvError {
+function invalid(file: string, problems: Array<ConfigProblem & { file: string; line?: number | undefined }>): PgvError {
   const count = problems.length;
   return new PgvError('config_invalid', `${file}: ${count} problem${count === 1 ? '' : 's'} in the config`, {
-    details: problems.map((p) => `${p.file}: ${p.path || '/'}: ${p.message}`),
+    details: problems.map((p) => `${p.file}${p.line ? `:${p.line}` : ''}: ${p.path || '/'}: ${p.message}`),
     hint: problems.some((p) => p.message.startsWith('environment variable'))
       ? 'Set the environment variables named above, or give a default: ${env:NAME:-value}.'
       : 'Fix the keys named above; `pgv validate` checks the config without touching a database.',

@@ -1,6 +1,7 @@
 /**
  * `${env:NAME}`, `${env:NAME:-default}`, `${PART:OPTION}` and `${:OPTION}` (the same part)
- * substitution in config values, buildout style; `$${` is a literal `${`. Pure: the environment
+ * substitution in config values, buildout style; `$${` is a literal `${`. `${each:dbname}` and
+ * `${each:server}` are left for the fleet's expansion, and are allowed only in a `for_each` part. Pure: the environment
  * is a parameter. Problems are collected, not thrown, so all of them are reported at once.
  */
 import type { ConfigProblem } from './validate.js';
@@ -72,6 +73,15 @@ export function substitute(data: Record<string, Json>, env: Env): { value: Recor
         if (value !== undefined && (dflt < 0 || value !== '')) return value;
         if (dflt >= 0) return rest.slice(dflt + 2);
         problems.push({ path: at, message: `environment variable ${name} is not set (used as \${env:${name}})` });
+        failed = true;
+        return whole;
+      }
+      if (scope === 'each') {
+        // Filled when the part is expanded (lib/fleet/expand.ts): left as written here.
+        const template = currentPart !== undefined && isObject(parts[currentPart]) && (parts[currentPart] as Record<string, Json>).for_each !== undefined;
+        if (rest !== 'dbname' && rest !== 'server') problems.push({ path: at, message: `"${whole}" is not a substitution: \${each:…} knows dbname and server`, locate: true });
+        else if (!template) problems.push({ path: at, message: `"${whole}" works only inside a part with for_each (which fills it for each database)`, locate: true });
+        else return whole;
         failed = true;
         return whole;
       }

@@ -93,6 +93,58 @@ export interface Part {
   readonly ddlLockRetries?: number;
   /** Lint rules and levels, and the trace's lock policy (`lint:`); absent: the defaults. */
   readonly lint?: LintOptions;
+  /** The `servers:` name this part's database is on (a part expanded from a `for_each` template). */
+  readonly server?: string;
+  /** The `for_each` part (template) this part was expanded from; its name is `TEMPLATE/SERVER/DBNAME`. */
+  readonly template?: string;
+}
+
+/** Where a config value was written: the file, and the line when pgv could find it. */
+export interface ConfigLocation {
+  readonly file: string;
+  readonly line?: number;
+}
+
+/** Where a `for_each` part finds its databases on each server. */
+export type FleetSource =
+  | { readonly kind: 'query'; readonly query: string }
+  | { readonly kind: 'list'; readonly names: readonly string[] }
+  /** `file`: absolute path; `given`: as written in the config. */
+  | { readonly kind: 'file'; readonly file: string; readonly given: string };
+
+/**
+ * A part with `for_each:`, not yet expanded: lib/fleet/expand.ts turns it into one Part per
+ * (server, database) found, named `TEMPLATE/SERVER/DBNAME`.
+ */
+export interface PartTemplate {
+  readonly name: string;
+  /** Names from the config's `servers:` map, in the order given. */
+  readonly servers: readonly string[];
+  readonly source: FleetSource;
+  /** How many ordinary parts the config declares before it (its expansions take its place). */
+  readonly position: number;
+  /** Where `for_each` was written (errors of the expansion name it). */
+  readonly location: ConfigLocation;
+  /** The part for one database on one server (`${each:dbname}`, `${each:server}` filled); throws PgvError config_invalid when the values make it invalid. */
+  readonly instantiate: (server: string, dbname: string) => Part;
+}
+
+/** One group of a fleet's `rollout:`, in order. */
+export interface RolloutGroup {
+  /** A glob on the database name. */
+  readonly match: string;
+  /** Parts of the group run at once (absent: the run's concurrency). */
+  readonly concurrency?: number;
+  /** Sessions pgv may hold open on one server at once (absent: no limit). */
+  readonly perServer?: number;
+  readonly onError: 'stop' | 'continue';
+  readonly location: ConfigLocation;
+}
+
+/** What one `for_each` template became: per server, the databases found, in order. */
+export interface FleetExpansion {
+  readonly template: string;
+  readonly servers: ReadonlyArray<{ readonly server: string; readonly databases: readonly string[] }>;
 }
 
 /** A lint rule's level as configured: `off` silences it. */
@@ -118,8 +170,16 @@ export interface Config {
   readonly root: string;
   readonly server: EmbeddedServerConfig | null;
   readonly connection: ConnectionOptions;
-  /** Parts in the order the config declares them. */
+  /** Parts in the order the config declares them; `for_each` parts only once expanded (lib/fleet/expand.ts). */
   readonly parts: readonly Part[];
+  /** The `servers:` map: named connections (each over `connection`). Empty when the config has none. */
+  readonly servers: Readonly<Record<string, ConnectionOptions>>;
+  /** `for_each` parts still to expand (empty once expandFleet has run, or when there are none). */
+  readonly templates: readonly PartTemplate[];
+  /** What expandFleet made of each template (empty before, or when there were none). */
+  readonly expansions: readonly FleetExpansion[];
+  /** The `rollout:` groups, in order (empty: one group, the run's concurrency). */
+  readonly rollout: readonly RolloutGroup[];
   /** Things the user should fix that do not stop pgv (a readable file holding a password); cli.ts prints them. */
   readonly warnings: readonly string[];
 }

@@ -5,11 +5,12 @@
  * Returns a RunResult in which every planned step has an outcome: done, failed, or not run.
  */
 import type { PartPlan, Plan, Step } from '../plan/types.js';
-import { isPgvError } from '../errors.js';
+import { PgvError, isPgvError, type ErrorCode } from '../errors.js';
 import type { EventError, EventSink, EventStep, PartStatus } from './events.js';
 import type { PartResult, RunResult, StepResult } from './result.js';
 import { interruptedError } from '../db/cancel.js';
 import { replanChanges } from '../plan/replan.js';
+import type { Schedule, ScheduleGroup } from '../fleet/rollout.js';
 
 /** The executor's view of a part job (see part-job.ts). */
 export interface Job {
@@ -27,6 +28,8 @@ export interface ExecuteOptions {
   readonly onEvent?: EventSink;
   /** Aborting it stops each part before its next step (the steps left are reported as not run); the cancellation scope (db/cancel.ts) cancels the running one. */
   readonly signal?: AbortSignal;
+  /** A fleet's rollout (fleet/rollout.ts): groups in order, each within its concurrency and per-server session limit. Absent: one group, `concurrency` at once. */
+  readonly schedule?: Schedule;
 }
 
 /** A step as events name it. */
@@ -142,20 +145,83 @@ export async function executePlan(plan: Plan, jobFor: (part: PartPlan) => Job, o
     );
   };
 
+  /** A part that never starts: the rollout stopped, or its server could not be reached when it was observed. */
+  const notStarted = (partPlan: PartPlan, error: unknown, status: PartStatus) => {
+    const steps = partPlan.steps.map((step): StepResult => ({ step, status: 'not-run', durationMs: 0 }));
+    settle({ name: partPlan.name, database: partPlan.database, status, steps, durationMs: 0, error });
+  };
+  const run = async (partPlan: PartPlan): Promise<void> => {
+    if (partPlan.unreachable) return notStarted(partPlan, unreachableError(partPlan), 'failed');
+    return runPart(partPlan);
+  };
+
   emit({ type: 'run-started', parts: plan.parts.map((p) => ({ part: p.name, database: p.database, steps: p.steps.map(eventStep) })) });
-  // A failed part does not stop independent parts.
-  await runLimited(plan.parts, options.concurrency, runPart);
+  const groups: readonly ScheduleGroup[] = options.schedule?.groups ?? [{ label: 'all parts', parts: plan.parts.map((p) => p.name), concurrency: options.concurrency, onError: 'continue' }];
+  const byName = new Map(plan.parts.map((p) => [p.name, p]));
+  // Group by group: the next starts when the one before has finished. Under `stop` a failure
+  // starts nothing more; under `continue` (and without a rollout) it stops only the parts after it.
+  let stoppedBy: { part: string; group: string } | undefined;
+  for (const group of groups) {
+    const members = group.parts.map((n) => byName.get(n)!).filter(Boolean);
+    await runGraph(members, group, options.schedule, results, run, (failed) => {
+      if (group.onError === 'stop' && !stoppedBy) stoppedBy = { part: failed, group: group.label };
+      return stoppedBy !== undefined;
+    });
+    if (stoppedBy) {
+      const stop = new PgvError('refused', `not run: part ${stoppedBy.part} failed in ${stoppedBy.group}, whose on_error is stop`, { hint: 'Fix the failed part and run pgv apply again; the parts done are not run twice.' });
+      for (const p of plan.parts) if (!results.has(p.name)) notStarted(p, stop, 'skipped');
+      break;
+    }
+  }
   const parts = plan.parts.map((p) => results.get(p.name)!);
   const result: RunResult = { ok: parts.every((p) => p.status === 'applied' || p.status === 'unchanged'), parts, durationMs: performance.now() - t0 };
   emit({ type: 'run-finished', ok: result.ok, duration_ms: Math.round(result.durationMs) });
   return result;
 }
 
-/** Run `fn` on every item, at most `limit` at once, in order. */
-async function runLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+/**
+ * Run one group's parts as a graph: a part starts when the parts it comes after (in this group)
+ * have finished, fewer than the group's concurrency run, and its server has sessions to spare
+ * (`per_server`, counting each part's sessions). `failed(name)` is told each failure and says
+ * whether to start nothing more. Resolves when every started part has finished.
+ */
+function runGraph(items: readonly PartPlan[], group: ScheduleGroup, schedule: Schedule | undefined, results: ReadonlyMap<string, PartResult>, fn: (item: PartPlan) => Promise<void>, failed: (name: string) => boolean): Promise<void> {
+  const pending = [...items];
+  const inGroup = new Set(items.map((p) => p.name));
+  const open = new Map<string, number>();
+  let running = 0;
+  let stopped = false;
+  return new Promise((resolve, reject) => {
+    const pump = () => {
+      for (let i = 0; !stopped && i < pending.length && running < group.concurrency; ) {
+        const p = pending[i]!;
+        const server = schedule?.serverOf.get(p.name);
+        const need = schedule?.sessionsOf.get(p.name) ?? 1;
+        const waiting = p.after.some((d) => inGroup.has(d) && !results.has(d));
+        const full = group.perServer !== undefined && server !== undefined && (open.get(server) ?? 0) + need > group.perServer;
+        if (waiting || full) {
+          i++;
+          continue;
+        }
+        pending.splice(i, 1);
+        running++;
+        if (server !== undefined) open.set(server, (open.get(server) ?? 0) + need);
+        fn(p).then(() => {
+          running--;
+          if (server !== undefined) open.set(server, open.get(server)! - need);
+          const r = results.get(p.name);
+          if (r && (r.status === 'failed' || r.status === 'skipped') && failed(p.name)) stopped = true;
+          pump();
+        }, reject);
+      }
+      if (running === 0 && (stopped || pending.length === 0)) resolve();
+    };
+    pump();
+  });
+}
+
+/** The error of a part whose database could not be observed (its server was down): it fails, the others go on. */
+function unreachableError(p: PartPlan): PgvError {
+  const u = p.unreachable!;
+  return new PgvError(u.code as ErrorCode, `part ${p.name}: ${u.message}`, u.hint ? { hint: u.hint } : {});
 }

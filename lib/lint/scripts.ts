@@ -74,5 +74,5 @@ export function lintRefusal(byStep: ReadonlyMap<string, readonly Finding[]>): Pg
 
 /** Lint what a prepared plan runs (the shape commands/pipeline.ts prepares). */
 export function lintPlan(plan: { parts: readonly PartPlan[] }, prepared: ReadonlyMap<string, { part: Part; scripts: ScriptSet }>, cwd: string): Promise<Map<string, Finding[]>> {
-  return lintPlannedSteps(plan.parts.map((p) => ({ part: prepared.get(p.name)!.part, plan: p, scripts: prepared.get(p.name)!.scripts })), cwd);
+  return lintPlannedSteps(plan.parts.filter((p) => prepared.has(p.name)).map((p) => ({ part: prepared.get(p.name)!.part, plan: p, scripts: prepared.get(p.name)!.scripts })), cwd);
 }

@@ -58,7 +58,7 @@ export function orderParts(parts: readonly Part[]): Part[] {
 
 /** True when the plan would change nothing. */
 export function isEmptyPlan(plan: Plan): boolean {
-  return plan.parts.every((p) => p.steps.length === 0);
+  return plan.parts.every((p) => p.steps.length === 0 && !p.unreachable);
 }
 
 /**

@@ -154,6 +154,8 @@ export interface PartPlan {
   readonly heldByTo?: number;
   /** How the executor plans the part again once it holds the lock (plan/replan.ts). */
   readonly replan: Replan;
+  /** A fleet part whose database could not be observed (its server is down): apply fails it, without steps, and goes on with the others. */
+  readonly unreachable?: { readonly code: string; readonly message: string; readonly hint?: string };
 }
 
 /** A recipe planner's plan of a part; planPart adds how to plan it again under the lock. */

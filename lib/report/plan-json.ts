@@ -20,6 +20,7 @@ export function renderPlanJson(plan: Plan, findings?: ReadonlyMap<string, readon
         return lint ? { ...stepJson(s), lint: lint.map(findingJson) } : stepJson(s);
       }),
       changed: p.changed.map((c) => ({ version: c.version, script: c.script, change: c.change })),
+      ...(p.unreachable ? { unreachable: p.unreachable } : {}),
     })),
   };
 }

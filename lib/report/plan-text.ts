@@ -9,7 +9,8 @@ export function renderPlanText(plan: Plan, findings?: ReadonlyMap<string, readon
   let total = 0;
   for (const p of plan.parts) {
     const from = p.current ?? 'none';
-    if (p.steps.length === 0) {
+    if (p.unreachable) lines.push(`${p.name} (${p.database}): CANNOT BE REACHED: ${p.unreachable.message}`);
+    else if (p.steps.length === 0) {
       lines.push(`${p.name} (${p.database}): up to date${p.current !== null ? ` at version ${p.current}` : ''}`);
     } else {
       lines.push(`${p.name} (${p.database}): version ${from} -> ${p.target ?? 'none'}`);

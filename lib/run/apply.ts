@@ -10,7 +10,8 @@ import { changedScriptsRefusal } from '../plan/plan.js';
 import type { Finding } from '../lint/lint.js';
 import type { Plan } from '../plan/types.js';
 import { displayQualified } from '../db/ident.js';
-import { selectParts, type Environment } from '../targets/context.js';
+import { selectPart, selectParts, type Environment } from '../targets/context.js';
+import { partsOfShard, type Shard } from '../fleet/shard.js';
 import { preparePlan, readScripts, runPlan, type PreparedPart, type RunOptions, type RunOutcome } from './pipeline.js';
 import { findJournal, openJournal, type Journal, type JournalStart } from './journal.js';
 import { resumeSelection, runState, type ResumeReport, type ResumeSelection } from './resume.js';
@@ -18,8 +19,10 @@ import { pgvVersion } from '../version.js';
 
 /** What `apply` is asked for. */
 export interface ApplyRequest {
-  /** Part names (all when empty or absent). */
+  /** Part names (all when empty or absent): parts, `for_each` templates, or globs. */
   readonly parts?: readonly string[];
+  /** `--shard i/n`: only the parts of shard i of n (lib/fleet/shard.ts says the rule). */
+  readonly shard?: Shard;
   /** `SCRIPT` (in any selected part) or `PART:SCRIPT`: accept the new content of a changed applied script. */
   readonly acceptChanged?: readonly string[];
   /** Stop at this version. */
@@ -64,7 +67,7 @@ export interface PreparedApply {
 /** The plan `apply` would run for a request (also what `apply --dry-run` shows). */
 export async function planApply(config: Config, request: ApplyRequest, ctx: Environment & { readonly cwd?: string }): Promise<PreparedApply> {
   // A resumed run picks its parts out of every part of the config (a fleet's expanded).
-  const every = request.resume !== undefined ? selectParts(config, []) : undefined;
+  const every = request.resume !== undefined ? await selectParts(config, [], ctx) : undefined;
   const resuming = every ? await resumeOf(config, every, request, ctx.cwd) : undefined;
   if (resuming?.report.nothing) {
     const empty: Plan = { parts: [] };
@@ -73,7 +76,8 @@ export async function planApply(config: Config, request: ApplyRequest, ctx: Envi
   const from = resuming ? { header: resuming.journal.header, selection: resuming.selection } : undefined;
   const to = from ? from.header.to : request.to;
   const acceptChanged = from ? from.header.accept_changed ?? [] : request.acceptChanged ?? [];
-  const parts = from ? [...from.selection.parts] : selectParts(config, request.parts ?? []);
+  const selected = from ? [...from.selection.parts] : await selectParts(config, request.parts ?? [], ctx);
+  const parts = !from && request.shard ? partsOfShard(selected, request.shard) : selected;
   // A resumed run's PART:SCRIPT may name a part the killed run finished: read the values against every part.
   const accept = acceptedScripts(every ?? parts, acceptChanged);
   if (to !== undefined && !/^\d{1,9}(\.\d{1,9})*$/.test(to)) throw usageError(`--to must be a version (3, 1.2.0), not "${to}"`, "A schema part's generation (update3.sql: 3) or a delta's version (delta_1.2.0_x.sql: 1.2.0).");
@@ -94,7 +98,7 @@ export async function planApply(config: Config, request: ApplyRequest, ctx: Envi
       ? undefined
       : {
           pgv: pgvVersion,
-          all: from ? from.selection.header.all : (request.parts ?? []).length === 0,
+          all: from ? from.selection.header.all : (request.parts ?? []).length === 0 && !request.shard,
           parts: from ? from.selection.header.parts : parts.map((p) => ({ part: p.name, database: p.dbname })),
           ...(from ? { resumes: from.selection.header.resumes, finished_before: from.selection.header.finished_before } : {}),
           ...(to !== undefined ? { to } : {}),
@@ -103,7 +107,7 @@ export async function planApply(config: Config, request: ApplyRequest, ctx: Envi
   const run = async () => {
     const refusal = changedScriptsRefusal(plan.parts) ?? (request.allowLintErrors || !lint ? undefined : lint.lintRefusal(findings));
     if (refusal) throw refusal;
-    return runRecorded(config, plan, prepared, runOptionsOf(request, ctx), header, ctx);
+    return runRecorded(config, plan, prepared, { ...runOptionsOf(request, ctx), rollout: config.rollout }, header, ctx);
   };
   return { plan, findings, prepared, ...(resuming ? { resumed: resuming.report } : {}), run };
 }
@@ -122,8 +126,8 @@ async function runRecorded(config: Config, plan: Plan, prepared: ReadonlyMap<str
 
 /** The journal a resumed run continues, its state, and the parts left to run. */
 async function resumeOf(config: Config, every: readonly Part[], request: ApplyRequest, cwd: string | undefined): Promise<{ journal: Journal; selection: ResumeSelection; report: ResumeReport }> {
-  if (request.parts?.length || request.to !== undefined || request.acceptChanged?.length) {
-    throw usageError('--resume takes its parts, --to and --accept-changed from the run it resumes: give none of them', 'pgv apply --resume [RUN]; or plain pgv apply with the parts and options you want.');
+  if (request.parts?.length || request.shard || request.to !== undefined || request.acceptChanged?.length) {
+    throw usageError('--resume takes its parts (and shard), --to and --accept-changed from the run it resumes: give none of them', 'pgv apply --resume [RUN]; or plain pgv apply with the parts and options you want.');
   }
   const journal = findJournal(config, request.resume === true ? undefined : request.resume, cwd);
   const state = runState(journal);
@@ -161,9 +165,9 @@ export interface BaselineRequest {
 
 /** Record a version as applied without running any script; `recorded` is false when the database was at it already. */
 export async function baselineConfig(config: Config, request: BaselineRequest, ctx: Environment): Promise<RunOutcome & { part: Part; version: string; recorded: boolean }> {
-  const [part] = selectParts(config, [request.part]);
-  const scripts = readScripts(part!);
-  const version = checkBaselineVersion(part!, scripts, request.version);
+  const part = await selectPart(config, request.part, ctx);
+  const scripts = readScripts(part);
+  const version = checkBaselineVersion(part, scripts, request.version);
   const { plan, prepared } = await preparePlan(config, [part!], ctx, {
     scripts: () => scripts, // read once
     planner: ({ part: p, observed }) => planBaseline(p, observed, version, displayQualified(p.upgradesTable)),
@@ -176,7 +180,7 @@ export async function baselineConfig(config: Config, request: BaselineRequest, c
     ...(request.onEvent ? { onEvent: request.onEvent } : {}),
     ...(request.signal ? { signal: request.signal } : {}),
   });
-  return { ...outcome, part: part!, version, recorded: plan.parts.some((p) => p.steps.length > 0) };
+  return { ...outcome, part: part, version, recorded: plan.parts.some((p) => p.steps.length > 0) };
 }
 
 /** `--accept-changed` values by part: `PART:SCRIPT` names one part, a bare `SCRIPT` every part. */

@@ -7,6 +7,6 @@ import { observeParts } from './pipeline.js';
 
 /** The state of the named parts (all when none). Changes nothing. */
 export async function partsInfo(config: Config, names: readonly string[], ctx: Environment): Promise<PartInfo[]> {
-  const inputs = await observeParts(config, selectParts(config, names), ctx);
+  const inputs = await observeParts(config, await selectParts(config, names, ctx), ctx);
   return inputs.map(({ part, observed, scripts }) => partInfo(part, observed, scripts, (p) => planPart({ part: p, observed, scripts })));
 }

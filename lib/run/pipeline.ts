@@ -6,7 +6,10 @@ import type { GuardOutcome } from '../snapshot/guard.js';
 import type { ConnectionSpec } from '../db/connection.js';
 import { observePart } from '../db/observe.js';
 import { interrupted, isInterrupted, shielded } from '../db/cancel.js';
-import { buildPlan, isEmptyPlan, planPart, type PartInput } from '../plan/plan.js';
+import { buildPlan, isEmptyPlan, orderParts, planPart, type PartInput } from '../plan/plan.js';
+import { isPgvError, type PgvError } from '../errors.js';
+import { mapPerKey } from '../util/limit.js';
+import type { RolloutGroup } from '../config/types.js';
 import { replanPart } from '../plan/replan.js';
 import type { ObservedPart, PartPlan, Plan } from '../plan/types.js';
 import { readDeltaDirectory } from '../recipes/deltas.js';
@@ -45,29 +48,74 @@ export interface ObservedInput {
   readonly observed: ObservedPart;
 }
 
+/** A fleet part whose database could not be observed (its server is down, or refused pgv). */
+export interface UnreachableInput {
+  readonly part: Part;
+  readonly scripts: ScriptSet;
+  readonly error: unknown;
+}
+
+/**
+ * Sessions pgv opens at once on one fleet server while it observes: the smallest `per_server`
+ * of the rollout, else this many (hundreds of tenants must not open hundreds of sessions).
+ */
+const observeSessionsPerServer = 8;
+
 /** Read every part's scripts (all problems before any connection), then observe each database. */
 export async function observeParts(config: Config, parts: readonly Part[], g: Environment, read: (part: Part) => ScriptSet = readScripts): Promise<ObservedInput[]> {
+  const inputs = await observeEach(config, parts, g, read);
+  const failed = inputs.find((i): i is UnreachableInput => 'error' in i);
+  if (failed) throw failed.error;
+  return inputs as ObservedInput[];
+}
+
+/**
+ * As observeParts, but a fleet part (one with a server) whose database cannot be observed is
+ * returned with its error instead of failing the whole run: its server may be down.
+ */
+export async function observeEach(config: Config, parts: readonly Part[], g: Environment, read: (part: Part) => ScriptSet = readScripts): Promise<Array<ObservedInput | UnreachableInput>> {
   const scripts = new Map(parts.map((p) => [p.name, read(p)]));
   await ensureServer(config, g);
-  return Promise.all(
-    parts.map(async (part) => {
+  const limit = Math.min(observeSessionsPerServer, ...config.rollout.flatMap((r) => (r.perServer !== undefined ? [r.perServer] : [])));
+  return mapPerKey(parts, (p) => p.server, limit, async (part): Promise<ObservedInput | UnreachableInput> => {
+    const set = scripts.get(part.name)!;
+    try {
       const spec = await connectionFor(config, part, g);
-      return { part, spec, scripts: scripts.get(part.name)!, observed: await observePart(spec, part.upgradesTable, scripts.get(part.name)!.pumModule?.migrationTable) };
-    }),
-  );
+      return { part, spec, scripts: set, observed: await observePart(spec, part.upgradesTable, set.pumModule?.migrationTable) };
+    } catch (e) {
+      if (part.server === undefined || isInterrupted(e) || !isPgvError(e) || !(e.code === 'connection_failed' || e.code === 'database_missing')) throw e;
+      return { part, scripts: set, error: e };
+    }
+  });
 }
 
 /** Observe and plan the parts; each part's plan says how it is planned again under the lock (PartPlan.replan). */
 export async function preparePlan(config: Config, parts: readonly Part[], g: Environment, options: PrepareOptions = {}): Promise<{ plan: Plan; prepared: Map<string, PreparedPart> }> {
   const planner = options.planner ?? planPart;
-  const inputs = (await observeParts(config, parts, g, options.scripts)).map((i) => ({ ...i, ...accepted(i.part) }));
+  const all = await observeEach(config, parts, g, options.scripts);
+  const unreachable = new Map(all.filter((i): i is UnreachableInput => 'error' in i).map((i) => [i.part.name, i]));
+  const inputs = all.filter((i): i is ObservedInput => !('error' in i)).map((i) => ({ ...i, ...accepted(i.part) }));
   const prepared = new Map<string, PreparedPart>(inputs.map(({ part, spec, scripts, observed }) => [part.name, { part, spec, scripts, observed }]));
-  return { plan: buildPlan(inputs, planner), prepared };
+  if (unreachable.size === 0) return { plan: buildPlan(inputs, planner), prepared };
+  // The unreachable parts keep their place in the order (they are not prepared: nothing can run on them); they fail when the run reaches them.
+  const planned = buildPlan(inputs, planner);
+  const byName = new Map(planned.parts.map((p) => [p.name, p]));
+  return { plan: { parts: orderParts(parts).map((part) => byName.get(part.name) ?? unreachablePlan(part, unreachable.get(part.name)!.error)) }, prepared };
 
   function accepted(part: Part): { accept?: ReadonlySet<string>; to?: string } {
     const set = options.accept?.get(part.name);
     return { ...(set ? { accept: set } : {}), ...(options.to !== undefined ? { to: options.to } : {}) };
   }
+}
+
+/** The plan of a part that could not be observed: no steps, and why. */
+function unreachablePlan(part: Part, error: unknown): PartPlan {
+  const e = error as PgvError;
+  return {
+    name: part.name, database: part.dbname, recipe: part.recipe, ledger: part.upgradesTable, current: null, target: null, steps: [], changed: [], after: part.after,
+    replan: { planner: 'apply', accept: [] },
+    unreachable: { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) },
+  };
 }
 
 /** A part's scripts by its recipe; fails before any server is started or connected to. */
@@ -95,6 +143,8 @@ export interface RunOptions {
   readonly onEvent?: EventSink;
   /** Aborting it stops the run before its next step. */
   readonly signal?: AbortSignal;
+  /** A fleet's `rollout:` groups (config.rollout): run group by group (lib/fleet/rollout.ts). */
+  readonly rollout?: readonly RolloutGroup[];
 }
 
 /** What a run did: the result of every part and step, and what the snapshot guard did. */
@@ -123,6 +173,10 @@ export async function runPlan(plan: Plan, prepared: ReadonlyMap<string, Prepared
     return { result: { ok: true, durationMs: 0, parts }, snapshots: [], notes: [] };
   }
   const [{ executePlan }, { PartJob }] = await Promise.all([import('../exec/executor.js'), import('../exec/part-job.js')]);
+  // A fleet runs by its rollout: groups in order, sessions per server within per_server.
+  const fleet = (options.rollout?.length ?? 0) > 0 || [...prepared.values()].some((p) => p.part.server !== undefined);
+  const schedule = fleet ? (await import('../fleet/rollout.js')).rolloutSchedule(plan, prepared, options.rollout ?? [], options.concurrency) : undefined;
+  for (const w of schedule?.warnings ?? []) emit({ type: 'warning', message: w });
   const execute = () =>
     executePlan(
       plan,
@@ -136,10 +190,12 @@ export async function runPlan(plan: Plan, prepared: ReadonlyMap<string, Prepared
           // Each retry of a script that ran into ddl_lock_timeout, as it happens.
           onRetry: (message) => emit({ type: 'warning', part: p.name, message }),
         }),
-      { concurrency: options.concurrency, onEvent: emit, ...(options.signal ? { signal: options.signal } : {}) },
+      { concurrency: options.concurrency, onEvent: emit, ...(options.signal ? { signal: options.signal } : {}), ...(schedule ? { schedule } : {}) },
     );
   // An interrupted run says, per unfinished part, what it left (read again, outside the cancelled scope).
-  const withInterrupt = async (outcome: RunOutcome): Promise<RunOutcome> => {
+  // The rollout's warnings (a group matching nothing) are notes of the run, as the guard's are.
+  const withInterrupt = async (done: RunOutcome): Promise<RunOutcome> => {
+    const outcome = schedule?.warnings.length ? { ...done, notes: [...schedule.warnings, ...done.notes] } : done;
     const stopped = interrupted() || outcome.result.parts.some((p) => isInterrupted(p.error));
     return stopped ? { ...outcome, interrupted: await interruptReport(outcome.result, plan, prepared, options.command) } : outcome;
   };

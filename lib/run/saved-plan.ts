@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Config, Part } from '../config/types.js';
-import { PgvError } from '../errors.js';
+import { PgvError, type ErrorCode } from '../errors.js';
 import { applyExclusions } from '../check/exclude.js';
 import { inspectDatabase } from '../check/inspect.js';
 import { checkOptionsFor, ledgersOf } from '../check/options.js';
@@ -48,6 +48,9 @@ export interface SavedPlan {
 /** Plan as `apply` would, and bind the plan to what it was computed from. */
 export async function savePlan(config: Config, request: ApplyRequest & { readonly trace?: boolean }, ctx: Environment & { readonly cwd?: string; readonly now?: Date }): Promise<{ plan: Plan; findings: LintFindings; document: SavedPlan }> {
   const { plan, findings, prepared } = await planApply(config, request, ctx);
+  // A saved plan binds every part to what was observed: a part whose server is down has nothing to bind.
+  const unreachable = plan.parts.find((p) => p.unreachable);
+  if (unreachable) throw new PgvError((unreachable.unreachable!.code as ErrorCode), `part ${unreachable.name}: ${unreachable.unreachable!.message}; no plan saved`, unreachable.unreachable!.hint ? { hint: unreachable.unreachable!.hint } : {});
   // The evidence of a rehearsal: each part with scripts to run, traced on a copy (production untouched).
   const traces = new Map<string, NonNullable<SavedPart['trace']>>();
   if (request.trace) {
@@ -118,7 +121,7 @@ export type SavedApplyRequest = Omit<ApplyRequest, 'parts' | 'acceptChanged' | '
  * it was computed from moved, else run exactly its steps. Each part checks again under its lock.
  */
 export async function applySavedPlan(config: Config, saved: SavedPlan, request: SavedApplyRequest, ctx: Environment): Promise<RunOutcome> {
-  const parts = selectParts(config, saved.parts.map((p) => p.plan.name));
+  const parts = await selectParts(config, saved.parts.map((p) => p.plan.name), ctx);
   if (configIdentity(config, parts) !== saved.config.identity) {
     throw invalid(
       `the plan was made for another config: parts ${parts.map((p) => p.name).join(', ')} differ in recipe, database, ledger, directory, variables or exclusions`,
@@ -171,7 +174,8 @@ async function fingerprintOf(config: Config, part: Part, spec: ConnectionSpec, s
 
 /** check's normalized inspection of the part's database, without pgv's ledgers (every part's, and a pum module's table). */
 async function catalogOf(config: Config, part: Part, spec: ConnectionSpec, scripts: ScriptSet): Promise<CatalogPrint> {
-  const ledgers = [...ledgersOf(config.parts), ...(scripts.pumModule ? [scripts.pumModule.migrationTable] : [])];
+  // The part itself too: a fleet part (for_each) is not among the config's unexpanded parts.
+  const ledgers = [...ledgersOf([...config.parts, part]), ...(scripts.pumModule ? [scripts.pumModule.migrationTable] : [])];
   // The default kinds: comments (where snapshot metadata lives, on the database) and privileges are opt-in.
   const options = checkOptionsFor({}, ledgers, part);
   return catalogPrint(applyExclusions(await inspectDatabase(spec, options.kinds), options.exclusions));

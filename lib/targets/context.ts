@@ -6,6 +6,7 @@ import { withClient } from '../db/client.js';
 import { describeConnection, resolveConnection, type ConnectionSpec } from '../db/connection.js';
 import { readConnectionSources } from '../db/sources.js';
 import { closest } from '../util/suggest.js';
+import { globToRegExp } from '../util/glob.js';
 import type { Env } from '../config/substitute.js';
 
 /** What the engines need from the process: its environment (PG*, the config's ${env:…}). */
@@ -38,19 +39,41 @@ export async function loadOptionalConfig(g: ConfigSource): Promise<Config | null
   }
 }
 
-/** The parts named on the command line (all when none), by name; unknown names are usage errors. */
-export function selectParts(config: Config, names: readonly string[]): Part[] {
-  if (names.length === 0) return [...config.parts];
-  const known = config.parts.map((p) => p.name);
-  return names.map((name) => {
-    const part = config.parts.find((p) => p.name === name);
-    if (!part) {
-      const guess = closest(name, known);
-      throw new PgvError('usage', `no part named "${name}" in ${config.file}`, {
-        hint: guess ? `Did you mean "${guess}"? Parts: ${known.join(', ')}.` : `Parts: ${known.join(', ') || '(none)'}.`,
-      });
-    }
-    return part;
+/**
+ * The parts named on the command line (all when none), the fleet expanded (lib/fleet/expand.ts):
+ * a name is a part, a `for_each` template (all its expansions), or a glob on part names
+ * (`tenants/eu/*`). Unknown names are usage errors.
+ */
+export async function selectParts(config: Config, names: readonly string[], g: Environment): Promise<Part[]> {
+  const { expandFleet } = await import('../fleet/expand.js');
+  const fleet = await expandFleet(config, g);
+  if (names.length === 0) return [...fleet.parts];
+  const chosen = new Set<Part>();
+  for (const name of names) {
+    const glob = /[*?[{]/.test(name) ? globToRegExp(name) : undefined;
+    const hits = fleet.parts.filter((p) => p.name === name || p.template === name || (glob !== undefined && glob.test(p.name)));
+    if (hits.length === 0) throw unknownPart(fleet, name);
+    for (const p of hits) chosen.add(p);
+  }
+  return [...chosen];
+}
+
+/** The one part `name` names (check, dump, snapshot, test-and-upgrade, baseline): a template or glob naming several is a usage error. */
+export async function selectPart(config: Config, name: string, g: Environment): Promise<Part> {
+  const parts = await selectParts(config, [name], g);
+  if (parts.length > 1) {
+    const shown = parts.slice(0, 5).map((p) => p.name).join(', ');
+    throw new PgvError('usage', `"${name}" names ${parts.length} parts (${shown}${parts.length > 5 ? ', …' : ''}); this command works on one`, { hint: `Name one of them: ${parts[0]!.name}.` });
+  }
+  return parts[0]!;
+}
+
+function unknownPart(config: Config, name: string): PgvError {
+  const known = [...config.expansions.map((e) => e.template), ...config.parts.filter((p) => p.template === undefined).map((p) => p.name)];
+  const guess = closest(name, [...known, ...config.parts.map((p) => p.name)]);
+  const list = known.length > 12 ? `${known.slice(0, 12).join(', ')}, … (${known.length} in all)` : known.join(', ') || '(none)';
+  return new PgvError('usage', `no part named "${name}" in ${config.file}`, {
+    hint: guess ? `Did you mean "${guess}"? Parts: ${list}.` : `Parts: ${list}${config.expansions.length ? ' (a fleet part also by TEMPLATE/SERVER/DBNAME, or a glob)' : ''}.`,
   });
 }
 

@@ -2,7 +2,7 @@
 import type { ConnectionSpec } from '../db/connection.js';
 import { usageError } from '../errors.js';
 import { connectionForArgument } from './conn-arg.js';
-import { connectionFor, ensureServer, loadProjectConfig, selectParts, loadOptionalConfig, type ConfigSource } from './context.js';
+import { connectionFor, ensureServer, loadProjectConfig, selectPart, loadOptionalConfig, type ConfigSource } from './context.js';
 
 /** `pgv dump` or `pgv restore` with its PART positionals and `--db`. */
 export async function dumpTarget(g: ConfigSource, command: 'dump' | 'restore', parts: readonly string[], db: string | undefined): Promise<ConnectionSpec> {
@@ -12,8 +12,8 @@ export async function dumpTarget(g: ConfigSource, command: 'dump' | 'restore', p
   if (db !== undefined) return connectionForArgument(await loadOptionalConfig(g), db, g);
   if (parts.length === 0) throw usageError(`pgv ${command} needs a PART or --db CONN`, usage);
   const config = await loadProjectConfig(g);
-  const [part] = selectParts(config, parts);
+  const part = await selectPart(config, parts[0]!, g);
   await ensureServer(config, g);
-  return connectionFor(config, part!, g);
+  return connectionFor(config, part, g);
 }
 

@@ -3,7 +3,7 @@ import { describeConnection, parseConnectionString, resolveConnection, type Conn
 import { readConnectionSources } from '../db/sources.js';
 import { usageError } from '../errors.js';
 import { closest } from '../util/suggest.js';
-import { connectionFor, ensureServer, loadOptionalConfig, loadProjectConfig, selectParts, type ConfigSource } from './context.js';
+import { connectionFor, ensureServer, loadOptionalConfig, loadProjectConfig, selectPart, selectParts, type ConfigSource } from './context.js';
 
 /**
  * The working database's connection (from PART or --db) and the operands left after PART. Without
@@ -26,13 +26,14 @@ export async function snapshotTarget(g: ConfigSource, action: string, db: string
     return { spec: await connectionFor(config, { connection: { ...config.connection, ...options } }, g), operands: [...rest] };
   }
   const config = await loadProjectConfig(g);
-  const names = config.parts.map((p) => p.name);
+  // Fleet parts by their expanded names (TEMPLATE/SERVER/DBNAME); a config without a fleet costs nothing here.
+  const names = (await selectParts(config, [], g)).map((p) => p.name);
   const operands = [...rest];
   const max = most;
   let partName: string | undefined;
   if (operands.length > max || (operands.length > 0 && names.includes(operands[0]!) && !(action === 'tag' && operands.length === 1))) partName = operands.shift();
   if (partName === undefined) {
-    if (config.parts.length !== 1) {
+    if (names.length !== 1) {
       throw usageError(`which part? pgv snapshot ${action} needs a PART or --db NAME`, `Parts in ${config.file}: ${names.join(', ') || '(none)'}.`);
     }
     partName = names[0]!;
@@ -42,8 +43,8 @@ export async function snapshotTarget(g: ConfigSource, action: string, db: string
     const guess = closest(partName, names);
     throw usageError(`no part named "${partName}" in ${config.file}`, `${guess ? `Did you mean part "${guess}"? ` : ''}For a database that is not a part, use --db: \`pgv snapshot ${action} --db ${partName}${operands.length ? ` ${operands.join(' ')}` : ''}\`. Parts: ${names.join(', ') || '(none)'}.`);
   }
-  const [part] = selectParts(config, [partName]);
+  const part = await selectPart(config, partName, g);
   await ensureServer(config, g);
-  return { spec: await connectionFor(config, part!, g), operands };
+  return { spec: await connectionFor(config, part, g), operands };
 }
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { jsonOf, makeProject, runPgv, spawnPgv, testConnectionYaml, writeFiles } from '../helpers/cli.js';
-import { dropDatabase, uniqueName, waitFor, withDb } from '../helpers/db.js';
+import { cluster, dropDatabase, uniqueName, waitFor, withDb } from '../helpers/db.js';
 import { validateAgainst } from '../../lib/config/validate.js';
 
 const scripts = {
@@ -120,6 +120,41 @@ test('kill -9 during the last part, then apply --resume: every script once', asy
   await killAndResume('last', (dbs) => dbs[29]!);
 });
 
+test('a fleet (servers, for_each, rollout) killed mid-run and resumed: every tenant has every script once; no password in the journal', async () => {
+  const prefix = uniqueName('res_fleet');
+  const dbs = Array.from({ length: 12 }, (_, i) => `${prefix}_${String(i + 1).padStart(2, '0')}`);
+  const dir = makeProject('resume-fleet');
+  const secret = 'Fleet-sesame-5521';
+  writeFiles(dir, {
+    ...scripts,
+    'pgv.config.yaml':
+      `servers:\n  a:\n    host: ${JSON.stringify(cluster.socketDir)}\n    port: ${cluster.port}\n    user: postgres\n    password: \${env:PGV_TEST_FLEET_PASSWORD}\n` +
+      `parts:\n  tenant:\n    recipe: schema\n    schema: schema\n    create: true\n    for_each:\n      servers: [a]\n      list: [${dbs.join(', ')}]\n` +
+      `rollout:\n  - match: "*_01"\n    concurrency: 1\n  - match: "*"\n    concurrency: 3\n    on_error: continue\n`,
+  });
+  const env = { PGV_TEST_FLEET_PASSWORD: secret };
+  try {
+    const first = spawnPgv(['apply'], { cwd: dir, env });
+    await waitFor(`the slow script of ${dbs[6]}`, slowScriptRunning(dbs[6]!), 60000);
+    first.child.kill('SIGKILL');
+    await first.done;
+    await waitFor('the killed run\'s sessions to end', noSessionsLeft(dbs));
+    const resumed = await runPgv(['apply', '--resume'], { cwd: dir, env });
+    assert.is(resumed.code, 0, `${resumed.stdout}\n${resumed.stderr}`);
+    const line = resumed.stdout.split('\n')[0]!;
+    assert.match(line, /^resuming run \S+ \(killed at [^)]+\): \d+ parts finished, \d+ (was|were) running \(/);
+    assert.match(line, `tenant/a/${dbs[6]}: run update2.sql`);
+    for (const db of dbs) {
+      assert.equal(await stateOf(db), { ledger: ['update1.sql:true×1', 'update2.sql:true×1', 'update3.sql:true×1'], effects: ['update1×1', 'update2×1', 'update3×1'] }, db);
+    }
+    for (const j of journals(dir)) assert.not.match(JSON.stringify(j.lines), secret);
+    const again = await runPgv(['apply', '--resume'], { cwd: dir, env });
+    assert.match(again.stdout, 'nothing to resume (12 parts finished)');
+  } finally {
+    await Promise.all(dbs.map(dropDatabase));
+  }
+});
+
 test('the journal holds no password, even one a failing script echoes; resume after the fix runs only the failed part', async () => {
   const prefix = uniqueName('res_secret');
   const dir = makeProject('resume-secret');
@@ -226,7 +261,7 @@ test('resume takes its parts from the journal: PART with --resume is a usage err
   assert.match(run.stderr, '--resume takes one run');
   const to = await runPgv(['apply', '--resume', '--to', '2'], { cwd: dir });
   assert.is(to.code, 2);
-  assert.match(to.stderr, '--resume takes its parts, --to and --accept-changed from the run it resumes');
+  assert.match(to.stderr, '--resume takes its parts (and shard), --to and --accept-changed from the run it resumes');
 });
 
 test.run();
