@@ -115,13 +115,21 @@ export async function planApply(config: Config, request: ApplyRequest, ctx: Envi
 /** Run a plan, its events also written to a journal when `header` says what to head it with. */
 async function runRecorded(config: Config, plan: Plan, prepared: ReadonlyMap<string, PreparedPart>, options: RunOptions, header: JournalStart | undefined, ctx: Environment): Promise<RunOutcome & { readonly journal?: string }> {
   const emit = options.onEvent ?? (() => undefined);
-  const journal = header ? openJournal(config, header, { env: ctx.env, warn: (message) => emit({ type: 'warning', message }) }) : null;
-  if (!journal) return runPlan(plan, prepared, options);
-  const onEvent: EventSink = (event) => {
-    journal.onEvent(event);
-    emit(event);
+  // A journal that cannot be written is a note of the run's report (and a warning event), not a failure.
+  const notes: string[] = [];
+  const warn = (message: string) => {
+    notes.push(message);
+    emit({ type: 'warning', message });
   };
-  return { ...(await runPlan(plan, prepared, { ...options, onEvent })), journal: journal.file };
+  const journal = header ? openJournal(config, header, { env: ctx.env, warn }) : null;
+  const onEvent: EventSink = journal
+    ? (event) => {
+        journal.onEvent(event);
+        emit(event);
+      }
+    : emit;
+  const outcome = await runPlan(plan, prepared, { ...options, onEvent });
+  return { ...outcome, notes: [...outcome.notes, ...notes], ...(journal ? { journal: journal.file } : {}) };
 }
 
 /** The journal a resumed run continues, its state, and the parts left to run. */

@@ -253,6 +253,23 @@ test('--no-journal writes none; a one-part apply with nothing to do still has on
   }
 });
 
+test('a project where .pgv/runs cannot be made: the run goes on, and a warning says there is no journal', async () => {
+  const dir = makeProject('resume-unwritable');
+  const { yaml, dbs } = fleetConfig(uniqueName('res_unwritable'), 2);
+  // A file where the folder should be: mkdir fails even for root (who ignores permissions).
+  writeFiles(dir, { ...scripts, 'schema/update2.sql': 'SELECT 1;\n', 'pgv.config.yaml': yaml, '.pgv': 'not a folder\n' });
+  try {
+    const run = await runPgv(['apply'], { cwd: dir });
+    assert.is(run.code, 0, run.stderr);
+    assert.match(run.stdout, 'Done in');
+    // The databases this run created are not steps "done meanwhile by another runner".
+    assert.not.match(run.stderr, 'meanwhile');
+    assert.match(run.stderr, `no run journal (apply --resume will not know this run): cannot write ${path.join(dir, '.pgv', 'runs')}`, run.stderr);
+  } finally {
+    await Promise.all(dbs.map(dropDatabase));
+  }
+});
+
 test('resume takes its parts from the journal: PART with --resume is a usage error', async () => {
   const dir = makeProject('resume-usage');
   writeFiles(dir, { ...scripts, 'pgv.config.yaml': fleetConfig(uniqueName('res_usage'), 2).yaml });
