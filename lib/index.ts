@@ -21,6 +21,7 @@ import type { PartInfo } from './plan/info.js';
 import type { Comparison } from './check/model.js';
 import type { CheckRequest } from './check/options.js';
 import type { GuardOutcome } from './snapshot/guard.js';
+import type { ResumeReport } from './run/resume.js';
 import type { DumpFormat } from './dump/archive.js';
 import type { DumpResult } from './dump/dump.js';
 import type { RestoreResult } from './dump/restore.js';
@@ -58,6 +59,8 @@ export type { History, WorkingMeta, Snapshot } from './snapshot/metadata.js';
 export type { PurgeFilter, Target } from './snapshot/revisions.js';
 export type { StrategyChoice } from './db/databases.js';
 export type { SavedPlan, SavedPart } from './run/saved-plan.js';
+export type { ResumeReport, RunState, RunningPart } from './run/resume.js';
+export type { JournalHeader, JournalEvent } from './run/journal.js';
 export type { PartFingerprint, CatalogPrint, LedgerRowPrint } from './run/fingerprint.js';
 export type { Census, CensusGroup, CensusEntry, CensusFailure } from './fleet/census-model.js';
 export { renderPlanMarkdown } from './report/plan-markdown.js';
@@ -123,7 +126,7 @@ export interface PartsOptions extends CallOptions {
 }
 
 /** The steps `apply` would run, per part, with their reasons. Changes nothing. */
-export async function plan(config: Config, options: PartsOptions & { readonly to?: string; readonly acceptChanged?: readonly string[] } = {}): Promise<Plan> {
+export async function plan(config: Config, options: PartsOptions & { readonly to?: string; readonly acceptChanged?: readonly string[]; readonly resume?: string | true } = {}): Promise<Plan> {
   const { planApply } = await import('./run/apply.js');
   return (await planApply(config, options, environment(options))).plan;
 }
@@ -142,6 +145,15 @@ export interface ApplyOptions extends PartsOptions, CancelOptions {
   readonly lockTimeoutMs?: number;
   /** Guard parts with `snapshot: before-apply` (default true). */
   readonly snapshots?: boolean;
+  /**
+   * Continue a killed run from its journal, as `pgv apply --resume [RUN]`: a run id, a journal's
+   * path, or true for the newest run of this config. The parts the journal shows finished are
+   * skipped without a connection; the others are planned and applied as usual. The parts, `to`
+   * and `acceptChanged` come from the journal (giving them too throws a usage error).
+   */
+  readonly resume?: string | true;
+  /** Record the run in `.pgv/runs/` beside the config (default true). */
+  readonly journal?: boolean;
 }
 
 /** What `apply` did: every part and step (done, failed, not run), and the snapshot guard's work. */
@@ -151,6 +163,10 @@ export interface ApplyResult extends RunResult {
   readonly notes: readonly string[];
   /** Set when `signal` aborted the run: per unfinished part, what it left (as `pgv apply` prints after Ctrl-C). */
   readonly interrupted?: readonly string[];
+  /** The journal the run was recorded in (`.pgv/runs/RUN.ndjson`), when it was. */
+  readonly journal?: string;
+  /** With `resume`: what the resumed run had done (`state` absent: no run was recorded). */
+  readonly resumed?: ResumeReport;
 }
 
 /**
@@ -159,8 +175,8 @@ export interface ApplyResult extends RunResult {
  */
 export async function apply(config: Config, options: ApplyOptions = {}): Promise<ApplyResult> {
   const { applyConfig } = await import('./run/apply.js');
-  const { result, snapshots, notes, interrupted } = await cancellable(options.signal, () => applyConfig(config, options, environment(options)));
-  return { ...result, snapshots, notes, ...(interrupted ? { interrupted } : {}) };
+  const { result, snapshots, notes, interrupted, journal, resumed } = await cancellable(options.signal, () => applyConfig(config, options, environment(options)));
+  return { ...result, snapshots, notes, ...(interrupted ? { interrupted } : {}), ...(journal ? { journal } : {}), ...(resumed ? { resumed } : {}) };
 }
 
 /** A plan saved for review (`pgv plan -o`): the plan bound to the ledger rows, script checksums and catalog it was computed from. */

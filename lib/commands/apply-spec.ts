@@ -1,5 +1,6 @@
 /** `pgv apply`: its options, help and adapter (see spec.ts). */
 import { positiveInt, listOf, stringOpt, type CommandSpec } from './spec.js';
+import { usageError } from '../errors.js';
 import { parseShard } from '../fleet/shard.js';
 
 /** The spec of `pgv apply`. */
@@ -8,8 +9,9 @@ export const applySpec: CommandSpec = {
   summary: 'bring the parts\' databases to the state their scripts describe',
   usage: 'pgv apply [PART...] [--dry-run] [--test-first] [--to VERSION] [--accept-changed SCRIPT]\n' +
     '                 [--concurrency N] [--lock-timeout SECONDS] [--no-snapshot] [--allow-lint-errors]\n' +
-    '                 [--shard I/N]\n' +
-    '       pgv apply --plan FILE',
+    '                 [--shard I/N] [--no-journal]\n' +
+    '       pgv apply --plan FILE\n' +
+    '       pgv apply --resume [RUN] [--dry-run]',
   options: {
     'dry-run': { type: 'boolean' },
     'test-first': { type: 'boolean' },
@@ -21,6 +23,8 @@ export const applySpec: CommandSpec = {
     'allow-lint-errors': { type: 'boolean' },
     plan: { type: 'string' },
     shard: { type: 'string' },
+    resume: { type: 'boolean' },
+    'no-journal': { type: 'boolean' },
   },
   help: [
     '    --dry-run                print the plan instead of running it (same as pgv plan)',
@@ -37,12 +41,22 @@ export const applySpec: CommandSpec = {
     '                             everywhere; the N shards together cover every part once',
     '    --plan FILE              run exactly the plan `pgv plan -o FILE` saved, or nothing: refused',
     '                             when a script file, the ledger or the catalog moved since (exit 3)',
+    '    --resume [RUN]           continue a killed run: the parts its journal shows finished are',
+    '                             skipped (not connected to), every other part of it is planned and',
+    '                             applied as usual; RUN is a run id or a journal file (default: the',
+    '                             newest run of this config); with --dry-run: what would run',
+    '    --no-journal             do not record this run in .pgv/runs/',
+    '',
+    '  The journal: every apply records its parts and steps, as they happen, in',
+    '  .pgv/runs/RUN.ndjson beside the config (no passwords; the newest 50 are kept). Where that',
+    '  folder cannot be written (a read-only image) the run goes on without one, with a warning.',
   ],
   examples: [
     { args: 'apply --dry-run', does: 'print what would run' },
     { args: 'apply --plan plan.json', does: 'run the saved plan, if nothing moved since' },
     { args: 'apply app', does: 'run part app\'s pending scripts' },
     { args: 'apply --shard 1/2 --dry-run', does: 'what the first of two CI jobs would run' },
+    { args: 'apply --resume --dry-run', does: 'what continuing the last run would do' },
   ],
   exitCodes: {
     0: 'applied (or already up to date)',
@@ -54,8 +68,11 @@ export const applySpec: CommandSpec = {
       '       (a fleet: any database failed, or its server could not be reached);\n' +
       '       --plan FILE: a script file, the ledger or the catalog moved since the plan (nothing ran)',
   },
-  run: async (g, v, parts) =>
-    (await import('./apply.js')).applyCommand(g, {
+  run: async (g, v, positionals) => {
+    const resume = v.resume === true;
+    if (resume && positionals.length > 1) throw usageError(`--resume takes one run (id or journal file), not ${positionals.length}: ${positionals.join(' ')}`, 'A resumed run takes its parts from its journal: pgv apply --resume [RUN].');
+    const parts = resume ? [] : positionals;
+    return (await import('./apply.js')).applyCommand(g, {
       parts,
       dryRun: v['dry-run'] === true,
       acceptChanged: listOf(v, 'accept-changed'),
@@ -67,5 +84,8 @@ export const applySpec: CommandSpec = {
       allowLintErrors: v['allow-lint-errors'] === true,
       ...stringOpt(v, 'plan', 'plan'),
       ...(typeof v.shard === 'string' ? { shard: parseShard(v.shard) } : {}),
-    }),
+      ...(resume ? { resume: positionals[0] ?? true } : {}),
+      noJournal: v['no-journal'] === true,
+    });
+  },
 };

@@ -6,7 +6,7 @@ import { failureCollector, failuresJson, renderFailureTable } from '../report/fl
 import { planApply } from '../run/apply.js';
 import { loadProjectConfig, selectParts } from '../targets/context.js';
 import type { CommandResult, Globals } from './types.js';
-import { planResult } from './plan.js';
+import { planResult, withResume } from './plan.js';
 import { partsOfShard, type Shard } from '../fleet/shard.js';
 import type { Config } from '../config/types.js';
 import path from 'node:path';
@@ -31,28 +31,36 @@ export interface ApplyArgs {
   readonly plan?: string;
   /** `--shard i/n`: only shard i of n of the parts. */
   readonly shard?: Shard;
+  /** `--resume [RUN]`: continue a run from its journal (true: the newest run of this config). */
+  readonly resume?: string | true;
+  /** `--no-journal`: do not record the run in `.pgv/runs/`. */
+  readonly noJournal?: boolean;
 }
 
 /** Run `pgv apply`. */
 export async function applyCommand(g: Globals, args: ApplyArgs): Promise<CommandResult> {
   const config = await loadProjectConfig(g);
+  if (args.resume !== undefined && (args.plan !== undefined || args.testFirst || args.shard)) throw usageError('--resume cannot be combined with --plan, --test-first or --shard (a shard\'s run resumes as it was)', 'pgv apply --resume [RUN] continues a run of plain `pgv apply` from its journal.');
   if (args.plan !== undefined) return applySaved(g, config, args.plan, args);
-  const selected = await selectParts(config, args.parts, g);
+  // A resumed run's parts are in its journal (planApply reads it).
+  const selected = args.resume !== undefined ? [] : await selectParts(config, args.parts, g);
   const parts = args.shard ? partsOfShard(selected, args.shard) : selected;
   if (args.testFirst) return testFirst(g, parts.map((p) => p.name), args);
   if (args.shard && parts.length === 0) return { exitCode: 0, text: `Shard ${args.shard.index}/${args.shard.count} holds none of the ${selected.length} parts: nothing to do.`, json: { ok: true, parts: [] } };
   const renderer = args.dryRun ? undefined : await eventRenderer(g);
   // A fleet's run ends with a table of its failures (fed by the run's events).
-  const fleet = parts.some((p) => p.server !== undefined) || config.rollout.length > 0;
+  const fleet = (args.resume !== undefined ? config.expansions.length > 0 : parts.some((p) => p.server !== undefined)) || config.rollout.length > 0;
   const failures = fleet ? failureCollector(renderer?.onEvent) : undefined;
   const onEvent = failures?.onEvent ?? renderer?.onEvent;
-  const { plan, findings, run } = await planApply(config, { ...args, snapshots: !args.noSnapshot, ...(onEvent ? { onEvent } : {}) }, g);
-  if (args.dryRun) return planResult(plan, findings);
+  const { parts: names, ...rest } = args;
+  const request = { ...rest, ...(args.resume === undefined ? { parts: names } : {}), snapshots: !args.noSnapshot, journal: !args.noJournal, ...(onEvent ? { onEvent } : {}) };
+  const { plan, findings, run, resumed } = await planApply(config, request, g);
+  if (args.dryRun) return withResume(planResult(plan, findings), resumed);
   try {
     const report = renderRunReport(await run(), g.verbose);
-    if (!failures) return report;
+    if (!failures) return withResume(report, resumed);
     const rows = failures.rows();
-    return { ...report, text: [report.text, ...renderFailureTable(rows, plan.parts.length)].join('\n'), json: { ...report.json, failures: failuresJson(rows) } };
+    return withResume({ ...report, text: [report.text, ...renderFailureTable(rows, plan.parts.length)].join('\n'), json: { ...report.json, failures: failuresJson(rows) } }, resumed);
   } finally {
     await renderer?.close();
   }

@@ -14,6 +14,8 @@ import { renderError } from '../report/error-text.js';
 import { renderPlanMarkdown } from '../report/plan-markdown.js';
 import { ExitCode, PgvError, usageError } from '../errors.js';
 import { writeFileSync } from 'node:fs';
+import type { ResumeReport } from '../run/resume.js';
+import { resumeJson, resumeLine, resumeWarnings } from '../report/resume-text.js';
 import path from 'node:path';
 
 /** Options of `pgv plan`. */
@@ -29,6 +31,8 @@ export interface PlanArgs {
   readonly trace?: boolean;
   /** `--shard i/n`: only shard i of n of the parts. */
   readonly shard?: Shard;
+  /** `--resume [RUN]`: what `apply --resume` would run. */
+  readonly resume?: string | true;
 }
 
 /** Run `pgv plan`. */
@@ -37,8 +41,8 @@ export async function planCommand(g: Globals, args: PlanArgs): Promise<CommandRe
   let result: CommandResult;
   if (args.trace && args.output === undefined) throw usageError('--trace saves what it measured in the plan file: give -o FILE', 'pgv plan -o plan.json --trace; or pgv trace PART to see the locks without saving a plan.');
   if (args.output === undefined) {
-    const { plan, findings } = await planApply(config, { parts: args.parts, ...(args.shard ? { shard: args.shard } : {}) }, g);
-    result = withFleet(planResult(plan, findings, args.format), (await expandFleet(config, g)).expansions, args.format);
+    const { plan, findings, resumed } = await planApply(config, { parts: args.parts, ...(args.shard ? { shard: args.shard } : {}), ...(args.resume !== undefined ? { resume: args.resume } : {}) }, g);
+    result = withResume(withFleet(planResult(plan, findings, args.format), (await expandFleet(config, g)).expansions, args.format), resumed);
   } else {
     const { savePlan } = await import('../run/saved-plan.js');
     const { plan, findings, document } = await savePlan(config, { parts: args.parts, trace: args.trace === true, ...(args.shard ? { shard: args.shard } : {}) }, g);
@@ -76,4 +80,16 @@ export function planResult(plan: Plan, findings?: LintFindings, format: 'text' |
   const text = format === 'markdown' ? renderPlanMarkdown(plan, findings) : renderPlanText(plan, findings);
   if (refusal) return { exitCode: refusal.exitCode, json: { ...(renderPlanJson(plan, findings) as Record<string, unknown>), error: refusal.toJSON() }, text, errors: renderError(refusal) };
   return { exitCode: 0, json: renderPlanJson(plan, findings), text };
+}
+
+/** A result with what `--resume` found in the journal: a line before the report, warnings, `resumed` in --json. */
+export function withResume(result: CommandResult, resumed: ResumeReport | undefined): CommandResult {
+  if (!resumed) return result;
+  const json = result.json as Record<string, unknown> | undefined;
+  return {
+    ...result,
+    text: [resumeLine(resumed), ...(resumed.nothing ? [] : [result.text ?? ''])].join('\n'),
+    ...(json !== undefined ? { json: { resumed: resumeJson(resumed), ...json } } : {}),
+    errors: [...resumeWarnings(resumed).map((w) => `pgv: warning: ${w}`), ...(result.errors ?? [])],
+  };
 }

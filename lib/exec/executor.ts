@@ -14,7 +14,8 @@ import type { Schedule, ScheduleGroup } from '../fleet/rollout.js';
 
 /** The executor's view of a part job (see part-job.ts). */
 export interface Job {
-  begin(initial: PartPlan, onCreated: (step: Step, ms: number) => void): Promise<PartPlan>;
+  /** `onCreated`: the create-database step ended; `created` false when a concurrent runner had created the database. */
+  begin(initial: PartPlan, onCreated: (step: Step, ms: number, created: boolean) => void): Promise<PartPlan>;
   run(step: Step): Promise<void>;
   close(): Promise<void>;
 }
@@ -91,13 +92,19 @@ export async function executePlan(plan: Plan, jobFor: (part: PartPlan) => Job, o
     let creating = create !== undefined;
     try {
       if (create) emit({ type: 'step-started', part: partPlan.name, step: eventStep(create) });
-      const fresh = await job.begin(partPlan, (step, ms) => {
+      let createdHere = false;
+      const fresh = await job.begin(partPlan, (step, ms, created) => {
         creating = false;
-        stepResults.push({ step, status: 'done', durationMs: ms });
-        emit({ type: 'step-finished', part: partPlan.name, step: eventStep(step), status: 'done', duration_ms: Math.round(ms) });
+        createdHere = created;
+        // Created by another runner meanwhile: not this run's work (its part may have nothing to do).
+        if (created) stepResults.push({ step, status: 'done', durationMs: ms });
+        emit({ type: 'step-finished', part: partPlan.name, step: eventStep(step), status: 'done', duration_ms: Math.round(ms), ...(created ? {} : { detail: 'created meanwhile by another runner' }) });
       });
       steps = fresh.steps;
-      emit({ type: 'part-replanned', part: partPlan.name, database: partPlan.database, current: fresh.current, steps: fresh.steps.map(eventStep), ...replanChanges(partPlan, fresh) });
+      // The database this run created is not a step done "meanwhile" (one another runner created is).
+      const changes = replanChanges(partPlan, fresh);
+      const dropped = createdHere ? changes.dropped.filter((id) => id !== create?.id) : changes.dropped;
+      emit({ type: 'part-replanned', part: partPlan.name, database: partPlan.database, current: fresh.current, steps: fresh.steps.map(eventStep), dropped, added: changes.added });
       for (const step of fresh.steps) {
         // Aborted between two steps: the same error as a statement cancelled by the interrupt.
         if (options.signal?.aborted) throw interruptedError(`${step.title} did not start`);

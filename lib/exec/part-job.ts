@@ -116,15 +116,15 @@ export class PartJob {
    * Create the database if planned, lock, read the ledger again and replan (the plan's replan
    * step: plan/replan.ts, with the planner and wishes `initial.replan` names); returns the plan to run.
    */
-  async begin(initial: PartPlan, onCreated: (step: Step, ms: number) => void): Promise<PartPlan> {
+  async begin(initial: PartPlan, onCreated: (step: Step, ms: number, created: boolean) => void): Promise<PartPlan> {
     // A missing Python (or driver) is an error before anything runs, the database included.
     const hook = firstPythonHook(initial.steps, this.input.scripts);
     if (hook) this.python = await (await import('../hooks/python.js')).findPython(this.input.part.python, this.input.env ?? {}, hook);
     const create = initial.steps.find((s) => s.kind === 'create-database');
     if (create) {
       const t0 = performance.now();
-      await this.createDatabase(create.database);
-      onCreated(create, performance.now() - t0);
+      const created = await this.createDatabase(create.database);
+      onCreated(create, performance.now() - t0, created);
     }
     this.ledger = initial.ledger;
     this.db = await connect(this.input.spec, { pipeline: true });
@@ -284,14 +284,16 @@ export class PartJob {
     return s;
   }
 
-  private async createDatabase(dbname: string): Promise<void> {
+  /** Create the part's database; false when a concurrent runner created it meanwhile. */
+  private async createDatabase(dbname: string): Promise<boolean> {
     const { spec, part } = this.input;
     const admin = await connectMaintenance(spec);
     try {
       await admin.query(createDatabaseSql(dbname));
+      return true;
     } catch (e) {
       // Created meanwhile by a concurrent runner.
-      if (isDuplicateDatabase(e)) return;
+      if (isDuplicateDatabase(e)) return false;
       const err = serverErrorOf(e);
       if (err) {
         throw new PgvError('refused', `part ${part.name}: cannot create database "${dbname}": ${err.message}`, {
