@@ -48,7 +48,7 @@ export async function inspectDatabase(spec: ConnectionSpec, kinds: readonly Kind
   }
 }
 
-/** Inspect through an open session (left open). */
+/** Inspect through an open session (left open), opened with `{ pipeline: true }`: the catalog queries go out at once. */
 export async function inspectWith(db: Db, kinds: readonly Kind[]): Promise<Catalog> {
   const sent = [db.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; ${sessionSettings}`), ...kinds.map((k) => db.query<Row>(queryFor(k))), db.query('COMMIT')];
   const answers = await Promise.allSettled(sent);

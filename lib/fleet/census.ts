@@ -59,7 +59,7 @@ async function readMember(config: Config, part: Part, scripts: ScriptSet, ctx: E
   const entry = { part: part.name, database: part.dbname, label: censusLabel(part) };
   let db: Db;
   try {
-    db = await connect(spec);
+    db = await connect(spec, { pipeline: true }); // inspectWith sends its catalog queries at once
   } catch (e) {
     if (isPgvError(e) && e.code === 'database_missing') return { ...entry, exists: false, version: null, catalog: null };
     throw e;
