@@ -57,7 +57,12 @@ export function spawnPgv(args: readonly string[], options: RunOptions = {}): Run
   child.stderr.on('data', (d) => (stderr += d));
   const done = new Promise<PgvRun>((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? -1 : 0), stdout, stderr }));
+    child.on('close', (code, signal) => {
+      // A Node warning (pg's deprecations, an unhandled rejection...) printed to a user is a defect, whatever the test checks.
+      const warning = /\(node:\d+\) \w*Warning: .*/.exec(stderr);
+      if (warning) reject(new Error(`pgv ${args.join(' ')} printed a Node warning: ${warning[0]}`));
+      else resolve({ code: code ?? (signal ? -1 : 0), stdout, stderr });
+    });
   });
   child.stdin.end(options.input ?? '');
   return { child, done, stderr: () => stderr };
