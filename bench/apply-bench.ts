@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDatabase, pgvBin, psqlArgs, psqlCommand, type BenchCluster } from './cluster.js';
-import { measure, rssMethod, type Command, type Sample } from './measure.js';
+import { expectOutput, measure, pair, rssMethod, type Command, type Sample } from './measure.js';
 import { ledgerTable, writeConfig, writeFloorSql, writeSchemaDirectory } from './workload.js';
 import { quoteQualified } from '../lib/db/ident.js';
 
@@ -89,16 +89,6 @@ export async function runApplyBench(cluster: BenchCluster, options: ApplyBenchOp
   return measurements;
 }
 
-/** Run both sides of one comparison, alternating which goes first by round. */
-export async function pair(round: number, pgv: () => Promise<Sample>, floor: () => Promise<Sample>): Promise<[Sample, Sample]> {
-  if (round % 2 === 0) {
-    const a = await pgv();
-    return [a, await floor()];
-  }
-  const b = await floor();
-  return [await pgv(), b];
-}
-
 /** The real CLI (or, without GNU time, the wrapper that runs its main and reports peak RSS). */
 function pgvCommand(config: string, cwd: string): Command {
   const entry = rssMethod === 'gnu-time' ? pgvBin : path.join(repoRoot, 'dist', 'bench', 'rss-main.js');
@@ -121,10 +111,6 @@ client.connect()
     args: ['-e', script],
     env: { PGHOST: cluster.socketDir, PGPORT: String(cluster.port), PGUSER: 'postgres', PGDATABASE: dbname },
   };
-}
-
-function expectOutput(sample: Sample, text: string, what: string): void {
-  if (!sample.stdout.includes(text)) throw new Error(`${what} printed ${JSON.stringify(sample.stdout.trim())}, expected "${text}"`);
 }
 
 const ms = (s: Sample) => `${Math.round(s.ms)} ms`;

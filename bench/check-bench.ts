@@ -13,7 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDatabase, pgvBin, psqlArgs, type BenchCluster } from './cluster.js';
-import { measure, median, rssMethod, type Command, type Sample } from './measure.js';
+import { measure, median, pair, rssMethod, type Command, type Sample } from './measure.js';
 import type { Measurement } from './apply-bench.js';
 import { compareDatabases } from '../lib/check/check.js';
 import { selectKinds } from '../lib/check/options.js';
@@ -154,15 +154,6 @@ function dumpBothCommand(cluster: BenchCluster, a: string, b: string): Command {
 
 function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-async function pair(round: number, pgv: () => Promise<Sample>, floor: () => Promise<Sample>): Promise<[Sample, Sample]> {
-  if (round % 2 === 0) {
-    const a = await pgv();
-    return [a, await floor()];
-  }
-  const b = await floor();
-  return [await pgv(), b];
 }
 
 const ms = (v: number) => `${Math.round(v)} ms`;

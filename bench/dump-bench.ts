@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Measurement } from './apply-bench.js';
 import { createDatabase, pgvBin, psqlArgs, psqlCommand, type BenchCluster } from './cluster.js';
-import { measure, median, type Command, type Sample } from './measure.js';
+import { measure, median, pair, type Command, type Sample } from './measure.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..');
@@ -174,16 +174,6 @@ async function timed(cluster: BenchCluster, command: Command): Promise<Sample> {
   psqlCommand(cluster, 'postgres', 'CHECKPOINT');
   spawnSync('sync');
   return measure(command);
-}
-
-/** Run both sides of one comparison, alternating which goes first by round. */
-async function pair<T>(round: number, pgv: () => Promise<T>, floor: () => Promise<T>): Promise<[T, T]> {
-  if (round % 2 === 0) {
-    const a = await pgv();
-    return [a, await floor()];
-  }
-  const b = await floor();
-  return [await pgv(), b];
 }
 
 const ms = (s: Sample) => `${Math.round(s.ms)} ms`;

@@ -16,7 +16,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { psqlArgs, psqlCommand, withBenchClusters, type BenchCluster } from './cluster.js';
-import { measure, rssMethod, type Command, type Sample } from './measure.js';
+import { measure, pair, rssMethod, type Command, type Sample } from './measure.js';
 import type { Measurement } from './apply-bench.js';
 import { ledgerTable, updateScript, writeConfig, writeSchemaDirectory } from './workload.js';
 import { quoteIdent, quoteLiteral, quoteQualified } from '../lib/db/ident.js';
@@ -91,7 +91,7 @@ export async function runFleetBench(options: FleetBenchOptions): Promise<Measure
       const one = await measure(pgvCommand(['apply', '-q', '-c', loopConfigs[0]!, '--to', String(round + 2)], project));
       const rest = await measure(loopCommand(loopConfigs.slice(1), round + 2));
       const loopRun = { ms: one.ms + rest.ms };
-      const [censusRun, readRun] = await pairMeasure(round, pgvCommand(['info', '--fleet', '--json', '-c', fleetConfig, '--concurrency', String(Math.max(1, Math.round(concurrency / servers)))], project), readFloorCommand(clusters, names));
+      const [censusRun, readRun] = await pair(round, () => measure(pgvCommand(['info', '--fleet', '--json', '-c', fleetConfig, '--concurrency', String(Math.max(1, Math.round(concurrency / servers)))], project)), () => measure(readFloorCommand(clusters, names)));
       const groups = JSON.parse(censusRun.stdout).groups as { count: number }[];
       if (groups.length !== 1 || groups[0]!.count !== total) throw new Error(`the census found ${groups.map((g) => g.count).join(' + ')} databases in ${groups.length} groups, expected ${total} in 1`);
       const loopScaled = (loopRun.ms * total) / (loopNames.length * servers);
@@ -203,15 +203,6 @@ function assertVersions(clusters: readonly BenchCluster[], names: readonly strin
       if (rows !== String(version)) throw new Error(`${db} on ${c.socketDir}: ${rows} ledger rows, expected ${version}`);
     }
   }
-}
-
-async function pairMeasure(round: number, pgv: Command, floor: Command): Promise<[Sample, Sample]> {
-  if (round % 2 === 0) {
-    const a = await measure(pgv);
-    return [a, await measure(floor)];
-  }
-  const b = await measure(floor);
-  return [await measure(pgv), b];
 }
 
 function shellQuote(s: string): string {

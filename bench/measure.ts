@@ -82,3 +82,18 @@ export function median(values: readonly number[]): number {
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
+
+/** Run both sides of one comparison, alternating which goes first by round (a slow moment lands on both sides). */
+export async function pair<T>(round: number, pgv: () => Promise<T>, floor: () => Promise<T>): Promise<[T, T]> {
+  if (round % 2 === 0) {
+    const a = await pgv();
+    return [a, await floor()];
+  }
+  const b = await floor();
+  return [await pgv(), b];
+}
+
+/** Fail the bench when a command did not print what a successful run prints. */
+export function expectOutput(sample: Sample, text: string, what: string): void {
+  if (!sample.stdout.includes(text)) throw new Error(`${what} printed ${JSON.stringify(sample.stdout.trim())}, expected "${text}"`);
+}

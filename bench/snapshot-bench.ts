@@ -14,7 +14,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Measurement } from './apply-bench.js';
 import { createDatabase, pgvBin, psqlArgs, psqlCommand, type BenchCluster } from './cluster.js';
-import { measure, median, type Command, type Sample } from './measure.js';
+import { expectOutput, measure, median, pair, type Command, type Sample } from './measure.js';
 
 const cli = pgvBin;
 
@@ -137,20 +137,6 @@ export async function runSnapshotBench(cluster: BenchCluster, options: SnapshotB
 
 async function run(c: Command): Promise<Sample> {
   return measure(c);
-}
-
-/** Run both sides of one comparison, alternating which goes first by round. */
-async function pair(round: number, a: () => Promise<Sample>, b: () => Promise<Sample>): Promise<[Sample, Sample]> {
-  if (round % 2 === 0) {
-    const x = await a();
-    return [x, await b()];
-  }
-  const y = await b();
-  return [await a(), y];
-}
-
-function expectOutput(sample: Sample, text: string, what: string): void {
-  if (!sample.stdout.includes(text)) throw new Error(`${what} printed ${JSON.stringify(sample.stdout.trim())}, expected "${text}"`);
 }
 
 const ms = (s: Sample) => `${Math.round(s.ms)} ms`;

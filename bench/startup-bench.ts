@@ -17,7 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Measurement } from './apply-bench.js';
 import { createDatabase, pgvBin, psqlCommand, type BenchCluster } from './cluster.js';
-import { measure, median, type Command, type Sample } from './measure.js';
+import { expectOutput, measure, median, pair, type Command, type Sample } from './measure.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -155,20 +155,6 @@ c.connect().then(() => c.query('SELECT 1')).then(() => c.end()).catch((e) => { c
 function push(into: { pgv: number[]; floor: number[] }, pgv: number, floor: number): void {
   into.pgv.push(pgv);
   into.floor.push(floor);
-}
-
-/** Run both sides of one comparison, alternating which goes first by round. */
-async function pair<T>(round: number, a: () => Promise<T>, b: () => Promise<T>): Promise<[T, T]> {
-  if (round % 2 === 0) {
-    const x = await a();
-    return [x, await b()];
-  }
-  const y = await b();
-  return [await a(), y];
-}
-
-function expectOutput(sample: Sample, text: string, what: string): void {
-  if (!sample.stdout.includes(text)) throw new Error(`${what} printed ${JSON.stringify(sample.stdout.trim())}, expected "${text}"`);
 }
 
 const ms = (s: Sample) => `${Math.round(s.ms)} ms`;
