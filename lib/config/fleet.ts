@@ -38,6 +38,9 @@ export function serversOf(value: Obj, normalize: (raw: Obj, passwordPointer: str
   return Object.freeze(Object.fromEntries(Object.entries(raw).map(([name, c]) => [name, Object.freeze(normalize(c, `/servers/${name}/password`))])));
 }
 
+/** The server of a `for_each` that names none: the config's own connection (or a `servers:` entry of this name). */
+export const defaultServer = 'default';
+
 /** The placeholders of a template's values. */
 const eachToken = /\$\{each:(dbname|server)\}/g;
 
@@ -45,10 +48,11 @@ const eachToken = /\$\{each:(dbname|server)\}/g;
 export function templateOf(name: string, raw: Obj, position: number, ctx: TemplateContext): PartTemplate {
   const forEach = raw.for_each as Obj;
   const at = `/parts/${name}/for_each`;
-  const servers = (forEach.servers as string[]).map(String);
+  // Without `servers`, the databases are on the config's own server, called `default`.
+  const servers = forEach.servers === undefined ? [defaultServer] : (forEach.servers as string[]).map(String);
   const known = Object.keys(ctx.servers);
   servers.forEach((s, k) => {
-    if (s in ctx.servers) return;
+    if (s in ctx.servers || forEach.servers === undefined) return;
     const guess = closest(s, known);
     const list = known.length ? `servers: ${known.join(', ')}` : 'the config has no `servers:` map';
     ctx.problems.push({ path: `${at}/servers/${k}`, message: `names server "${s}", which is not in \`servers:\`${guess ? `; did you mean "${guess}"?` : ` (${list})`}`, locate: true });

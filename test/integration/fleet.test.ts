@@ -114,6 +114,31 @@ test('for_each by list and by file; `after:` naming a template waits for all its
   }
 });
 
+test('for_each without servers: the databases are on the config\'s own connection, server `default`', async () => {
+  const { a, b } = await fleetDatabases(2);
+  const dir = makeProject('fleet');
+  const connection = `connection:\n  host: ${JSON.stringify(cluster.socketDir)}\n  port: ${cluster.port}\n  user: postgres\n`;
+  writeFiles(dir, {
+    'schema/update1.sql': "CREATE TABLE t (id int, server text DEFAULT :'server');\n",
+    'pgv.config.yaml': `${connection}parts:\n  tenant:\n    recipe: schema\n    schema: schema\n    variables:\n      server: \${each:server}\n    for_each:\n      list: [${a.join(', ')}]\n`,
+  });
+  try {
+    const validate = await runPgv(['validate', '--json'], { cwd: dir });
+    assert.is(validate.code, 0, validate.stderr);
+    assert.equal(jsonOf(validate).parts.map((p: { name: string }) => p.name), a.map((d) => `tenant/default/${d}`));
+    const applied = await runPgv(['apply'], { cwd: dir });
+    assert.is(applied.code, 0, applied.stderr);
+    for (const d of a) {
+      await withDb(d, async (db) => {
+        await db.query('INSERT INTO t (id) VALUES (1)');
+        assert.equal((await db.query('SELECT server FROM t')).rows, [{ server: 'default' }]);
+      });
+    }
+  } finally {
+    for (const d of [...a, ...b]) await dropDatabase(d);
+  }
+});
+
 test('bad input is an error before anything runs, naming the file and line: a failing query, none found, a database twice', async () => {
   const db = await createDatabase('fleet_bad');
   const cases: Array<[string, RegExp]> = [
