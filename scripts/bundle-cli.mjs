@@ -9,9 +9,9 @@
 // .ts configs, a dev tool pgv does not ship), and what is required through
 // createRequire (ajv and its runtime for the precompiled validators, js-yaml's CommonJS entry).
 import { build } from 'esbuild';
-import { chmodSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 
-rmSync('dist/bin', { recursive: true, force: true });
 const { metafile } = await build({
   entryPoints: { pgv: 'lib/cli.ts' },
   outdir: 'dist/bin',
@@ -29,6 +29,13 @@ const { metafile } = await build({
   metafile: true,
 });
 chmodSync('dist/bin/pgv.js', 0o755);
+// Rebuilt in place, never removed first (a pgv running from this tree keeps its files): chunks of
+// an earlier build that this one no longer names are deleted afterwards.
+const written = new Set(Object.keys(metafile.outputs).map((file) => path.resolve(file)));
+for (const entry of readdirSync('dist/bin', { recursive: true, withFileTypes: true })) {
+  const file = path.resolve(entry.parentPath ?? entry.path, entry.name);
+  if (entry.isFile() && !written.has(file)) rmSync(file);
+}
 // Which source module landed in which output file (not shipped): the help test reads it to know
 // the chunks that hold pg, which help must never load.
 writeFileSync('dist/bundle-meta.json', JSON.stringify(metafile));

@@ -8,7 +8,7 @@ import { cluster } from './db.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The repository root. */
 export const repoRoot = path.resolve(here, '..', '..', '..');
-/** The CLI users get: the file package.json's `bin` names (dist/bin/pgv.js, esbuild's bundle). */
+/** The CLI users get: the file package.json's `bin` names (bin/pgv.js, which imports esbuild's bundle dist/bin/pgv.js). */
 export const cliPath = path.join(repoRoot, (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { bin: { pgv: string } }).bin.pgv);
 /** The fixtures folder. */
 export const fixtures = path.join(repoRoot, 'fixtures');
