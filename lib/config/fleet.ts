@@ -55,7 +55,7 @@ export function templateOf(name: string, raw: Obj, position: number, ctx: Templa
     if (s in ctx.servers || forEach.servers === undefined) return;
     const guess = closest(s, known);
     const list = known.length ? `servers: ${known.join(', ')}` : 'the config has no `servers:` map';
-    ctx.problems.push({ path: `${at}/servers/${k}`, message: `names server "${s}", which is not in \`servers:\`${guess ? `; did you mean "${guess}"?` : ` (${list})`}`, locate: true });
+    ctx.problems.push({ path: `${at}/servers/${k}`, message: `names server "${s}", which is not in \`servers:\`${guess ? `; did you mean "${guess}"?` : ` (${list})`}` });
   });
   const source = sourceOf(forEach, at, ctx);
   const location = ctx.locate(at);
@@ -93,7 +93,7 @@ function sourceOf(forEach: Obj, at: string, ctx: TemplateContext): FleetSource {
   if (Array.isArray(forEach.list)) {
     const names = forEach.list.map(String);
     const twice = names.find((n, k) => names.indexOf(n) !== k);
-    if (twice !== undefined) ctx.problems.push({ path: `${at}/list`, message: `names database "${twice}" twice`, locate: true });
+    if (twice !== undefined) ctx.problems.push({ path: `${at}/list`, message: `names database "${twice}" twice` });
     return Object.freeze({ kind: 'list', names: Object.freeze(names) });
   }
   const given = String(forEach.file);
@@ -101,7 +101,7 @@ function sourceOf(forEach: Obj, at: string, ctx: TemplateContext): FleetSource {
   try {
     readFileSync(file);
   } catch {
-    ctx.problems.push({ path: `${at}/file`, message: `file ${given} cannot be read (resolved to ${file})`, locate: true });
+    ctx.problems.push({ path: `${at}/file`, message: `file ${given} cannot be read (resolved to ${file})` });
   }
   return Object.freeze({ kind: 'file', file, given });
 }

@@ -36,8 +36,10 @@ export async function loadConfig(options: LoadOptions): Promise<Config> {
   const report = (list: ConfigProblem[]) => {
     for (const p of list) {
       const at = originOf(origins, p.path, file);
-      // Fleet problems name their line too (found in the file's text: lib/config/fleet.ts).
-      problems.push({ ...p, file: at, ...(p.locate ? { line: locationOf(at, p.path).line } : {}) });
+      // Every problem names its line: that of the key it is about, found in the file's text
+      // (lib/config/fleet.ts); read only when there is a problem to report.
+      const line = p.path ? locationOf(at, p.path).line : undefined;
+      problems.push({ ...p, file: at, ...(line ? { line } : {}) });
     }
   };
 

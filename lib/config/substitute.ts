@@ -79,8 +79,8 @@ export function substitute(data: Record<string, Json>, env: Env): { value: Recor
       if (scope === 'each') {
         // Filled when the part is expanded (lib/fleet/expand.ts): left as written here.
         const template = currentPart !== undefined && isObject(parts[currentPart]) && (parts[currentPart] as Record<string, Json>).for_each !== undefined;
-        if (rest !== 'dbname' && rest !== 'server') problems.push({ path: at, message: `"${whole}" is not a substitution: \${each:…} knows dbname and server`, locate: true });
-        else if (!template) problems.push({ path: at, message: `"${whole}" works only inside a part with for_each (which fills it for each database)`, locate: true });
+        if (rest !== 'dbname' && rest !== 'server') problems.push({ path: at, message: `"${whole}" is not a substitution: \${each:…} knows dbname and server` });
+        else if (!template) problems.push({ path: at, message: `"${whole}" works only inside a part with for_each (which fills it for each database)` });
         else return whole;
         failed = true;
         return whole;

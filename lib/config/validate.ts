@@ -15,8 +15,6 @@ export interface ConfigProblem {
   /** JSON pointer into the merged config, `/parts/app/schema`; `` for the root. */
   readonly path: string;
   readonly message: string;
-  /** Name the line of `path` in its file too (fleet problems: lib/config/fleet.ts finds it). */
-  readonly locate?: boolean;
 }
 
 const validators = new Map<string, ValidateFunction>();

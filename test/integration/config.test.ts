@@ -6,13 +6,13 @@ import { fixtures, jsonOf, makeProject, runPgv, writeFiles } from '../helpers/cl
 
 const envProject = path.join(fixtures, 'projects', 'environments');
 
-test('two independent mistakes are both reported with their paths, exit 2, no stack trace', async () => {
+test('two independent mistakes are both reported with their lines and paths, exit 2, no stack trace', async () => {
   const dir = makeProject();
   writeFiles(dir, { 'db/init.sql': '', 'pgv.config.yaml': 'parts:\n  app:\n    recipe: schema\n    dbnmae: x\n    schema: db\n    create: yes-please\n' });
   const run = await runPgv(['validate'], { cwd: dir });
   assert.is(run.code, 2);
-  assert.match(run.stderr, `${path.join(dir, 'pgv.config.yaml')}: /parts/app/dbnmae: unknown key "dbnmae"; did you mean "dbname"?`);
-  assert.match(run.stderr, '/parts/app/create: must be boolean, not "yes-please"');
+  assert.match(run.stderr, `${path.join(dir, 'pgv.config.yaml')}:4: /parts/app/dbnmae: unknown key "dbnmae"; did you mean "dbname"?`);
+  assert.match(run.stderr, 'pgv.config.yaml:6: /parts/app/create: must be boolean, not "yes-please"');
   assert.not.match(run.stderr, /\n\s+at /);
   assert.is(run.stdout, '');
 });
