@@ -112,7 +112,13 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       stdout: io.stdout,
       warnings,
     };
-    const { runInterruptible } = await import('./commands/interruptible.js');
+    // The command's code (and the config's YAML reader) loads before the cancellation scope
+    // exists: see CommandSpec.load.
+    const [{ runInterruptible }] = await Promise.all([
+      import('./commands/interruptible.js'),
+      spec.load?.(),
+      import('./config/load.js').then((m) => m.preloadConfigReader(globals.config, io.cwd)),
+    ]);
     const run = await runInterruptible(
       () => spec.run(globals, values, parsed.positionals),
       (running) => {

@@ -68,6 +68,7 @@ export const applySpec: CommandSpec = {
       '       (a fleet: any database failed, or its server could not be reached);\n' +
       '       --plan FILE: a script file, the ledger or the catalog moved since the plan (nothing ran)',
   },
+  load: () => import('./apply.js'),
   run: async (g, v, positionals) => {
     const resume = v.resume === true;
     if (resume && positionals.length > 1) throw usageError(`--resume takes one run (id or journal file), not ${positionals.length}: ${positionals.join(' ')}`, 'A resumed run takes its parts from its journal: pgv apply --resume [RUN].');

@@ -15,6 +15,7 @@ export const baselineSpec: CommandSpec = {
   ],
   examples: [{ args: 'baseline app --version 3', does: 'record generation 3 as applied; nothing runs' }],
   exitCodes: { 0: 'recorded (or already at that version)', 2: 'bad usage, invalid config or unknown part', 3: 'refused (it would move the database back) or failed' },
+  load: () => import('./baseline.js'),
   run: async (g, v, parts) =>
     (await import('./baseline.js')).baselineCommand(g, {
       parts,

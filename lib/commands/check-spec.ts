@@ -49,6 +49,7 @@ export const checkSpec: CommandSpec = {
     { args: 'check app --ignore views,triggers --exclude-column usr_%', does: 'the same, skipping some' },
   ],
   exitCodes: { 0: 'identical', 1: 'different', 2: 'bad usage (unknown kind or part)', 3: 'failure (for example a database that does not exist)' },
+  load: () => import('./check.js'),
   run: async (g, v, pos) => {
     if (pos.length > 1) throw usageError(`pgv check takes one PART, not ${pos.length}: ${pos.join(' ')}`, 'Check one part at a time.');
     return (await import('./check.js')).checkCommand(g, {

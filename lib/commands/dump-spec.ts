@@ -31,6 +31,7 @@ export const dumpSpec: CommandSpec = {
   ],
   examples: [{ args: 'dump app -f app.dump', does: 'part app\'s database, custom format' }],
   exitCodes: { 0: 'dumped', 2: 'bad usage, invalid config or unknown part', 3: 'pg_dump failed or is missing (the file is left as it was)' },
+  load: () => import('./dump.js'),
   run: async (g, v, parts) =>
     (await import('./dump.js')).dumpCommand(g, {
       parts,

@@ -29,6 +29,7 @@ export const infoSpec: CommandSpec = {
     2: 'bad usage, invalid config or unknown part',
     3: 'a database could not be read (--fleet: the others are still reported)',
   },
+  load: () => import('./info.js'),
   run: async (g, v, parts) => {
     if (v.concurrency !== undefined && v.fleet !== true) throw usageError('--concurrency goes with --fleet', 'Usage: pgv info --fleet --concurrency N');
     const concurrency = positiveInt(v.concurrency, '--concurrency', 8);

@@ -29,5 +29,6 @@ export const lintSpec: CommandSpec = {
     2: 'bad usage, invalid config or unknown part or file',
     3: 'a part\'s database could not be read',
   },
+  load: () => import('./lint.js'),
   run: async (g, v, targets) => (await import('./lint.js')).lintCommand(g, { targets, all: v.all === true, format: reportFormat(v) }),
 };

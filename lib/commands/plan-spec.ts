@@ -40,6 +40,7 @@ export const planSpec: CommandSpec = {
     2: 'bad usage, invalid config or unknown part',
     3: 'a database could not be read, or an applied script changed (no plan saved)',
   },
+  load: () => import('./plan.js'),
   run: async (g, v, positionals) => {
     const format = reportFormat(v);
     const resume = v.resume === true;

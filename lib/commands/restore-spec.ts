@@ -35,6 +35,7 @@ export const restoreSpec: CommandSpec = {
   ],
   examples: [{ args: 'restore --db app_copy --create -f app.dump', does: 'into a new database app_copy' }],
   exitCodes: { 0: 'restored', 2: 'bad usage, invalid config or unknown part', 3: 'refused (the target holds objects) or pg_restore failed' },
+  load: () => import('./restore.js'),
   run: async (g, v, parts) =>
     (await import('./restore.js')).restoreCommand(g, {
       parts,

@@ -18,5 +18,6 @@ export const serverSpec: CommandSpec = {
     { args: 'server url app', does: 'the URL of part app\'s database (psql "$(pgv server url app)")' },
   ],
   exitCodes: { 0: 'done (status: running)', 2: 'bad usage, or the config has no `server: embedded`', 3: 'status: not running; start or stop failed' },
+  load: () => import('./server.js'),
   run: async (g, v, pos) => (await import('./server.js')).serverCommand(g, { ...(pos[0] ? { action: pos[0] } : {}), ...(pos[1] ? { dbname: pos[1] } : {}), remove: v.remove === true }),
 };

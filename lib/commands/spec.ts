@@ -32,6 +32,12 @@ export interface CommandSpec {
   readonly examples: readonly Example[];
   /** The exit codes this command can end with, code → meaning. */
   readonly exitCodes: Readonly<Partial<Record<0 | 1 | 2 | 3 | 130, string>>>;
+  /**
+   * Load the command's code (its adapter and, through it, its engine) before the run starts. The
+   * CLI awaits it before it enters the run's cancellation scope: once a scope exists, db/cancel.ts's
+   * AsyncLocalStorage hooks every promise, and loading modules under it cost ~30 ms more CPU.
+   */
+  readonly load?: () => Promise<unknown>;
   readonly run: (g: Globals, values: OptionValues, positionals: string[]) => Promise<CommandResult>;
 }
 

@@ -45,6 +45,7 @@ export const testAndUpgradeSpec: CommandSpec = {
     3: 'a script failed on the copy (production untouched), or another failure; over several\n' +
       '       parts: some shape\'s did, or a database could not be read or upgraded',
   },
+  load: () => import('./test-and-upgrade.js'),
   run: async (g, v, pos) => {
     const copy = typeof v.copy === 'string' ? v.copy : 'auto';
     if (copy !== 'auto' && copy !== 'template' && copy !== 'dump') throw usageError(`--copy must be auto, template or dump, not "${copy}"`);

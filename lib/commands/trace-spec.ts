@@ -25,6 +25,7 @@ export const traceSpec: CommandSpec = {
     2: 'bad usage, invalid config or unknown part',
     3: 'a script failed on the copy, or another failure',
   },
+  load: () => import('./trace.js'),
   run: async (g, v, pos) => {
     if (pos.length !== 1) throw usageError('pgv trace takes exactly one part', 'Usage: pgv trace PART');
     const copy = typeof v.copy === 'string' ? v.copy : 'auto';

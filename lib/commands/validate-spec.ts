@@ -19,5 +19,6 @@ export const validateSpec: CommandSpec = {
       '       found no database or named one twice',
     3: 'a for_each query could not reach its server',
   },
+  load: () => import('./validate.js'),
   run: async (g) => (await import('./validate.js')).validateCommand(g),
 };

@@ -3,7 +3,7 @@
  * Returns raw, untrusted data; validation and resolution happen elsewhere.
  */
 import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PgvError } from '../errors.js';
@@ -32,6 +32,16 @@ export interface RawFile {
  * CommonJS entry, 25 modules loaded one by one, which costs a CLI run twice the time.
  */
 const loadYaml = async (_file: string, content: string): Promise<unknown> => (await import('js-yaml')).load(content);
+
+/**
+ * Load the YAML reader ahead of the config when the config will be YAML: `file` (a -c) ends in
+ * .yaml or .yml, or, without one, `cwd` holds pgv.config.yaml/.yml. For the CLI, which loads a
+ * command's code before the run's cancellation scope starts (commands/spec.ts: CommandSpec.load).
+ */
+export async function preloadConfigReader(file: string | undefined, cwd: string): Promise<void> {
+  const yaml = file ? /\.ya?ml$/i.test(file) : existsSync(path.join(cwd, 'pgv.config.yaml')) || existsSync(path.join(cwd, 'pgv.config.yml'));
+  if (yaml) await import('js-yaml');
+}
 
 /**
  * Parse YAML synchronously (a pum 1.x module's `.pum.yaml`, read with its scripts): js-yaml's
