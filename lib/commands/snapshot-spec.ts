@@ -49,6 +49,7 @@ export const snapshotSpec: CommandSpec = {
     { args: 'snapshot revert app --tag before-import', does: 'back to it' },
   ],
   exitCodes: { 0: 'done', 2: 'bad usage, invalid config, unknown part or action', 3: 'failed or refused (busy database, lock not acquired)' },
-  load: () => import('./snapshot.js'),
+  // journal.js: every action first finishes or undoes an interrupted one (snapshot/actions.ts).
+  load: () => Promise.all([import('./snapshot.js'), import('../snapshot/journal.js')]),
   run: async (g, v, pos) => (await import('./snapshot.js')).snapshotCommand(g, v as Record<string, string | boolean | undefined>, pos),
 };
