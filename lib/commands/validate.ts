@@ -14,7 +14,9 @@ export async function validateCommand(g: Globals): Promise<CommandResult> {
   // A fleet's for_each parts are shown expanded (their queries run; no other connection is made).
   const config = await expandFleet(await loadProjectConfig(g), g);
   const doc = resolvedDocument(config);
-  return { exitCode: 0, json: doc, text: renderText(config, doc) };
+  // Valid, but a server a for_each query needs is down: its databases are unknown (exit 3, as before a run).
+  const unreachable = config.expansions.some((e) => e.servers.some((s) => s.unreachable !== undefined));
+  return { exitCode: unreachable ? 3 : 0, json: doc, text: renderText(config, doc) };
 }
 
 /** The resolved config as plain data, secrets masked. */

@@ -2,6 +2,7 @@
  * The validated, normalized configuration: what every command downstream of the config loader
  * reads. Built by `resolveConfig` from raw files; frozen; paths absolute; substitutions done.
  */
+import type { PgvError } from '../errors.js';
 
 /** libpq-style connection settings. Every field is optional: libpq defaults and PG* fill gaps. */
 export interface ConnectionOptions {
@@ -97,6 +98,12 @@ export interface Part {
   readonly server?: string;
   /** The `for_each` part (template) this part was expanded from; its name is `TEMPLATE/SERVER/DBNAME`. */
   readonly template?: string;
+  /**
+   * Set on the one part that stands for a server whose `for_each` query could not run (the
+   * server is down): named `TEMPLATE/SERVER/*`, it fails with this error wherever it is planned,
+   * applied or read, and the fleet's other servers go on (lib/fleet/expand.ts).
+   */
+  readonly unreachable?: PgvError;
 }
 
 /** Where a config value was written: the file, and the line when pgv could find it. */
@@ -144,7 +151,8 @@ export interface RolloutGroup {
 /** What one `for_each` template became: per server, the databases found, in order. */
 export interface FleetExpansion {
   readonly template: string;
-  readonly servers: ReadonlyArray<{ readonly server: string; readonly databases: readonly string[] }>;
+  /** Per server, the databases found; `unreachable` when the server's query could not run (the message). */
+  readonly servers: ReadonlyArray<{ readonly server: string; readonly databases: readonly string[]; readonly unreachable?: string }>;
 }
 
 /** A lint rule's level as configured: `off` silences it. */

@@ -55,6 +55,7 @@ export async function takeCensus(config: Config, parts: readonly Part[], ctx: En
 
 /** One database: its ledger and its catalog, in one session. */
 async function readMember(config: Config, part: Part, scripts: ScriptSet, ctx: Environment): Promise<CensusEntry> {
+  if (part.unreachable) throw part.unreachable; // a down server's unknown databases
   const spec = await connectionFor(config, part, ctx);
   const entry = { part: part.name, database: part.dbname, label: censusLabel(part) };
   let db: Db;

@@ -20,6 +20,9 @@ export interface ExpandOptions {
   readonly env: Env;
 }
 
+/** The database name of the part that stands for a down server's unknown databases (`TEMPLATE/SERVER/*`). */
+const unknownDatabases = '*';
+
 /** Expansions already made, by config: commands and the library ask more than once per run. */
 const made = new WeakMap<Config, Promise<Config>>();
 
@@ -28,7 +31,9 @@ const made = new WeakMap<Config, Promise<Config>>();
  * order, each template's expansions where the template was declared (server by server, databases
  * in the order found); `templates` is empty and `expansions` says what each became. Throws
  * PgvError (`fleet_invalid`, exit 2) when a query fails, finds nothing or names a database twice,
- * naming the config file and line; `connection_failed` when a server cannot be reached.
+ * naming the config file and line. A server whose query cannot reach it becomes one part,
+ * `TEMPLATE/SERVER/*`, that carries the connection error (`Part.unreachable`) and fails where it
+ * runs: a down server fails its databases, not the run.
  */
 export function expandFleet(config: Config, options: ExpandOptions): Promise<Config> {
   if (config.templates.length === 0) return Promise.resolve(config);
@@ -36,7 +41,7 @@ export function expandFleet(config: Config, options: ExpandOptions): Promise<Con
   if (!pending) {
     pending = expand(config, options);
     made.set(config, pending);
-    // A failed expansion (a server down) is tried again by the next call.
+    // A failed expansion is tried again by the next call.
     pending.catch(() => made.delete(config));
   }
   return pending;
@@ -46,14 +51,24 @@ async function expand(config: Config, options: ExpandOptions): Promise<Config> {
   const expansions: FleetExpansion[] = [];
   const byTemplate = new Map<string, Part[]>();
   for (const template of config.templates) {
-    const servers: Array<{ server: string; databases: string[] }> = [];
+    const servers: Array<{ server: string; databases: string[]; unreachable?: string }> = [];
     const parts: Part[] = [];
     for (const server of template.servers) {
-      const databases = await databasesOf(config, template, server, options);
+      let databases: string[];
+      try {
+        databases = await databasesOf(config, template, server, options);
+      } catch (e) {
+        // A query's server that is down: its databases are unknown, so one part stands for them
+        // all and fails with the error; the other servers' databases go on.
+        if (!isPgvError(e) || (e.code !== 'connection_failed' && e.code !== 'database_missing')) throw e;
+        servers.push({ server, databases: [], unreachable: e.message });
+        parts.push(Object.freeze({ ...template.instantiate(server, unknownDatabases), unreachable: e }));
+        continue;
+      }
       servers.push({ server, databases });
       for (const dbname of databases) parts.push(template.instantiate(server, dbname));
     }
-    expansions.push(Object.freeze({ template: template.name, servers: Object.freeze(servers.map((s) => Object.freeze({ server: s.server, databases: Object.freeze(s.databases) }))) }));
+    expansions.push(Object.freeze({ template: template.name, servers: Object.freeze(servers.map((s) => Object.freeze({ server: s.server, databases: Object.freeze(s.databases), ...(s.unreachable ? { unreachable: s.unreachable } : {}) }))) }));
     byTemplate.set(template.name, parts);
   }
   // `after: TEMPLATE` is every part expanded from it.
@@ -98,7 +113,7 @@ async function queryNames(config: Config, template: PartTemplate, server: string
   } catch (e) {
     if (isPgvError(e) && e.code === 'interrupted') throw e;
     if (isPgvError(e) && (e.code === 'connection_failed' || e.code === 'database_missing')) {
-      throw new PgvError(e.code, `part ${template.name}: for_each query on server ${server}: ${e.message}`, { ...(e.hint ? { hint: e.hint } : {}), data: { ...e.data, part: template.name, server } });
+      throw new PgvError(e.code, `for_each query on server ${server}: ${e.message}`, { ...(e.hint ? { hint: e.hint } : {}), data: { ...e.data, part: template.name, server } });
     }
     const server_ = serverErrorOf(e);
     throw fail(`for_each query failed: ${server_?.message ?? (e as Error).message}`, 'Run the query in psql on that server; it must return database names in its first column.', [source.query]);

@@ -7,14 +7,14 @@ export function renderExpansionLines(expansions: readonly FleetExpansion[]): str
   for (const e of expansions) {
     const total = e.servers.reduce((n, s) => n + s.databases.length, 0);
     lines.push(`fleet part ${e.template}: ${total} database${total === 1 ? '' : 's'} on ${e.servers.length} server${e.servers.length === 1 ? '' : 's'} (parts ${e.template}/SERVER/DBNAME)`);
-    for (const s of e.servers) lines.push(...wrap(`  ${s.server}: ${s.databases.length} → `, s.databases));
+    for (const s of e.servers) lines.push(...(s.unreachable ? [`  ${s.server}: CANNOT BE REACHED, part ${e.template}/${s.server}/* fails: ${s.unreachable}`] : wrap(`  ${s.server}: ${s.databases.length} → `, s.databases)));
   }
   return lines;
 }
 
-/** The expansions as JSON: `[{ template, servers: [{ server, databases }] }]`. */
+/** The expansions as JSON: `[{ template, servers: [{ server, databases, unreachable? }] }]`. */
 export function expansionJson(expansions: readonly FleetExpansion[]): unknown[] {
-  return expansions.map((e) => ({ template: e.template, servers: e.servers.map((s) => ({ server: s.server, databases: [...s.databases] })) }));
+  return expansions.map((e) => ({ template: e.template, servers: e.servers.map((s) => ({ server: s.server, databases: [...s.databases], ...(s.unreachable ? { unreachable: s.unreachable } : {}) })) }));
 }
 
 function wrap(head: string, names: readonly string[]): string[] {

@@ -80,6 +80,8 @@ export async function observeEach(config: Config, parts: readonly Part[], g: Env
   const limit = Math.min(observeSessionsPerServer, ...config.rollout.flatMap((r) => (r.perServer !== undefined ? [r.perServer] : [])));
   return mapPerKey(parts, (p) => p.server, limit, async (part): Promise<ObservedInput | UnreachableInput> => {
     const set = scripts.get(part.name)!;
+    // A down server's unknown databases (lib/fleet/expand.ts): nothing to connect to.
+    if (part.unreachable) return { part, scripts: set, error: part.unreachable };
     try {
       const spec = await connectionFor(config, part, g);
       return { part, spec, scripts: set, observed: await observePart(spec, part.upgradesTable, set.pumModule?.migrationTable) };

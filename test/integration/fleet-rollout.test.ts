@@ -169,6 +169,36 @@ test('a server that is down fails its databases, named with the connection error
   }
 });
 
+test('with a query, a server that is down fails as TEMPLATE/SERVER/* (its databases are unknown); the others are applied', async () => {
+  const t = await tenants(2);
+  const dir = makeProject('rollout-query');
+  const like = `${t.prefix}_a_%`; // the unique prefix's a-databases (an unescaped _ matches itself too)
+  writeFiles(dir, {
+    'schema/update1.sql': 'CREATE TABLE t (id int);\n',
+    'pgv.config.yaml':
+      `servers:\n  a:\n${server(appA)}  down:\n    host: 127.0.0.1\n    port: 9\n    user: postgres\n    connect_timeout: 2\n` +
+      `parts:\n  tenant:\n    recipe: schema\n    schema: schema\n    for_each:\n      servers: [a, down]\n      query: "SELECT datname FROM pg_database WHERE datname LIKE '${like}' ORDER BY 1"\n` +
+      'rollout:\n  - match: "*"\n    on_error: continue\n',
+  });
+  try {
+    const validate = await runPgv(['validate'], { cwd: dir });
+    assert.is(validate.code, 3, validate.stderr);
+    assert.match(validate.stdout, /down: CANNOT BE REACHED, part tenant\/down\/\* fails: for_each query on server down: cannot connect to/);
+    const run = await runPgv(['apply'], { cwd: dir });
+    assert.is(run.code, 3, run.stderr);
+    for (const d of t.a) assert.equal(await tablesOf(d), ['pgv.upgrades', 'public.t'], d);
+    assert.match(run.stdout, 'of 3 databases failed:');
+    assert.match(run.stdout, /tenant\/down\/\*\s+failed\s+part tenant\/down\/\*: for_each query on server down: cannot connect to/);
+    const json = jsonOf(await runPgv(['plan', '--json'], { cwd: dir }));
+    assert.equal(json.fleet[0].servers.map((s: { server: string; databases: string[]; unreachable?: string }) => [s.server, s.databases.length, s.unreachable !== undefined]), [['a', 2, false], ['down', 0, true]]);
+    const census = await runPgv(['info', '--fleet'], { cwd: dir });
+    assert.is(census.code, 3, census.stderr);
+    assert.match(census.stdout + census.stderr, 'down/*');
+  } finally {
+    await dropAll(t);
+  }
+});
+
 test('per_server below the sessions a part holds is refused before anything runs; a group matching nothing is a warning', async () => {
   const t = await tenants(1);
   const dir = project(t, '  - match: "*"\n    per_server: 1\n', 'CREATE TABLE t (id int);\n', '', '[a]');
