@@ -79,6 +79,8 @@ export async function rehearseShapes(config: Config, parts: readonly Part[], ctx
     concurrency: args.concurrency,
     lockTimeoutMs: args.lockTimeoutMs,
     snapshots: true,
+    // The fleet's rollout holds here as in apply: a canary group first, per_server, on_error.
+    rollout: config.rollout,
     ...(ctx.onEvent ? { onEvent: ctx.onEvent } : {}),
   });
   return { shapes: done, unreadable: census.unreadable, upgrade: outcome };

@@ -96,4 +96,25 @@ test('test-and-upgrade over parts of one shape: one rehearsal, every member upgr
   }
 });
 
+test('test-and-upgrade keeps the rollout: the canary group is upgraded before the others start', async () => {
+  const dbs = Array.from({ length: 3 }, (_, i) => uniqueName(`shapero${i + 1}`));
+  const dir = makeProject('shapes');
+  try {
+    const rollout = `rollout:\n  - match: "${dbs[0]}"\n    on_error: stop\n  - match: "*"\n    on_error: continue\n`;
+    writeFiles(dir, { 'schema/init.sql': 'CREATE TABLE item (id int PRIMARY KEY);\n', 'schema/update1.sql': 'CREATE TABLE item (id int PRIMARY KEY);\n', 'pgv.config.yaml': tenantsConfig(dbs) + rollout });
+    assert.is((await runPgv(['apply'], { cwd: dir })).code, 0);
+    writeFiles(dir, { 'schema/update2.sql': 'ALTER TABLE item ADD COLUMN note text;\n', 'schema/init.sql': 'CREATE TABLE item (id int PRIMARY KEY, note text);\n' });
+    const run = await runPgv(['test-and-upgrade', '--json-lines', '--concurrency', '3'], { cwd: dir });
+    assert.is(run.code, 0, run.stderr);
+    const events = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; part?: string });
+    const canaryDone = events.findLastIndex((e) => e.type === 'part-finished' && e.part === 't1');
+    const othersStart = events.findIndex((e) => e.type === 'part-started' && (e.part === 't2' || e.part === 't3'));
+    assert.ok(canaryDone >= 0 && othersStart >= 0, run.stdout);
+    assert.ok(canaryDone < othersStart, `the canary t1 finished at event ${canaryDone}, t2/t3 started at ${othersStart}`);
+    for (const db of dbs) assert.is(await stateOf(db), '1,2 | id,note');
+  } finally {
+    for (const db of dbs) await dropDatabase(db);
+  }
+});
+
 test.run();
