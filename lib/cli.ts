@@ -111,6 +111,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       progressStream: io.stderr as NodeJS.WriteStream,
       stdout: io.stdout,
       warnings,
+      ...(values.quiet === true ? {} : { notice: (message: string) => io.stderr.write(`pgv: ${message}\n`) }),
     };
     // The command's code (and the config's YAML reader) loads before the cancellation scope
     // exists: see CommandSpec.load.

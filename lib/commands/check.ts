@@ -46,7 +46,7 @@ async function checkPartCommand(g: Globals, args: CheckArgs, name: string): Prom
   const config = await loadProjectConfig(g);
   // The reference build's steps show on a terminal or with -v.
   const inner = await eventRenderer(g, 'inner');
-  const { result, databases, warnings } = await checkPart(config, name, args, { env: g.env, onEvent: inner.onEvent }).finally(() => inner.close());
+  const { result, databases, warnings } = await checkPart(config, name, args, { env: g.env, ...(g.notice ? { notice: g.notice } : {}), onEvent: inner.onEvent }).finally(() => inner.close());
   return { ...report(g, result, databases, args.format), errors: [...warnings] };
 }
 

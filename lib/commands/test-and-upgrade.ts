@@ -31,7 +31,7 @@ export async function testAndUpgradeCommand(g: Globals, args: TestAndUpgradeArgs
   // The phases as lines on stderr (unless -q or --json-lines, which carries them as events).
   const quiet = g.quiet || g.jsonLines;
   const phases: EventSink = quiet ? () => undefined : phaseLines(g.progressStream);
-  const ctx = { env: g.env, onEvent: (e: Parameters<EventSink>[0]) => (phases(e), run.onEvent(e)), onInnerEvent: inner.onEvent };
+  const ctx = { env: g.env, ...(g.notice ? { notice: g.notice } : {}), onEvent: (e: Parameters<EventSink>[0]) => (phases(e), run.onEvent(e)), onInnerEvent: inner.onEvent };
   try {
     if (parts.length === 1) return renderRehearsal(await rehearse(config, parts[0]!, ctx, args), g.verbose, args.format);
     const [{ rehearseShapes }, { renderFleetRehearsal }] = await Promise.all([import('../fleet/rehearse-shapes.js'), import('../report/rehearsal-fleet.js')]);

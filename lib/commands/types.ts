@@ -20,6 +20,8 @@ export interface Globals {
   readonly stdout: NodeJS.WritableStream;
   /** Warnings collected while the command runs (the config's); cli.ts prints them once, on stderr. */
   readonly warnings?: string[];
+  /** Notes on stderr before a run's progress starts (starting the embedded server); absent with -q. */
+  readonly notice?: (message: string) => void;
 }
 
 /** A command's outcome: what to print and the exit code. Commands never print or exit. */

@@ -25,6 +25,11 @@ export function renderPlanText(plan: Plan, findings?: ReadonlyMap<string, readon
   }
   const refused = plan.parts.some((p) => p.changed.some((c) => c.change === 'modified'));
   if (refused) lines.push('`pgv apply` refuses to run while an applied script has changed (marked ! above); see the error below.');
-  else lines.push(total === 0 ? 'Nothing to do.' : `${total} step${total === 1 ? '' : 's'} in ${plan.parts.filter((p) => p.steps.length).length} part${plan.parts.filter((p) => p.steps.length).length === 1 ? '' : 's'}; \`pgv apply\` runs them.`);
+  else {
+    const withSteps = plan.parts.filter((p) => p.steps.length).length;
+    const unreachable = plan.parts.filter((p) => p.unreachable).length;
+    const pending = total === 0 ? 'Nothing to do' : `${total} step${total === 1 ? '' : 's'} in ${withSteps} part${withSteps === 1 ? '' : 's'}; \`pgv apply\` runs them`;
+    lines.push(unreachable ? `${unreachable} part${unreachable === 1 ? '' : 's'} could not be reached; ${total === 0 ? 'nothing to do for the others' : pending}.` : `${pending}.`);
+  }
   return lines.join('\n');
 }

@@ -12,6 +12,8 @@ import type { Env } from '../config/substitute.js';
 /** What the engines need from the process: its environment (PG*, the config's ${env:…}). */
 export interface Environment {
   readonly env: Env;
+  /** Told of work that takes a while before a run's events start (starting the embedded server). */
+  readonly notice?: (message: string) => void;
 }
 
 /** Where a config is looked for (-c, the working directory), and where its warnings are collected. */
@@ -81,8 +83,10 @@ function unknownPart(config: Config, name: string): PgvError {
 export async function ensureServer(config: Config, g: Environment): Promise<void> {
   if (!config.server) return;
   const { serverStatus } = await import('../server/cluster.js');
-  if (serverStatus(config.server).running) return; // the common case: no child process, no execa
+  const status = serverStatus(config.server);
+  if (status.running) return; // the common case: no child process, no execa
   const { startServer } = await import('../server/embedded.js');
+  g.notice?.(`${status.initialized ? 'starting' : 'creating (initdb) and starting'} the embedded PostgreSQL in ${status.layout.dataDir}${status.initialized ? '' : ': the first run takes a few seconds'}`);
   await startServer(config.server, { env: g.env });
 }
 

@@ -164,6 +164,7 @@ test('a server that is down fails its databases, named with the connection error
     const plan = await runPgv(['plan'], { cwd: dir });
     assert.is(plan.code, 3);
     assert.match(plan.stdout, `tenant/down/${t.a[0]} (${t.a[0]}): CANNOT BE REACHED`);
+    assert.match(plan.stdout, '2 parts could not be reached; nothing to do for the others.');
   } finally {
     await dropAll(t);
   }

@@ -72,6 +72,15 @@ for (const who of identities) {
       assert.is(after.code, 3);
       assert.match(after.stdout, 'embedded PostgreSQL: stopped');
       assert.match((await pgv('server', 'stop')).stdout, 'not running');
+
+      // A command that needs the stopped server starts it, and says so before its progress.
+      const again = await pgv('apply');
+      assert.is(again.code, 0, again.stderr);
+      assert.match(again.stderr, `pgv: starting the embedded PostgreSQL in ${path.join(dir, '.pgv', 'data')}\n`);
+      assert.is((await pgv('server', 'stop')).code, 0);
+      const quiet = await pgv('apply', '-q');
+      assert.is(quiet.code, 0, quiet.stderr);
+      assert.not.match(quiet.stderr, 'pgv: starting', '-q says nothing');
     } finally {
       await pgv('server', 'stop');
     }
