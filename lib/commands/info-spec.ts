@@ -25,7 +25,7 @@ export const infoSpec: CommandSpec = {
     { args: 'info --fleet', does: 'every part\'s database, grouped by version and schema' },
   ],
   exitCodes: {
-    0: 'read (problems and drift are listed, not an error)',
+    0: 'read (problems and drift are listed, not an error; so is a database that does not exist)',
     2: 'bad usage, invalid config or unknown part',
     3: 'a database could not be read (--fleet: the others are still reported)',
   },

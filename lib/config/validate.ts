@@ -136,6 +136,13 @@ function problemOf(e: ErrorObject): ConfigProblem {
       return { path: at, message: `must be ${String((e.params as { type: string }).type).replace(',', ' or ')}, not ${describeValue(e.data)}` };
     case 'propertyNames': {
       const name = (e.params as { propertyName: string }).propertyName;
+      // Names from a fixed list (lint rule ids): say it is not one of them, and which it may be.
+      const known = (e.parentSchema as { propertyNames?: { enum?: unknown[] } } | undefined)?.propertyNames?.enum?.map(String);
+      if (known) {
+        const guess = closest(name, known);
+        const noun = at.endsWith('/lint/rules') ? 'lint rule' : 'name';
+        return { path: `${at}/${escapePointer(name)}`, message: `unknown ${noun} "${name}"${guess ? `; did you mean "${guess}"?` : `; known: ${known.join(', ')}`}` };
+      }
       return { path: `${at}/${escapePointer(name)}`, message: `"${name}" is not a valid name (letters, digits, _ . -; at most 63 characters; not starting with a digit)` };
     }
     case 'pattern': {

@@ -118,4 +118,10 @@ test('validation never throws for arbitrary data', () => {
   }
 });
 
+test('a misspelled lint rule is named as an unknown rule, with the rule it probably meant', () => {
+  assert.equal(validate({ parts: { app: part({ lint: { rules: { 'ban-drop-colum': 'off' } } }) } }), [
+    { path: '/parts/app/lint/rules/ban-drop-colum', message: 'unknown lint rule "ban-drop-colum"; did you mean "ban-drop-column"?' },
+  ]);
+});
+
 test.run();
