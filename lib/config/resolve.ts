@@ -48,6 +48,8 @@ export async function loadConfig(options: LoadOptions): Promise<Config> {
   report(validateAgainst('pgv.config.schema.json', value));
   // Reported with the schema's problems, so that one run lists everything.
   report(checkReferences(value));
+  // Missing directories too, in the same run (normalize finds them when nothing else is wrong).
+  if (problems.length > 0) report(checkDirectories(value, (pointer) => path.dirname(originOf(origins, pointer, file))));
   let config: Config | undefined;
   if (problems.length === 0) {
     const normalized = normalize(value, file, files, origins, (pointer) => passwordOrigin(pointer, origins, read, file));
@@ -119,6 +121,30 @@ function checkReferences(value: Obj): ConfigProblem[] {
     }
   }
   return problems;
+}
+
+/**
+ * The parts' schema and delta directories that do not exist, as normalize reports them: for a
+ * config that has other problems (normalize does not run then), so that one run lists all.
+ * Directories that a fleet fills in per database (`${each:…}`) are left to the expansion.
+ */
+function checkDirectories(value: Obj, relativeTo: (pointer: string) => string): ConfigProblem[] {
+  if (!isObject(value.parts)) return [];
+  const problems: ConfigProblem[] = [];
+  for (const [key, raw] of Object.entries(value.parts)) {
+    if (!isObject(raw) || (raw.recipe !== 'schema' && raw.recipe !== 'deltas')) continue;
+    const dirKey = raw.recipe === 'schema' ? 'schema' : 'deltas';
+    const given = raw[dirKey];
+    if (typeof given !== 'string' || given.includes('${')) continue;
+    const pointer = `/parts/${escapeKey(key)}/${dirKey}`;
+    const problem = directoryProblem(path.resolve(relativeTo(pointer), given), given);
+    if (problem) problems.push({ path: pointer, message: problem });
+  }
+  return problems;
+}
+
+function escapeKey(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 /** Where the password at `pointer` was written: "`${env:X}` in FILE" or "FILE"; undefined when none is. */
@@ -302,7 +328,10 @@ function asList(v: Json | undefined): string[] {
   return Array.isArray(v) ? v.map(String) : [String(v)];
 }
 
-function invalid(file: string, problems: Array<ConfigProblem & { file: string; line?: number | undefined }>): PgvError {
+function invalid(file: string, found: Array<ConfigProblem & { file: string; line?: number | undefined }>): PgvError {
+  // File by file (in the order first named), in the order of their lines (without a line first).
+  const fileOrder = [...new Set(found.map((p) => p.file))];
+  const problems = [...found].sort((a, b) => fileOrder.indexOf(a.file) - fileOrder.indexOf(b.file) || (a.line ?? 0) - (b.line ?? 0));
   const count = problems.length;
   return new PgvError('config_invalid', `${file}: ${count} problem${count === 1 ? '' : 's'} in the config`, {
     details: problems.map((p) => `${p.file}${p.line ? `:${p.line}` : ''}: ${p.path || '/'}: ${p.message}`),

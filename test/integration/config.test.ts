@@ -17,6 +17,15 @@ test('two independent mistakes are both reported with their lines and paths, exi
   assert.is(run.stdout, '');
 });
 
+test('one run lists every problem in line order: schema, references and missing directories together', async () => {
+  const dir = makeProject();
+  writeFiles(dir, { 'pgv.config.yaml': 'parts:\n  b:\n    recipe: schema\n    dbname: y\n    schema: nodir\n    after: ap\n  app:\n    recipe: schema\n    dbname: x\n    schema: db\n    creat: true\n' });
+  const run = await runPgv(['validate'], { cwd: dir });
+  assert.is(run.code, 2);
+  const lines = run.stderr.split('\n').filter((l) => /pgv\.config\.yaml:\d+:/.test(l));
+  assert.equal(lines.map((l) => /pgv\.config\.yaml:(\d+): ([^:]+)/.exec(l)!.slice(1).join(' ')), ['5 /parts/b/schema', '6 /parts/b/after', '10 /parts/app/schema', '11 /parts/app/creat']);
+});
+
 test('malformed YAML names the file and the line', async () => {
   const dir = makeProject();
   writeFiles(dir, { 'broken.yaml': 'parts:\n  app:\n    recipe: [schema\n    dbname: x\n' });
