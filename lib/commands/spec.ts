@@ -59,6 +59,7 @@ export function renderCommandHelp(c: CommandSpec, globalHelp: readonly string[])
       const cmd = `  pgv ${e.args}`;
       return cmd.length + 2 > width ? [cmd, `${' '.repeat(width)}${e.does}`] : [`${cmd.padEnd(width)}${e.does}`];
     }),
+    ...(c.examples.some((e) => / -c /.test(` ${e.args} `)) ? [] : ['  (the config is found from the working folder up: pgv.config.yaml; -c FILE names another)']),
     '',
     'Exit codes:',
     ...codes,
