@@ -31,7 +31,7 @@ export function renderCensusText(census: Census): string {
     lines.push(`  ${groupName(g)}: ${plural(g.members.length, 'database')}: ${abbreviate(g.members.map((m) => m.label))}`);
     if (g.drift) {
       const majority = census.groups.find((m) => m.fingerprint === g.drift!.majority && m.version === g.version)!;
-      const shown = g.drift.differences.slice(0, shownDifferences).map((d) => `${d.kind} ${d.name} ${changeWord(d)}`);
+      const shown = g.drift.differences.slice(0, shownDifferences).map((d) => `${d.kind} ${d.name} (${changeText(d)})`);
       const more = g.drift.differences.length - shown.length;
       lines.push(`    ! drifted: same version as ${groupName(majority)} (${majority.members.length}), different schema: ${shown.join('; ')}${more > 0 ? `; and ${more} more (--json)` : ''}`);
     }
@@ -45,9 +45,14 @@ function groupName(g: CensusGroup): string {
   return `version ${g.version ?? 'none'} · ${g.fingerprint.slice(0, 12)}`;
 }
 
-/** A difference as the drifted group has it, against its version's majority. */
+/** A difference as the drifted group has it, against its version's majority (JSON). */
 function changeWord(d: Difference): 'extra' | 'missing' | 'different' {
   return d.change === 'only-in-2' ? 'extra' : d.change === 'only-in-1' ? 'missing' : 'different';
+}
+
+/** The same in words (text). */
+function changeText(d: Difference): string {
+  return d.change === 'only-in-2' ? 'only in this group' : d.change === 'only-in-1' ? 'missing in this group' : 'different';
 }
 
 function abbreviate(names: readonly string[]): string {

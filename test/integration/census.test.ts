@@ -65,7 +65,7 @@ test('info --fleet: two shapes at one version and a hand-drifted database are th
     const lines = text.stdout.split('\n');
     assert.is(lines[0], '7 databases: 3 groups by (version, schema fingerprint) over 1 version, 1 unreadable');
     assert.match(lines[1]!, `version 2 · ${upgraded.slice(0, 12)}: 3 databases: ${dbs.slice(0, 3).join(', ')}`);
-    assert.match(text.stdout, `drifted: same version as version 2 · ${upgraded.slice(0, 12)} (3), different schema: columns public.item.extra extra`);
+    assert.match(text.stdout, `drifted: same version as version 2 · ${upgraded.slice(0, 12)} (3), different schema: columns public.item.extra (only in this group)`);
     assert.match(text.stdout, `✖ ${down} (part down): could not be read:`);
 
     // The ledger is not part of the fingerprint, and equal schemas in other databases match.

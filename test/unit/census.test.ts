@@ -35,7 +35,7 @@ test('the JSON names every member and the drift as extra/missing/different; the 
   const text = renderCensusText(census);
   assert.match(text, /^13 databases: 2 groups by \(version, schema fingerprint\) over 1 version\n/);
   assert.match(text, 't1, t2, t3, t4, t5, t6, t7, t8, … and 4 more (--json lists them all)');
-  assert.match(text, 'different schema: columns public.t.id missing');
+  assert.match(text, 'different schema: columns public.t.id (missing in this group)');
 });
 
 test.run();
