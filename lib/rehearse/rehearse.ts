@@ -20,7 +20,7 @@ import { checkOptionsFor } from '../check/options.js';
 import { initSqlHint } from '../report/rehearsal-hint.js';
 import { changedScriptsRefusal, isEmptyPlan } from '../plan/plan.js';
 import { connectionFor, type Environment } from '../targets/context.js';
-import { preparePlan, runPlan, type RunOutcome } from '../run/pipeline.js';
+import { preparePlan, readScripts, runPlan, type RunOutcome } from '../run/pipeline.js';
 import type { EventSink } from '../exec/events.js';
 import type { Comparison } from '../check/model.js';
 import { buildReference, runPartCopy, throwawayName } from './reference.js';
@@ -165,7 +165,7 @@ export async function rehearse(config: Config, part: Part, ctx: RehearsalContext
     );
     if (!comparison.identical) {
       const databases = { db1: `${copyName} (a copy of ${part.dbname}, upgraded)`, db2: `${reference.spec.dbname} (a fresh build of part ${part.name}'s scripts)` };
-      const hint = part.recipe === 'schema' ? initSqlHint(comparison.differences, ranUpdates(part, plan.parts[0]!.steps)) : undefined;
+      const hint = part.recipe === 'schema' ? initSqlHint(comparison.differences, everyUpdate(part)) : undefined;
       return result('different', { method, comparison: { result: comparison, databases, ...(hint ? { hint } : {}) }, ...(traced ? { traced } : {}) });
     }
     await phase('drop the throwaway databases', () => throwaways.dropAll());
@@ -192,9 +192,9 @@ export function comparisonOptions(part: Part, c: ComparisonArgs | undefined) {
 }
 
 /** The updates the rehearsal ran, with their text (for the init.sql hint). */
-function ranUpdates(part: Part, steps: readonly { kind: string; script?: string }[]) {
-  const names = steps.flatMap((s) => (s.kind === 'run-script' && s.script && s.script !== 'init.sql' ? [s.script] : []));
-  return names.map((name) => ({ name, text: readFileSync(path.join(part.directory, name), 'utf8') }));
+/** Every update of a schema part with its text: init.sql must hold the effect of all of them, applied or pending. */
+function everyUpdate(part: Part) {
+  return readScripts(part).updates.map((u) => ({ name: u.name, text: readFileSync(u.path, 'utf8') }));
 }
 
 function describePending(p: { steps: readonly { kind: string }[]; current: string | null; target: string | null }): string {

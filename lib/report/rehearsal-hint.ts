@@ -1,7 +1,8 @@
 /**
  * Why a schema part's rehearsal can differ from its fresh build, in gocept.rdbmanagement's terms:
  * a fresh build runs init.sql alone, so init.sql must describe the schema after the newest update.
- * Names the updates whose effect init.sql probably lacks: those that mention a differing object.
+ * Names the updates whose effect init.sql probably lacks: those (applied or pending) that mention a
+ * differing object, not counting the parts of an object that differs as a whole.
  * Pure.
  */
 import type { Difference } from '../check/model.js';
@@ -16,7 +17,10 @@ export interface RanUpdate {
 export function initSqlHint(differences: readonly Difference[], ran: readonly RanUpdate[]): string {
   const rule = "gocept's rule: init.sql describes the schema after the newest update (a fresh build runs init.sql alone)";
   const blamed = new Map<string, Set<string>>();
-  for (const d of differences) {
+  // A differing object's parts (a missing table's columns, indexes…) would only repeat it.
+  const names = differences.map((d) => d.name.replace(/\s*\(.*\)\s*$/, ''));
+  const own = differences.filter((d, k) => !names.some((other, j) => j !== k && names[k]!.startsWith(`${other}.`)));
+  for (const d of own) {
     const word = lastIdentifier(d.name);
     if (!word) continue;
     const re = new RegExp(`(^|[^A-Za-z0-9_$])"?${escape(word)}"?($|[^A-Za-z0-9_$])`, 'i');

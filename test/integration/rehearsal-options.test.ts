@@ -34,6 +34,24 @@ test('a schema part whose init.sql lacks an update: the copy is named as a copy,
   }
 });
 
+test('the init.sql hint names applied updates too, and a missing table, not its columns', async () => {
+  const db = uniqueName('rh_init2');
+  const dir = schemaProject(db);
+  try {
+    assert.is((await runPgv(['apply', '-q'], { cwd: dir })).code, 0);
+    // update1 runs on production as an update; init.sql is not brought up to date.
+    writeFiles(dir, { 'schema/update1.sql': 'CREATE TABLE n3 (id int PRIMARY KEY, label text);\n' });
+    assert.is((await runPgv(['apply', '-q'], { cwd: dir })).code, 0);
+    // init.sql lacks update1 (applied) and update2 (pending).
+    writeFiles(dir, { 'schema/update2.sql': 'CREATE TABLE n4 (id int PRIMARY KEY, at timestamptz);\n' });
+    const run = await runPgv(['test-and-upgrade', 'app'], { cwd: dir });
+    assert.is(run.code, 1, run.stderr);
+    assert.match(run.stdout, 'init.sql probably lacks the effect of update1.sql (n3), update2.sql (n4): add it there.', run.stdout);
+  } finally {
+    await dropDatabase(db);
+  }
+});
+
 test('test-and-upgrade takes --exclude-column and --ignore as pgv check does; a bad kind is exit 2 before anything runs', async () => {
   const db = uniqueName('rh_opts');
   const dir = schemaProject(db);
