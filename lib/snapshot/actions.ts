@@ -4,7 +4,8 @@
  * left finished or undone first (journal.ts), then the action. The engines load when called.
  */
 import type { ConnectionSpec } from '../db/connection.js';
-import { interruptedError, isInterrupted } from '../db/cancel.js';
+import { interruptedError, isInterrupted, shielded } from '../db/cancel.js';
+import { withMaintenance } from '../db/maintenance.js';
 import { PgvError, isPgvError } from '../errors.js';
 import { withSnapshotSession, type PauseHook, type SnapshotSession } from './admin.js';
 import type { CommitOptions, CommitOutcome, InitOutcome } from './commit.js';
@@ -32,7 +33,9 @@ export interface SnapshotRun {
 export async function runSnapshotAction<T>(spec: ConnectionSpec, run: SnapshotRun, fn: (s: SnapshotSession) => Promise<T>): Promise<T> {
   const { recoverInterrupted } = await import('./journal.js');
   const session = { action: run.action, lockTimeoutMs: run.lockTimeoutMs, ...(run.pause ? { pause: run.pause } : {}), ...(run.onLockWait ? { onLockWait: run.onLockWait } : {}) };
+  let locked = false; // the lock is ours: a journal found after an interrupt is this action's
   return withSnapshotSession(spec, session, async (s) => {
+    locked = true;
     const notes = await recoverInterrupted(s);
     for (const note of notes) run.onNote?.(note);
     try {
@@ -42,11 +45,24 @@ export async function runSnapshotAction<T>(spec: ConnectionSpec, run: SnapshotRu
       if (!notes.length || !isPgvError(e)) throw e;
       throw new PgvError(e.code, e.message, { ...(e.hint ? { hint: e.hint } : {}), details: [...e.detailLines, ...notes.map((n) => `note: ${n}`)], data: { ...e.data }, cause: e });
     }
-  }).catch((e: unknown) => {
+  }).catch(async (e: unknown) => {
     // A cancelled copy or swap was rolled back; a journal step left behind is finished or undone by the next command.
-    if (isInterrupted(e)) throw interruptedError(`snapshot ${run.action} of "${spec.dbname}" was cancelled; what it started is rolled back, or finished or undone by the next pgv snapshot command (pgv snapshot info shows the state)`, e);
+    if (isInterrupted(e)) throw interruptedError(`snapshot ${run.action} of "${spec.dbname}" was cancelled; ${locked ? await leftBehind(spec) : 'nothing changed (it was waiting for the lock)'}`, e);
     throw e;
   });
+}
+
+/** After an interrupt: is a step of the action left in the working database's journal? Read outside the cancelled scope. */
+async function leftBehind(spec: ConnectionSpec): Promise<string> {
+  const unknown = 'what it started is rolled back, or finished or undone by the next pgv snapshot command (pgv snapshot info shows the state)';
+  try {
+    const { readMetadataOf } = await import('./metadata.js');
+    const { meta } = await shielded(() => withMaintenance(spec, (db) => readMetadataOf(db, spec.dbname)));
+    if (meta?.role === 'working' && meta.journal) return `its ${meta.journal.op} step is left in the journal: the next pgv snapshot command finishes or undoes it`;
+    return 'nothing changed (what it had started was rolled back)';
+  } catch {
+    return unknown;
+  }
 }
 
 /** Each action on an open session. */

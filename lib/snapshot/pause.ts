@@ -1,10 +1,10 @@
 /**
  * A test hook for the crash tests: with PGV_TEST_PAUSE_AT=<point> (e.g. `revert:swapped`), pgv
  * stops at that point of commit or revert, writes its pid to PGV_TEST_PAUSE_FILE when set, and
- * waits there until it is killed. Points: commit:journaled, commit:copied, revert:journaled,
+ * waits there until it is killed (or, with a pause file, until the file is removed). Points: commit:journaled, commit:copied, revert:journaled,
  * revert:copied, revert:swapped, revert:dropped. Without the variable it does nothing.
  */
-import { renameSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import type { PauseHook } from './admin.js';
 
 /** The hook the environment asks for. */
@@ -19,7 +19,15 @@ export function pauseHookFrom(env: Readonly<Record<string, string | undefined>>)
       writeFileSync(`${file}.tmp`, `${process.pid} ${point}\n`);
       renameSync(`${file}.tmp`, file);
     }
-    // Wait for SIGKILL; the timer keeps the event loop (and the server sessions) alive.
-    await new Promise(() => setInterval(() => undefined, 60_000));
+    // Wait for SIGKILL, or (with a pause file) until the test removes the file; the timer keeps
+    // the event loop (and the server sessions) alive.
+    await new Promise<void>((resume) => {
+      const timer = setInterval(() => {
+        if (file && !existsSync(file)) {
+          clearInterval(timer);
+          resume();
+        }
+      }, 50);
+    });
   };
 }

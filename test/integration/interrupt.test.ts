@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { makeProject, runPgv, schemaConfig, spawnPgv, testConnectionYaml, writeFiles } from '../helpers/cli.js';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { connect } from '../../lib/db/client.js';
 import { bareDir, clusterEnv, dropFamily, familyOf } from '../helpers/snapshot.js';
@@ -181,7 +181,7 @@ test('snapshot commit, SIGINT while it waits for another snapshot command: exit 
     second.child.kill('SIGINT');
     const stopped = await second.done;
     assert.is(stopped.code, 130, stopped.stderr);
-    assert.match(stopped.stderr, `pgv: interrupted: snapshot commit of "${db}" was cancelled;`);
+    assert.match(stopped.stderr, `pgv: interrupted: snapshot commit of "${db}" was cancelled; nothing changed (it was waiting for the lock)`);
     // The paused one runs no statement: the first Ctrl-C has nothing to cancel, the second exits at once.
     first.child.kill('SIGINT');
     await sleep(300);
@@ -218,6 +218,28 @@ test('a runner that waits for the lock says at once whom it waits for and for ho
   } finally {
     await holder.end();
     await dropDatabase(db);
+  }
+});
+
+test('snapshot commit, SIGINT after its copy: exit 130, the message says its step is left for the next command, which finishes or undoes it', async () => {
+  const db = await createDatabase('intr_snap2');
+  const pause = path.join(mkdtempSync(path.join(process.env.PGV_TEST_TEMP ?? '/tmp', 'pause-')), 'paused');
+  const env = { ...clusterEnv };
+  try {
+    assert.is((await runPgv(['snapshot', 'init', '--db', db], { cwd: bareDir(), env })).code, 0);
+    const commit = spawnPgv(['snapshot', 'commit', '--db', db], { cwd: bareDir(), env: { ...env, PGV_TEST_PAUSE_AT: 'commit:copied', PGV_TEST_PAUSE_FILE: pause } });
+    await waitFor('the commit to pause after its copy', async () => existsSync(pause));
+    commit.child.kill('SIGINT');
+    await sleep(200);
+    rmSync(pause); // the test hook resumes: the commit's next statement meets the interrupt
+    const stopped = await commit.done;
+    assert.is(stopped.code, 130, stopped.stderr);
+    assert.match(stopped.stderr, `pgv: interrupted: snapshot commit of "${db}" was cancelled; its commit step is left in the journal: the next pgv snapshot command finishes or undoes it`);
+    const info = await runPgv(['snapshot', 'info', '--db', db], { cwd: bareDir(), env });
+    assert.is(info.code, 0, info.stderr);
+    assert.match(info.stderr + info.stdout, /version : [01]/);
+  } finally {
+    await dropFamily(db);
   }
 });
 
