@@ -73,7 +73,7 @@ export function renderCommandHelp(c: CommandSpec, globalHelp: readonly string[])
 export function positiveInt(text: OptionValues[string], flag: string, dflt: number, allowZero = false): number {
   if (text === undefined || typeof text !== 'string') return dflt;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw usageError(`${flag} must be a ${allowZero ? 'non-negative' : 'positive'} integer, not "${text}"`);
+  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw usageError(`${flag} must be a ${allowZero ? 'non-negative' : 'positive'} integer, not "${text}"`, `For example ${flag} ${dflt || 1} (the default is ${dflt}).`);
   return n;
 }
 
@@ -105,5 +105,13 @@ export function optionError(e: unknown, spec: CommandSpec | undefined, globalOpt
     const guess = closest(m[1]!, Object.keys({ ...globalOptions, ...(spec?.options ?? {}) }).map((o) => `--${o}`));
     return usageError(`unknown option ${m[1]} for ${where}`, `${guess ? `Did you mean ${guess}? ` : ''}See \`${where} --help\`.`);
   }
+  // "Option '-c, --config <value>' argument missing" → "option -c (--config) needs a value".
+  const missing = /Option '(-\w), --([\w-]+) <value>' argument missing/.exec(message) ?? /Option '--([\w-]+) <value>' argument missing/.exec(message);
+  if (missing) {
+    const name = missing.length === 3 ? `${missing[1]} (--${missing[2]})` : `--${missing[1]}`;
+    return usageError(`option ${name} needs a value`, `See \`${where} --help\`.`);
+  }
+  const ambiguous = /Option '(?:-\w, )?--([\w-]+)' argument is ambiguous/.exec(message);
+  if (ambiguous) return usageError(`option --${ambiguous[1]} is followed by a value that starts with a dash`, `Write it as --${ambiguous[1]}=VALUE if you meant that value; see \`${where} --help\`.`);
   return usageError(message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, ''), `See \`${where} --help\`.`);
 }

@@ -130,7 +130,10 @@ function problemOf(e: ErrorObject): ConfigProblem {
     case 'oneOf':
     case 'anyOf': {
       const forms = ((e.schema as object[]) ?? []).map(describeSchema).filter(Boolean);
-      return { path: at, message: `must be ${forms.join(' or ')}, not ${describeValue(e.data)}` };
+      // A word close to one of the words allowed (`embeded`): say which.
+      const words = ((e.schema as Array<{ const?: unknown; enum?: unknown[] }>) ?? []).flatMap((f) => [...(typeof f.const === 'string' ? [f.const] : []), ...(f.enum ?? []).filter((v): v is string => typeof v === 'string')]);
+      const guess = typeof e.data === 'string' && words.length ? closest(e.data, words) : undefined;
+      return { path: at, message: `must be ${forms.join(' or ')}, not ${describeValue(e.data)}${guess ? `; did you mean "${guess}"?` : ''}` };
     }
     case 'type':
       return { path: at, message: `must be ${String((e.params as { type: string }).type).replace(',', ' or ')}, not ${describeValue(e.data)}` };

@@ -90,7 +90,7 @@ test('oneOf: a value matching no branch gets one summary message', () => {
 
 test('oneOf with a $ref branch: still one summary message', () => {
   assert.equal(validate({ server: 42, parts: {} }), [{ path: '/server', message: 'must be "embedded" or an object, not 42' }]);
-  assert.equal(validate({ server: 'embeded', parts: {} }), [{ path: '/server', message: 'must be "embedded" or an object, not "embeded"' }]);
+  assert.equal(validate({ server: 'embeded', parts: {} }), [{ path: '/server', message: 'must be "embedded" or an object, not "embeded"; did you mean "embedded"?' }]);
 });
 
 test('oneOf: a value of the right type that fails inside its branch is reported there, not as a wrong type', () => {
