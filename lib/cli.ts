@@ -75,8 +75,8 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     const { name, rest } = splitCommand(argv);
     const spec = name === undefined || name === 'help' ? undefined : await loadCommandSpec(name);
     if (name !== undefined && name !== 'help' && !spec) throw unknownCommand(name, rest);
-    const pum = name === 'check' ? pumCheckRewrite(rest) : undefined;
-    if (pum) throw usageError(`pgv check: ${pum.found.join(', ')} ${pum.found.length === 1 ? 'is' : 'are'} pum's spelling`, `Run \`${pum.suggestion}\`.`);
+    const pum = name === 'check' || name === 'test-and-upgrade' ? pumCheckRewrite(rest, name) : undefined;
+    if (pum) throw usageError(`pgv ${name}: ${pum.found.join(', ')} ${pum.found.length === 1 ? 'is' : 'are'} pum's spelling`, `Run \`${pum.suggestion}\`.`);
     let parsed;
     try {
       parsed = parseArgs({ args: rest, options: { ...globalOptions, ...(spec?.options ?? {}) }, allowPositionals: true, strict: true });

@@ -40,12 +40,14 @@ const pumCheckOptions: Readonly<Record<string, { pgv: string; many: boolean }>> 
  * When `pgv check`'s arguments use pum's spelling (`-p1 A -p2 B -i views triggers`), the pum
  * options found and the same check in pgv's spelling; undefined when they are pgv's already.
  */
-export function pumCheckRewrite(args: readonly string[]): { found: string[]; suggestion: string } | undefined {
+export function pumCheckRewrite(args: readonly string[], command: 'check' | 'test-and-upgrade' = 'check'): { found: string[]; suggestion: string } | undefined {
   const found: string[] = [];
   const out: string[] = [];
+  // test-and-upgrade shares check's comparison options (-i, -P); pum's connection options are check's own.
+  const known = command === 'check' ? pumCheckOptions : Object.fromEntries(Object.entries(pumCheckOptions).filter(([k]) => k === '-i' || k === '-P' || k === '--exclude-field-pattern'));
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    const o = Object.hasOwn(pumCheckOptions, a) ? pumCheckOptions[a] : undefined;
+    const o = Object.hasOwn(known, a) ? known[a] : undefined;
     if (!o) {
       out.push(a);
       continue;
@@ -58,7 +60,7 @@ export function pumCheckRewrite(args: readonly string[]): { found: string[]; sug
   }
   // `-s` alone is not pum's unless another pum option is there (pgv has no -s either way).
   if (!found.some((f) => f !== '-s')) return undefined;
-  return { found, suggestion: ['pgv', 'check', ...out.map(shellWord)].join(' ') };
+  return { found, suggestion: ['pgv', command, ...out.map(shellWord)].join(' ') };
 }
 
 /** A word as the shell would need it written. */

@@ -9,8 +9,9 @@ export const testAndUpgradeSpec: CommandSpec = {
   summary: 'rehearse an upgrade on a copy, compare with a fresh build, then upgrade',
   usage: 'pgv test-and-upgrade [PART...] [--copy auto|template|dump] [--keep] [--lock-timeout SECONDS]\n' +
     '                            [--concurrency N]\n' +
-    '                            [--trace] [--ignore KIND,...] [--exclude-schema S,...]\n' +
-    '                            [--exclude-column PATTERN]',
+    '                            [--trace] [--ignore KIND,...] [--include KIND,...]\n' +
+    '                            [--exclude-schema S,...] [--exclude-column PATTERN]\n' +
+    '                            [--column-order] [--ignore-generated-names]',
   options: { copy: { type: 'string' }, concurrency: { type: 'string' }, keep: { type: 'boolean' }, 'lock-timeout': { type: 'string' }, trace: { type: 'boolean' }, ...comparisonOptions },
   help: [
     '    --copy auto|template|dump  how production is copied: CREATE DATABASE … TEMPLATE (needs it',

@@ -138,6 +138,13 @@ test('pum\'s and odb\'s command words point at pgv\'s, with the same arguments',
   assert.match(init.stderr, 'Did you mean `pgv snapshot init demo8`?');
 });
 
+test('pum\'s -i/-P on test-and-upgrade point at --ignore/--exclude-column', async () => {
+  const run = await runPgv(['test-and-upgrade', 'app', '-i', 'views', '-P', 'usr_%']);
+  assert.is(run.code, 2);
+  assert.match(run.stderr, "pgv test-and-upgrade: -i, -P are pum's spelling");
+  assert.match(run.stderr, 'Run `pgv test-and-upgrade app --ignore views --exclude-column usr_%`.');
+});
+
 test('pum\'s check -p1/-p2/-i/-P point at --db1/--db2/--ignore/--exclude-column', async () => {
   const run = await runPgv(['check', '-p1', 'prod', '-p2', 'test', '-i', 'views', 'triggers', '-P', 'usr_%']);
   assert.is(run.code, 2);
