@@ -57,7 +57,8 @@ export async function loadConfig(options: LoadOptions): Promise<Config> {
     config = normalized.config;
   }
   if (problems.length > 0 || !config) throw invalid(file, problems);
-  return Object.freeze({ ...config, warnings: Object.freeze(exposedPasswordWarnings(read)) });
+  const empty = config.parts.length === 0 && config.templates.length === 0 ? [`${file} names no parts (\`parts: {}\`): there is nothing to plan or apply`] : [];
+  return Object.freeze({ ...config, warnings: Object.freeze([...exposedPasswordWarnings(read), ...empty]) });
 }
 
 async function readWithExtends(file: string): Promise<{ files: string[]; merged: Obj; origins: Origins; read: Array<{ file: string; data: Obj }> }> {
