@@ -91,7 +91,19 @@ async function readWithExtends(file: string): Promise<{ files: string[]; merged:
     if (bases === null) {
       throw new PgvError('config_invalid', `${raw.file}: /extends must be a file name or a list of file names`, { data: { file: raw.file } });
     }
-    for (const b of bases) await visit(path.resolve(path.dirname(raw.file), b), [...chain, f]);
+    for (const [k, b] of bases.entries()) {
+      try {
+        await visit(path.resolve(path.dirname(raw.file), b), [...chain, f]);
+      } catch (e) {
+        // A base that is not there: name the line of the `extends` that names it.
+        if (!(e instanceof PgvError) || e.code !== 'config_not_found' || (e.data as { file?: string } | undefined)?.file !== path.resolve(path.dirname(raw.file), b)) throw e;
+        const at = locationOf(raw.file, `/extends${Array.isArray(ext) ? `/${k}` : ''}`);
+        throw new PgvError('config_not_found', `${at.file}${at.line ? `:${at.line}` : ''}: extends ${b}: no such file (resolved to ${path.resolve(path.dirname(raw.file), b)})`, {
+          hint: 'Fix the path in `extends` (relative to the file that names it).',
+          data: { file: raw.file, ...(at.line ? { line: at.line } : {}), extends: b },
+        });
+      }
+    }
     order.push({ file: raw.file, data });
   };
   await visit(file, []);

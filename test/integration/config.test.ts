@@ -26,6 +26,14 @@ test('one run lists every problem in line order: schema, references and missing 
   assert.equal(lines.map((l) => /pgv\.config\.yaml:(\d+): ([^:]+)/.exec(l)!.slice(1).join(' ')), ['5 /parts/b/schema', '6 /parts/b/after', '10 /parts/app/schema', '11 /parts/app/creat']);
 });
 
+test('an extends that names a missing file: the line of the extends, and where it resolved', async () => {
+  const dir = makeProject();
+  writeFiles(dir, { 'base.yaml': 'parts: {}\n', 'pgv.config.yaml': 'extends:\n  - base.yaml\n  - nope.yaml\nparts: {}\n' });
+  const run = await runPgv(['validate'], { cwd: dir });
+  assert.is(run.code, 2);
+  assert.match(run.stderr, `${path.join(dir, 'pgv.config.yaml')}:3: extends nope.yaml: no such file (resolved to ${path.join(dir, 'nope.yaml')})`);
+});
+
 test('malformed YAML names the file and the line', async () => {
   const dir = makeProject();
   writeFiles(dir, { 'broken.yaml': 'parts:\n  app:\n    recipe: [schema\n    dbname: x\n' });

@@ -279,6 +279,11 @@ test('resume takes its parts from the journal: PART with --resume is a usage err
   const to = await runPgv(['apply', '--resume', '--to', '2'], { cwd: dir });
   assert.is(to.code, 2);
   assert.match(to.stderr, '--resume takes its parts (and shard), --to and --accept-changed from the run it resumes');
+  // A part's name where a run id goes: said so, with what to run instead.
+  const part = await runPgv(['apply', '--resume', 't01'], { cwd: dir });
+  assert.is(part.code, 2);
+  assert.match(part.stderr, '--resume takes a run id, and "t01" is a part');
+  assert.match(part.stderr, '`pgv apply t01` for a new run of that part');
 });
 
 test.run();
