@@ -66,7 +66,7 @@ export function changedScripts(observed: ObservedPart, scripts: ScriptSet): Chan
     const file = byName.get(row.script);
     const now = file ? recordedChecksum(observed, file) : undefined;
     if (!file) changed.push({ version: row.version, script: row.script, change: 'missing' });
-    else if (now !== row.checksum && accepted.get(row.script) !== now) changed.push({ version: row.version, script: row.script, change: 'modified' });
+    else if (now !== row.checksum && accepted.get(row.script) !== now) changed.push({ version: row.version, script: row.script, change: 'modified', path: file.path });
   }
   return changed;
 }

@@ -72,7 +72,7 @@ export function changedScriptsRefusal(parts: readonly PartPlan[]): PgvError | nu
   const names = parts.length === 1 ? `part ${parts[0]!.name}: ` : '';
   return new PgvError('refused', `${names}${changed.length} applied script${changed.length === 1 ? ' has' : 's have'} changed since ${changed.length === 1 ? 'it' : 'they'} ran`, {
     hint: `Restore the file${changed.length === 1 ? '' : 's'} as applied (git log shows ${changed.length === 1 ? 'it' : 'them'}), or accept the new content with ${changed.map((c) => `--accept-changed ${parts.length === 1 ? '' : `${c.part}:`}${c.script}`).join(' ')}.`,
-    details: changed.map((c) => `${parts.length === 1 ? '' : `${c.part}: `}${c.script} (version ${c.version})`),
-    data: { changed },
+    details: changed.map((c) => `${parts.length === 1 ? '' : `${c.part}: `}${c.script} (version ${c.version})${c.path ? `: ${c.path}` : ''}`),
+    data: { changed: changed.map(({ path: _path, ...c }) => c) },
   });
 }

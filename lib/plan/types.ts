@@ -132,6 +132,8 @@ export interface ChangedScript {
   readonly version: string;
   readonly script: string;
   readonly change: 'modified' | 'missing';
+  /** The file as it is now (a modified script): for messages. */
+  readonly path?: string;
 }
 
 /** The plan of one part. */

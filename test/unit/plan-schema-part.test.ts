@@ -133,7 +133,7 @@ test('an applied update whose checksum changed is listed in changed; a vanished 
   const rows = [row('init.sql', '1', { checksum: 'old' }), row('update2.sql', '2', { checksum: 'old' }), row('update0.sql', '0', { kind: 'update' })];
   const plan = planSchemaPart(part(), observed(rows), scripts({ updates: [script('update1.sql', '1', 'update'), script('update2.sql', '2', 'update')] }), 'pgv.upgrades');
   assert.equal(plan.changed, [
-    { version: '2', script: 'update2.sql', change: 'modified' },
+    { version: '2', script: 'update2.sql', change: 'modified', path: '/p/db/update2.sql' },
     { version: '0', script: 'update0.sql', change: 'missing' },
   ]);
   assert.equal(plan.steps, []);
