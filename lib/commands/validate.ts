@@ -80,7 +80,23 @@ function renderText(config: Config, doc: Record<string, unknown>): string {
     lines.push(typeof part.template === 'string' ? `part ${part.name} (the first of fleet part ${part.template}):` : `part ${part.name}:`);
     for (const [k, v] of Object.entries(part)) {
       if (k === 'name' || v === undefined || (Array.isArray(v) && v.length === 0)) continue;
-      const shown = k === 'directory' ? rel(String(v)) : Array.isArray(v) ? v.join(', ') : typeof v === 'object' && v ? keywords(v as Record<string, unknown>) : String(v);
+      // In the config's own words: the key as written, the value as it would be written.
+      if (k === 'ddl_lock_timeout_ms') {
+        lines.push(`  ddl_lock_timeout: ${String(v)}ms`);
+        continue;
+      }
+      if (k === 'snapshot') {
+        lines.push(`  snapshot: ${v === true ? 'before-apply' : 'off'}`);
+        continue;
+      }
+      const empty = typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0;
+      const shown = k === 'directory'
+        ? rel(String(v))
+        : Array.isArray(v)
+          ? v.join(', ')
+          : k === 'connection' && empty
+            ? config.server ? '(the embedded server)' : '(libpq defaults: PG* variables, ~/.pgpass)'
+            : typeof v === 'object' && v ? keywords(v as Record<string, unknown>) : String(v);
       lines.push(`  ${k}: ${shown}`);
     }
   }
