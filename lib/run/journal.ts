@@ -218,7 +218,7 @@ export function findJournal(config: Config, run: string | undefined, cwd: string
     if (!existsSync(file)) {
       const ids = journalFiles(dir).map((f) => f.slice(0, -'.ndjson'.length));
       // `apply --resume app`: a part's name, not a run's.
-      if (config.parts.some((p) => p.name === run || p.template === run) || config.templates.some((t) => t.name === run)) {
+      if (config.parts.some((p) => p.name === run || p.template === run) || (config.templates ?? []).some((t) => t.name === run)) {
         throw usageError(`--resume takes a run id, and "${run}" is a part: a resumed run takes its parts from its journal`, `Run \`pgv apply --resume\` (the newest run) or \`pgv apply --resume RUN\`${ids.length ? ` (runs kept, newest last: ${ids.slice(-5).join(', ')})` : ''}; or \`pgv apply ${run}\` for a new run of that part.`);
       }
       throw usageError(`no run "${run}" in ${dir}`, ids.length ? `Runs kept there, newest last: ${ids.slice(-5).join(', ')}. Or run \`pgv apply --resume\` for the newest.` : 'No run was recorded there: run `pgv apply`.');
