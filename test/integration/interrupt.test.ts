@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { makeProject, runPgv, schemaConfig, spawnPgv, testConnectionYaml, writeFiles } from '../helpers/cli.js';
+import { jsonOf, makeProject, runPgv, schemaConfig, spawnPgv, testConnectionYaml, writeFiles } from '../helpers/cli.js';
 import { existsSync, mkdtempSync } from 'node:fs';
 import path from 'node:path';
 import { connect } from '../../lib/db/client.js';
@@ -54,7 +54,7 @@ test('apply, SIGINT during update6.sql: cancelled on the server, nothing queued 
   }
 });
 
-test('apply, SIGTERM during a -- pgv:no-transaction script: cancelled, the line says which statements had completed', async () => {
+test('apply, SIGTERM during a -- pgv:no-transaction script: cancelled, the line says which statements had completed and where the ledger is; the ledger keeps it', async () => {
   const db = await createDatabase('intr_notx');
   const dir = makeProject();
   writeFiles(dir, {
@@ -68,13 +68,35 @@ test('apply, SIGTERM during a -- pgv:no-transaction script: cancelled, the line 
     run.child.kill('SIGTERM');
     const done = await run.done;
     assert.is(done.code, 130, done.stderr);
-    assert.match(done.stderr, 'pgv: interrupted: app: update2.sql (outside a transaction) cancelled; statement 1 of 3 had completed and stays; update1.sql applied;');
-    assert.match(done.stderr, 'then pgv baseline app --version 2');
+    // The database was read again: its version from the ledger, and the unfinished script (not "could not be read").
+    assert.match(
+      done.stderr,
+      'pgv: interrupted: app: update2.sql (outside a transaction) cancelled at statement 2 of 3; statement 1 had completed and stays; update1.sql applied; at version 1, update2.sql unfinished (its ledger row records where it stopped); settle it by hand, then pgv baseline app --version 2 (finished) or pgv baseline app --version 1 (undone)',
+    );
+    assert.not.match(done.stderr, 'could not be read');
+    assert.match(done.stdout, 'Interrupted; what each part left follows on stderr.');
+    assert.not.match(done.stdout, 'Some parts failed');
     await sleep(4500);
     const tables = await tablesOf(db);
     assert.ok(tables.includes('public.a'));
     assert.not.ok(tables.includes('public.b'), 'the statement after the cancelled one did not run');
     assert.equal(await scriptsOf(db), ['update1.sql', 'update2.sql (started)']);
+    // The ledger row keeps what pgv knew: cancelled (not failed) at statement 2 of 3, 1 completed.
+    const failure = await withDb(db, async (c) => (await c.query<{ failure: Record<string, unknown> }>("SELECT failure FROM pgv.upgrades WHERE script = 'update2.sql'")).rows[0]!.failure);
+    assert.equal(failure, { statement: 2, statements: 3, completed: 1, line: 3, text: 'SELECT pg_sleep(4) AS intr_notx_marker', error: 'pgv was interrupted (Ctrl-C, SIGTERM) and cancelled it', sqlstate: '57014', interrupted: true });
+    // info and the next apply say so, instead of "started … and never finished" (as after kill -9).
+    const info = await runPgv(['info'], { cwd: dir });
+    assert.match(info.stdout, 'update2.sql was interrupted at statement 2 of 3 (line 3: SELECT pg_sleep(4) AS intr_notx_marker); 1 had completed (outside a transaction, started at ');
+    assert.not.match(info.stdout, 'never finished');
+    const json = jsonOf(await runPgv(['info', '--json'], { cwd: dir }));
+    assert.is(json.parts[0].unfinished.state, 'interrupted');
+    assert.is(json.parts[0].unfinished.failure.interrupted, true);
+    assert.equal(json.parts[0].unfinished.settle, { finished: 'pgv baseline app --version 2', undone: 'pgv baseline app --version 1' });
+    const again = await runPgv(['apply'], { cwd: dir });
+    assert.is(again.code, 3, again.stderr);
+    assert.match(again.stderr, 'pgv: error: part app: update2.sql was interrupted at statement 2 of 3 (line 3: SELECT pg_sleep(4) AS intr_notx_marker); 1 had completed');
+    assert.match(again.stderr, ': pgv was interrupted (Ctrl-C, SIGTERM) and cancelled it (SQLSTATE 57014)');
+    assert.match(again.stderr, 'hint: It ran outside a transaction and was interrupted: statement 1 stays applied.');
   } finally {
     await dropDatabase(db);
   }
@@ -176,7 +198,7 @@ test('snapshot commit, SIGINT while it waits for another snapshot command: exit 
     await waitFor('the first commit to pause', async () => existsSync(pause));
     const second = spawnPgv(['snapshot', 'commit', '--db', db], { cwd: bareDir(), env });
     await waitFor('the second commit to wait for the lock', async () => second.stderr().includes('waiting'));
-    assert.match(second.stderr(), `the snapshots of database "${db}" is locked by pid`);
+    assert.match(second.stderr(), `the snapshots of database "${db}" are locked by pid`);
     assert.match(second.stderr(), 'waiting for it up to 60 s');
     second.child.kill('SIGINT');
     const stopped = await second.done;
