@@ -1,11 +1,13 @@
 /**
- * The live task list and the plain progress lines: renderers of the run's events (exec/events.ts)
- * through listr2, one task per part, each step a line of its task's output with its duration. The
- * one home of listr2 (loaded only when there is progress to show).
+ * The live task list and the plain progress lines: renderers of the run's events (exec/events.ts).
+ * The live list runs through listr2, one task per part, each step a line of its task's output with
+ * its duration. The plain lines are written as their events come, with listr2's icons: listr2's
+ * own plain renderer starts every task of a concurrent list at once, and would print the header of
+ * a part waiting behind `after:` or a rollout group before that part runs. The one home of listr2
+ * (loaded only when there is progress to show).
  *
  * Steps are lines of their part's task, not tasks of their own: a run of a thousand scripts would
- * otherwise make the live renderer redraw a thousand tasks at every step, and the plain one keep a
- * thousand task objects alive.
+ * otherwise make the live renderer redraw a thousand tasks at every step.
  */
 import type { ListrTask } from 'listr2';
 import type { EventSink, EventStep, PartFinished, PartReplanned, RunEvent } from '../exec/events.js';

@@ -102,6 +102,38 @@ test('apply, SIGTERM during a -- pgv:no-transaction script: cancelled, the line 
   }
 });
 
+test('apply, SIGINT during the last statement of a -- pgv:no-transaction script: the progress says INTERRUPTED, info says where it stopped', async () => {
+  const db = await createDatabase('intr_notx2');
+  const rep = await createDatabase('intr_notx2_rep');
+  const dir = makeProject();
+  writeFiles(dir, {
+    'pgv.config.yaml': `${schemaConfig(db, 'schema')}  rep:\n    recipe: schema\n    dbname: ${rep}\n    schema: rep\n    after: [app]\n`,
+    'schema/update1.sql': 'CREATE TABLE t1 (id int);\n',
+    'schema/update2.sql': '-- pgv:no-transaction\nCREATE TABLE IF NOT EXISTS n1 (id int);\nSELECT pg_sleep(4) AS intr_notx2_marker;\n',
+    'rep/update1.sql': 'CREATE TABLE r1 (id int);\n',
+  });
+  try {
+    const run = spawnPgv(['apply', '--allow-lint-errors'], { cwd: dir });
+    await waitFor('update2.sql to run', running('intr_notx2_marker'));
+    run.child.kill('SIGINT');
+    const done = await run.done;
+    assert.is(done.code, 130, done.stderr);
+    assert.match(done.stderr, `✖ app (${db}) [INTERRUPTED: update2.sql (outside a transaction) was cancelled at statement 2 of 2]`);
+    assert.match(done.stderr, `↓ rep (${rep}) [SKIPPED: part app did not succeed]`);
+    assert.not.match(done.stderr, `❯ rep (${rep})`, 'rep never started: no header');
+    assert.match(done.stderr, 'pgv: interrupted: app: update2.sql (outside a transaction) cancelled at statement 2 of 2; statement 1 had completed and stays; update1.sql applied; at version 1, update2.sql unfinished (its ledger row records where it stopped);');
+    assert.match(done.stderr, `pgv: interrupted: rep: not started; not initialised, 1 script pending; run pgv apply again`);
+    assert.match(done.stdout, 'Interrupted; what each part left follows on stderr.');
+    const info = jsonOf(await runPgv(['info', 'app', '--json'], { cwd: dir }));
+    assert.is(info.parts[0].version, '1');
+    assert.is(info.parts[0].unfinished.summary, 'update2.sql was interrupted at statement 2 of 2 (line 3: SELECT pg_sleep(4) AS intr_notx2_marker); 1 had completed');
+    assert.equal(await scriptsOf(db), ['update1.sql', 'update2.sql (started)']);
+  } finally {
+    await dropDatabase(db);
+    await dropDatabase(rep);
+  }
+});
+
 test('baseline, SIGINT while it waits for the lock: exit 130 at once, nothing recorded', async () => {
   const db = await createDatabase('intr_base');
   const dir = makeProject();
