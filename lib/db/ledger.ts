@@ -152,6 +152,7 @@ export function ledgerFailureOf(value: unknown): LedgerFailure | undefined {
     text: v.text,
     error: typeof v.error === 'string' ? v.error : '',
     sqlstate: typeof v.sqlstate === 'string' ? v.sqlstate : '',
+    ...(v.interrupted === true ? { interrupted: true } : {}),
   };
 }
 

@@ -15,6 +15,8 @@ export interface LockOptions {
   readonly key?: number;
   /** What is locked, for the error message (default: `database "<the session's database>"`). */
   readonly subject?: string;
+  /** The subject is plural (`the snapshots of database "x"`): the messages say "are locked". */
+  readonly pluralSubject?: boolean;
   readonly sleep?: (ms: number) => Promise<unknown>;
   /** Told once, as soon as the lock is found taken: who holds it and how long pgv waits. */
   readonly onWait?: (message: string) => void;
@@ -25,6 +27,7 @@ export async function acquireLock(db: Db, timeoutMs: number, options: LockOption
   const key2 = options.key ?? 1;
   const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
   const subject = options.subject ?? `database "${db.spec.dbname}"`;
+  const isLocked = options.pluralSubject ? 'are locked' : 'is locked';
   const deadline = Date.now() + timeoutMs;
   // Before the lock: behind a transaction-mode pooler it would be stranded on a server connection.
   // On a direct connection the backend's pid is the one announced at connection (see pooler.ts):
@@ -44,14 +47,14 @@ export async function acquireLock(db: Db, timeoutMs: number, options: LockOption
     if (!told && options.onWait) {
       told = true;
       const holder = await lockHolder(db, key2);
-      if (holder) options.onWait(`${subject} is locked by ${holder.text}; waiting for it up to ${Math.round(timeoutMs / 1000)} s (--lock-timeout)`);
+      if (holder) options.onWait(`${subject} ${isLocked} by ${holder.text}; waiting for it up to ${Math.round(timeoutMs / 1000)} s (--lock-timeout)`);
     }
     await sleep(Math.min(wait, Math.max(0, deadline - Date.now())));
     wait = Math.min(wait * 2, 500);
     taken = await tryLock(db, key2);
   }
   const h = await lockHolder(db, key2);
-  throw new PgvError('lock_timeout', `${subject} is locked by ${h?.text ?? 'another session (it has just released the lock)'}; gave up after ${Math.round(timeoutMs / 1000)} s`, {
+  throw new PgvError('lock_timeout', `${subject} ${isLocked} by ${h?.text ?? 'another session (it has just released the lock)'}; gave up after ${Math.round(timeoutMs / 1000)} s`, {
     hint: 'Another pgv is working on this database. Wait for it and run again, or raise --lock-timeout.',
     data: { database: db.spec.dbname, ...(h ? { holder_pid: h.pid, holder_application: h.application } : {}) },
   });

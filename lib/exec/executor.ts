@@ -179,7 +179,7 @@ export async function executePlan(plan: Plan, jobFor: (part: PartPlan) => Job, o
       break;
     }
     if (stoppedBy) {
-      const stop = new PgvError('refused', `not run: part ${stoppedBy.part} failed in ${stoppedBy.group}, whose on_error is stop`, { hint: 'Fix the failed part and run pgv apply again; the parts done are not run twice.' });
+      const stop = new PgvError('refused', `part ${stoppedBy.part} failed in ${stoppedBy.group}, whose on_error is stop`, { hint: 'Fix the failed part and run pgv apply again; the parts done are not run twice.' });
       for (const p of plan.parts) if (!results.has(p.name)) notStarted(p, stop, 'skipped');
       break;
     }

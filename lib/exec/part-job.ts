@@ -22,7 +22,7 @@ import { changedScriptsRefusal } from '../plan/plan.js';
 import { replanPart } from '../plan/replan.js';
 import type { ObservedPart, PartPlan, RunScriptStep, Step } from '../plan/types.js';
 import { scriptMessage } from './script-message.js';
-import { isInterrupted } from '../db/cancel.js';
+import { isInterrupted, shielded } from '../db/cancel.js';
 import { ledgerFailure, scriptFailure } from './script-error.js';
 import { defaultRetries, isLockTimeout, retryPauseMs } from './lock-retry.js';
 import { pgvVersion } from '../version.js';
@@ -57,6 +57,9 @@ export interface PartJobInput {
 const aheadScripts = 64;
 const aheadBytes = 1 << 20;
 const aheadMs = 100;
+
+/** The `error` of a ledger row whose script pgv cancelled when it was interrupted. */
+const interruptedWords = 'pgv was interrupted (Ctrl-C, SIGTERM) and cancelled it';
 
 const setsRole = /\bSET\s+(SESSION\s+)?(ROLE|SESSION\s+AUTHORIZATION)\b/i;
 
@@ -479,8 +482,17 @@ export class PartJob {
         await db.query(prepared.sql.slice(statement.start, statement.end));
       } catch (e) {
         if (isInterrupted(e)) {
+          // Recorded as a failure is (how long it ran, where it stopped), marked interrupted: the next
+          // run and pgv info say where it stopped, not "never finished" as after a kill. Written
+          // outside the interrupted scope, which refuses every query; the cancel has been answered.
+          const recorded = id !== undefined && this.failures;
+          if (recorded) {
+            const cause = serverErrorOf((e as PgvError).cause);
+            const where = ledgerFailure(prepared.sql, statement, k, prepared.statements.length, { message: interruptedWords, sqlstate: cause?.sqlstate ?? '' }, true);
+            await shielded(() => db.query(failLedgerRowSql(table, this.style, true), [id, Math.round(performance.now() - t0), JSON.stringify(where)])).catch(() => undefined);
+          }
           throw new PgvError('interrupted', `${script.name} (outside a transaction) was cancelled at statement ${k + 1} of ${prepared.statements.length}`, {
-            data: { script: script.name, completed: k, statements: prepared.statements.length },
+            data: { script: script.name, completed: k, statements: prepared.statements.length, version: script.version, before: this.versionBefore(script.name) },
             cause: e,
           });
         }

@@ -46,9 +46,10 @@ export function scriptFailure(file: string, text: string, error: ServerError, se
 
 /**
  * Where a script run statement by statement failed, for its ledger row: statement `index` (from
- * 0) of `count` in `text` (the script as prepared, offsets as in the file).
+ * 0) of `count` in `text` (the script as prepared, offsets as in the file). `interrupted`: the
+ * statement did not fail, pgv cancelled it (or did not send it) because it was interrupted.
  */
-export function ledgerFailure(text: string, statement: { start: number; end: number }, index: number, count: number, error: ServerError): LedgerFailure {
+export function ledgerFailure(text: string, statement: { start: number; end: number }, index: number, count: number, error: Pick<ServerError, 'message' | 'sqlstate'>, interrupted = false): LedgerFailure {
   const start = firstSignificant(text, statement.start);
   return {
     statement: index + 1,
@@ -58,6 +59,7 @@ export function ledgerFailure(text: string, statement: { start: number; end: num
     text: text.slice(start, statement.end).replace(/\s+/g, ' ').trim().replace(/;$/, '').slice(0, 200),
     error: error.message,
     sqlstate: error.sqlstate,
+    ...(interrupted ? { interrupted: true } : {}),
   };
 }
 

@@ -46,7 +46,8 @@ export function partInfo(part: Part, observed: ObservedPart, scripts: ScriptSet,
     if (!unfinished) problems.push(e.message.replace(`part ${part.name}: `, ''));
   }
   if (unfinished) {
-    const how = unfinished.state === 'failed' ? `outside a transaction${unfinished.failure ? `, at ${unfinished.installedAt}: ${unfinished.failure.error}` : ` (the statements before the failing one stay applied; ${unfinished.note})`}` : 'outside a transaction';
+    const f = unfinished.failure;
+    const how = f ? `outside a transaction, ${unfinished.state === 'failed' ? `at ${unfinished.installedAt}: ${f.error}` : `started at ${unfinished.installedAt}`}` : unfinished.state === 'failed' ? `outside a transaction (the statements before the failing one stay applied; ${unfinished.note})` : 'outside a transaction';
     problems.push(`${unfinished.summary} (${how}); settle it with \`${unfinished.finished}\` (finished by hand) or \`${unfinished.undone}\` (undone)`);
   }
   const changed = observed.exists ? changedScripts(observed, scripts) : [];

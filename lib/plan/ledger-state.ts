@@ -85,10 +85,10 @@ export function unfinishedScript(observed: ObservedPart): LedgerRow | undefined 
 export interface Unfinished {
   readonly script: string;
   readonly version: string;
-  /** failed: a statement failed (recorded by the failure path); interrupted: pgv was killed or cut off. */
+  /** failed: a statement failed (recorded by the failure path); interrupted: pgv was interrupted (its cancel recorded where) or killed or cut off. */
   readonly state: 'failed' | 'interrupted';
   readonly installedAt: string;
-  /** Which statement failed; absent when the ledger has no place for it (see `note`). */
+  /** Which statement failed or was cancelled; absent when the ledger has no place for it (see `note`), or pgv was killed. */
   readonly failure?: LedgerFailure;
   /** `update4.sql failed at statement 3 of 5 (line 12: CREATE INDEX CONCURRENTLY …); 2 had completed`. */
   readonly summary: string;
@@ -114,15 +114,12 @@ export function completedWords(completed: number): string {
 
 /** Describe the script that never finished (unfinishedScript), for apply's refusal, info and baseline. */
 export function describeUnfinished(part: Part, observed: ObservedPart, row: LedgerRow): Unfinished {
-  // A failure records how long the script ran (see db/ledger.ts failLedgerRowSql); a killed run leaves nothing there.
-  const state = row.durationMs !== null && row.durationMs > 0 ? 'failed' : 'interrupted';
+  // A failure records how long the script ran (see db/ledger.ts failLedgerRowSql), and so does a
+  // cancel after Ctrl-C, marked interrupted; a killed run leaves nothing there.
   const f = row.failure;
-  const summary =
-    state === 'interrupted'
-      ? `${row.script} started at ${row.installedAt} and never finished`
-      : f
-        ? `${row.script} failed at statement ${f.statement} of ${f.statements} (line ${f.line}: ${abridged(f.text)}); ${completedWords(f.completed)}`
-        : `${row.script} failed at ${row.installedAt}`;
+  const state = f?.interrupted ? 'interrupted' : row.durationMs !== null && row.durationMs > 0 ? 'failed' : 'interrupted';
+  const where = f ? ` at statement ${f.statement} of ${f.statements} (line ${f.line}: ${abridged(f.text)}); ${completedWords(f.completed)}` : '';
+  const summary = f ? `${row.script} ${state === 'interrupted' ? 'was interrupted' : 'failed'}${where}` : state === 'interrupted' ? `${row.script} started at ${row.installedAt} and never finished` : `${row.script} failed at ${row.installedAt}`;
   const note =
     state === 'interrupted' || f
       ? ''
@@ -157,11 +154,12 @@ export function planFoundation(part: Part, observed: ObservedPart, ledgerName: s
   const current = currentVersion(observed);
   if (unfinished) {
     const u = describeUnfinished(part, observed, unfinished);
-    const stays = u.state === 'interrupted' ? 'It ran outside a transaction and was interrupted.' : u.failure ? `It ran outside a transaction: ${u.failure.completed === 0 ? 'no statement of it stays applied' : u.failure.completed === 1 ? 'statement 1 stays applied' : `statements 1–${u.failure.completed} stay applied`}.` : `It ran outside a transaction: the statements before the failing one stay applied (${u.note}).`;
     const f = u.failure;
+    const how = `It ran outside a transaction${u.state === 'interrupted' ? ' and was interrupted' : ''}`;
+    const stays = f ? `${how}: ${f.completed === 0 ? 'no statement of it stays applied' : f.completed === 1 ? 'statement 1 stays applied' : `statements 1–${f.completed} stay applied`}.` : u.state === 'interrupted' ? `${how}.` : `${how}: the statements before the failing one stay applied (${u.note}).`;
     throw new PgvError('refused', `part ${part.name}: ${u.summary}`, {
       hint: `${stays} Check what it did, then finish it by hand and record that with \`${u.finished}\`, or undo it and record \`${u.undone}\`; then run apply again.`,
-      ...(f ? { details: [`failed at ${u.installedAt}: ${f.error}${f.sqlstate ? ` (SQLSTATE ${f.sqlstate})` : ''}`] } : {}),
+      ...(f ? { details: [`${u.state === 'interrupted' ? 'started' : 'failed'} at ${u.installedAt}: ${f.error}${f.sqlstate ? ` (SQLSTATE ${f.sqlstate})` : ''}`] } : {}),
       data: { part: part.name, script: u.script, state: u.state, ...(f ? { failure: f } : {}) },
     });
   }

@@ -21,13 +21,13 @@ export interface LedgerRow {
   readonly description?: string;
   /** A pum 0.x table: the row records a Python delta (its type says so). */
   readonly python?: boolean;
-  /** A `-- pgv:no-transaction` script that failed: which statement (pgv's ledger from format 2). */
+  /** A `-- pgv:no-transaction` script that failed or was cancelled: which statement (pgv's ledger from format 2). */
   readonly failure?: LedgerFailure;
 }
 
-/** Where a script run outside a transaction failed, as its ledger row records it (column `failure`). */
+/** Where a script run outside a transaction failed or was cancelled, as its ledger row records it (column `failure`). */
 export interface LedgerFailure {
-  /** The failing statement, counted from 1. */
+  /** The failing (or cancelled) statement, counted from 1. */
   readonly statement: number;
   /** How many statements the script has. */
   readonly statements: number;
@@ -37,9 +37,11 @@ export interface LedgerFailure {
   readonly line: number;
   /** The statement, white space collapsed, at most 200 characters. */
   readonly text: string;
-  /** The server's message and SQLSTATE. */
+  /** The server's message and SQLSTATE (for a cancel: pgv's words, and 57014 when the server cancelled it). */
   readonly error: string;
   readonly sqlstate: string;
+  /** pgv was interrupted (Ctrl-C, SIGTERM, the caller's signal) and cancelled the statement: nothing failed. */
+  readonly interrupted?: boolean;
 }
 
 /** What the planner knows of a part's database (read by db/observe.ts). */

@@ -286,7 +286,7 @@ class Throwaways {
         failures.push(`${name}: ${(e as Error)?.message ?? e}`);
       }
     }
-    if (failures.length) throw new Error(`could not drop the throwaway database(s) on ${describeConnection(this.production)}: ${failures.join('; ')}; drop them by hand`);
+    if (failures.length) throw new Error(`could not drop ${failures.length === 1 ? 'the throwaway database' : `${failures.length} throwaway databases`} on ${describeConnection(this.production)}: ${failures.join('; ')}; drop them by hand`);
   }
   /** Comment the kept databases so that the next run's sweep spares them. */
   async markKept(admin: Db): Promise<void> {

@@ -9,7 +9,7 @@ import { policyViolations, type PolicyViolation, type Trace } from '../trace/mod
 import { traceScripts } from '../trace/run.js';
 import { connectionFor, type Environment } from '../targets/context.js';
 import { preparePlan } from '../run/pipeline.js';
-import { formatDuration } from '../util/format.js';
+import { formatDuration, plural } from '../util/format.js';
 
 /** A trace of the copy, the policy's verdict on it, and a one-line summary for the phase line. */
 export interface TracedCopy {
@@ -30,6 +30,6 @@ export async function traceCopy(config: Config, copyPart: Part, ctx: Environment
   return {
     trace,
     violations,
-    summary: `${trace.statements.length} statements${slowest ? `, slowest ${formatDuration(slowest.durationMs)} (${slowest.script}:${slowest.line})` : ''}${violations.length ? `, ${violations.length} over the lock policy` : ''}`,
+    summary: `${plural(trace.statements.length, 'statement')}${slowest ? `, slowest ${formatDuration(slowest.durationMs)} (${slowest.script}:${slowest.line})` : ''}${violations.length ? `, ${violations.length} over the lock policy` : ''}`,
   };
 }

@@ -1,6 +1,7 @@
 /** `pgv info --fleet` as text and as the documented JSON (schemas/pgv.census.schema.json). Pure. */
 import type { Difference } from '../check/model.js';
 import type { Census, CensusGroup } from '../fleet/census-model.js';
+import { plural } from '../util/format.js';
 
 /** Members named in a text line before "… and N more" (the JSON names them all). */
 const shownMembers = 8;
@@ -58,8 +59,4 @@ function changeText(d: Difference): string {
 function abbreviate(names: readonly string[]): string {
   if (names.length <= shownMembers) return names.join(', ');
   return `${names.slice(0, shownMembers).join(', ')}, … and ${names.length - shownMembers} more (--json lists them all)`;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

@@ -1,5 +1,6 @@
 /** Lint findings for people: `file:line:col: level rule: message`, then why and the safe rewrite. Pure. */
 import type { Finding } from '../lint/lint.js';
+import { plural } from '../util/format.js';
 
 /** One finding as its lines (`indent` before each). */
 export function findingLines(f: Finding, indent = ''): string[] {
@@ -11,7 +12,6 @@ export function renderLintText(findings: readonly Finding[], scripts: number): s
   const errors = findings.filter((f) => f.level === 'error').length;
   const warnings = findings.length - errors;
   const lines = findings.flatMap((f) => findingLines(f));
-  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   lines.push(
     findings.length === 0
       ? `${plural(scripts, 'script')} linted: no findings.`

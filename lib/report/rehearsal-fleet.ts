@@ -5,6 +5,7 @@ import { renderCheckJson } from './check-json.js';
 import { renderError } from './error-text.js';
 import { renderRehearsal } from './rehearsal.js';
 import { renderRunReport, type RunReport } from './run.js';
+import { plural } from '../util/format.js';
 
 /** Members named per shape in text before "… and N more" (the JSON names them all). */
 const shownMembers = 6;
@@ -82,7 +83,7 @@ function verdict(s: ShapeRehearsal): string {
     case 'failed-on-copy':
       return `${on}: the upgrade failed on the copy${s.rehearsal!.error ? ` (${s.rehearsal!.error.message})` : ''}; not touched`;
     case 'different':
-      return `${on}: the upgraded copy differs from a fresh build (${s.rehearsal!.comparison!.result.differences.length} difference(s)); not touched`;
+      return `${on}: the upgraded copy differs from a fresh build (${plural(s.rehearsal!.comparison!.result.differences.length, 'difference')}); not touched`;
     case 'lock-policy':
       return `${on}: the trace broke the lock policy (lint.max_lock_ms); not touched`;
     default:

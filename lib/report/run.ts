@@ -7,8 +7,8 @@ import { stepJson } from './plan-json.js';
 import { renderError } from './error-text.js';
 import { formatDuration } from '../util/format.js';
 
-/** A run as text: one line per part, then a total. */
-function renderRunText(result: RunResult): string {
+/** A run as text: one line per part, then a total (or, when it was interrupted, where to read what it left). */
+function renderRunText(result: RunResult, interrupted: boolean): string {
   const lines = result.parts.map((p) => {
     const head = `${p.name} (${p.database})`;
     const done = p.steps.filter((s) => s.status === 'done');
@@ -33,7 +33,7 @@ function renderRunText(result: RunResult): string {
     }
   });
   const changed = result.parts.filter((p) => p.status === 'applied').length;
-  lines.push(result.ok ? (changed ? `Done in ${formatDuration(result.durationMs)}.` : 'Nothing to do.') : 'Some parts failed; their errors follow on stderr.');
+  lines.push(interrupted ? 'Interrupted; what each part left follows on stderr.' : result.ok ? (changed ? `Done in ${formatDuration(result.durationMs)}.` : 'Nothing to do.') : 'Some parts failed; their errors follow on stderr.');
   return lines.join('\n');
 }
 
@@ -72,7 +72,7 @@ export function renderRunReport(outcome: { readonly result: RunResult; readonly 
     get json() {
       return (json ??= { ...(renderRunJson(result) as Record<string, unknown>), ...(snapshots.length ? { snapshots: guardJson(snapshots) } : {}) });
     },
-    text: [renderRunText(result), ...guardLines(snapshots)].join('\n'),
+    text: [renderRunText(result, interrupted !== undefined), ...guardLines(snapshots)].join('\n'),
     errors: [...notes.map((n) => `pgv: note: ${n}`), ...(interrupted ?? runErrors(result, verbose))],
   };
 }

@@ -11,6 +11,8 @@ import { isPgvError, type PgvError } from '../errors.js';
 import { mapPerKey } from '../util/limit.js';
 import type { RolloutGroup } from '../config/types.js';
 import { replanPart } from '../plan/replan.js';
+import { currentVersion, describeUnfinished, unfinishedScript } from '../plan/ledger-state.js';
+import type { PartNow } from '../report/interrupt.js';
 import type { ObservedPart, PartPlan, Plan } from '../plan/types.js';
 import { readDeltaDirectory } from '../recipes/deltas.js';
 import { readSchemaDirectory } from '../recipes/schema.js';
@@ -217,19 +219,42 @@ export async function runPlan(plan: Plan, prepared: ReadonlyMap<string, Prepared
   return withInterrupt({ result, snapshots: outcomes, notes });
 }
 
-/** After an interrupt: each part that did not finish, read again (outside the interrupted scope). */
+/**
+ * After an interrupt: each part that did not finish, read again (outside the interrupted scope):
+ * its version as the ledger gives it, what is pending, and a script left unfinished. The planner
+ * refuses a part whose `-- pgv:no-transaction` script was cancelled: that is what it reports, not
+ * a database that could not be read.
+ */
 async function interruptReport(result: RunResult, plan: Plan, prepared: ReadonlyMap<string, PreparedPart>, command = 'apply'): Promise<string[]> {
   const { interruptLines } = await import('../report/interrupt.js');
   const unfinished = result.parts.filter((p) => p.status !== 'applied' && p.status !== 'unchanged');
   const now = await shielded(() =>
     Promise.all(
-      unfinished.map(async (p): Promise<[string, PartPlan | null]> => {
+      unfinished.map(async (p): Promise<[string, PartNow | null]> => {
         const input = prepared.get(p.name);
         const planned = plan.parts.find((q) => q.name === p.name);
         if (!input || !planned) return [p.name, null];
-        return [p.name, await observePart(input.spec, input.part.upgradesTable).then((observed) => replanPart(planned, { ...input, observed })).catch(() => null)];
+        const observed = await observePart(input.spec, input.part.upgradesTable, input.scripts.pumModule?.migrationTable).catch(() => null);
+        return [p.name, observed && readAgain(planned, input, observed)];
       }),
     ),
   );
   return interruptLines(result, new Map(now), command);
+}
+
+/** A part as observed after the interrupt, in the terms of the interrupt line. */
+function readAgain(planned: PartPlan, input: PreparedPart, observed: ObservedPart): PartNow {
+  let plan: PartPlan | null = null;
+  try {
+    plan = replanPart(planned, { ...input, observed });
+  } catch (e) {
+    if (!isPgvError(e)) throw e;
+  }
+  const row = unfinishedScript(observed);
+  return {
+    current: currentVersion(observed),
+    plan,
+    applied: new Set(observed.ledger.rows.filter((r) => r.success).map((r) => r.script)),
+    unfinished: row ? describeUnfinished(input.part, observed, row) : null,
+  };
 }

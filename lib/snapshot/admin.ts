@@ -41,7 +41,7 @@ export async function withSnapshotSession<T>(spec: ConnectionSpec, options: Sess
   const working = spec.dbname;
   const db = await connectMaintenance(spec, { avoid: spec.dbname, applicationName: 'pgv snapshot' });
   try {
-    await acquireLock(db, options.lockTimeoutMs, { key: lockKey(working), subject: `the snapshots of database "${working}"`, ...(options.onLockWait ? { onWait: options.onLockWait } : {}) });
+    await acquireLock(db, options.lockTimeoutMs, { key: lockKey(working), subject: `the snapshots of database "${working}"`, pluralSubject: true, ...(options.onLockWait ? { onWait: options.onLockWait } : {}) });
     return await fn({ db, working, serverVersion: await serverVersionOf(db), pause: options.pause ?? (async () => undefined) });
   } catch (e) {
     throw asPgvError(e, `pgv snapshot ${options.action} on "${working}"`);

@@ -137,7 +137,7 @@ test('on_error stop: a failure in the canary leaves every later database untouch
       assert.is(byPart.get(`tenant/a/${d}`), 'not-run');
       assert.equal(await tablesOf(d), [], d);
     }
-    assert.match(json.failures[1].error.message, `not run: part tenant/a/${t.a[0]} failed in rollout group 1`);
+    assert.match(json.failures[1].error.message, new RegExp(`^part tenant/a/${t.a[0]} failed in rollout group 1 .*, whose on_error is stop$`));
   } finally {
     await dropAll(t);
   }
@@ -213,6 +213,25 @@ test('per_server below the sessions a part holds is refused before anything runs
     const ok = await runPgv(['apply'], { cwd: warned });
     assert.is(ok.code, 0, ok.stderr);
     assert.match(ok.stderr, 'rollout group 1 (match nobody_*) matches no database of this run', ok.stderr);
+  } finally {
+    await dropAll(t);
+  }
+});
+
+test('plain progress: the canary runs alone, and the other parts show their headers only when they start', async () => {
+  const t = await tenants(2);
+  const dir = project(t, '  - match: "*_a_1"\n    concurrency: 1\n  - match: "*"\n    concurrency: 4\n    on_error: continue\n', 'CREATE TABLE t (id int);\n', '', '[a]');
+  try {
+    const run = await runPgv(['apply'], { cwd: dir });
+    assert.is(run.code, 0, run.stderr);
+    const lines = run.stderr.split('\n');
+    const canary = `tenant/a/${t.a[0]}`;
+    const canaryDone = lines.findIndex((l) => l.startsWith(`✔ ${canary}: `) && l.includes('done, now at version 1'));
+    assert.ok(canaryDone > 0, run.stderr);
+    const headers = lines.flatMap((l, k) => (l.startsWith('❯ tenant/') && l.endsWith(')') && !l.includes(': ') ? [[l, k] as const] : []));
+    assert.is(headers.length, 4, run.stderr);
+    assert.is(headers[0]![0], `❯ ${canary} (${t.a[0]})`, run.stderr);
+    for (const [line, k] of headers.slice(1)) assert.ok(k > canaryDone, `${line} comes after the canary finished:\n${run.stderr}`);
   } finally {
     await dropAll(t);
   }

@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { makeProject, runPgv, schemaConfig, spawnPgv, testConnectionYaml, writeFiles } from '../helpers/cli.js';
+import { jsonOf, makeProject, runPgv, schemaConfig, spawnPgv, testConnectionYaml, writeFiles } from '../helpers/cli.js';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { connect } from '../../lib/db/client.js';
@@ -54,7 +54,7 @@ test('apply, SIGINT during update6.sql: cancelled on the server, nothing queued 
   }
 });
 
-test('apply, SIGTERM during a -- pgv:no-transaction script: cancelled, the line says which statements had completed', async () => {
+test('apply, SIGTERM during a -- pgv:no-transaction script: cancelled, the line says which statements had completed and where the ledger is; the ledger keeps it', async () => {
   const db = await createDatabase('intr_notx');
   const dir = makeProject();
   writeFiles(dir, {
@@ -68,15 +68,69 @@ test('apply, SIGTERM during a -- pgv:no-transaction script: cancelled, the line 
     run.child.kill('SIGTERM');
     const done = await run.done;
     assert.is(done.code, 130, done.stderr);
-    assert.match(done.stderr, 'pgv: interrupted: app: update2.sql (outside a transaction) cancelled; statement 1 of 3 had completed and stays; update1.sql applied;');
-    assert.match(done.stderr, 'then pgv baseline app --version 2');
+    // The database was read again: its version from the ledger, and the unfinished script (not "could not be read").
+    assert.match(
+      done.stderr,
+      'pgv: interrupted: app: update2.sql (outside a transaction) cancelled at statement 2 of 3; statement 1 had completed and stays; update1.sql applied; at version 1, update2.sql unfinished (its ledger row records where it stopped); settle it by hand, then pgv baseline app --version 2 (finished) or pgv baseline app --version 1 (undone)',
+    );
+    assert.not.match(done.stderr, 'could not be read');
+    assert.match(done.stdout, 'Interrupted; what each part left follows on stderr.');
+    assert.not.match(done.stdout, 'Some parts failed');
     await sleep(4500);
     const tables = await tablesOf(db);
     assert.ok(tables.includes('public.a'));
     assert.not.ok(tables.includes('public.b'), 'the statement after the cancelled one did not run');
     assert.equal(await scriptsOf(db), ['update1.sql', 'update2.sql (started)']);
+    // The ledger row keeps what pgv knew: cancelled (not failed) at statement 2 of 3, 1 completed.
+    const failure = await withDb(db, async (c) => (await c.query<{ failure: Record<string, unknown> }>("SELECT failure FROM pgv.upgrades WHERE script = 'update2.sql'")).rows[0]!.failure);
+    assert.equal(failure, { statement: 2, statements: 3, completed: 1, line: 3, text: 'SELECT pg_sleep(4) AS intr_notx_marker', error: 'pgv was interrupted (Ctrl-C, SIGTERM) and cancelled it', sqlstate: '57014', interrupted: true });
+    // info and the next apply say so, instead of "started … and never finished" (as after kill -9).
+    const info = await runPgv(['info'], { cwd: dir });
+    assert.match(info.stdout, 'update2.sql was interrupted at statement 2 of 3 (line 3: SELECT pg_sleep(4) AS intr_notx_marker); 1 had completed (outside a transaction, started at ');
+    assert.not.match(info.stdout, 'never finished');
+    const json = jsonOf(await runPgv(['info', '--json'], { cwd: dir }));
+    assert.is(json.parts[0].unfinished.state, 'interrupted');
+    assert.is(json.parts[0].unfinished.failure.interrupted, true);
+    assert.equal(json.parts[0].unfinished.settle, { finished: 'pgv baseline app --version 2', undone: 'pgv baseline app --version 1' });
+    const again = await runPgv(['apply'], { cwd: dir });
+    assert.is(again.code, 3, again.stderr);
+    assert.match(again.stderr, 'pgv: error: part app: update2.sql was interrupted at statement 2 of 3 (line 3: SELECT pg_sleep(4) AS intr_notx_marker); 1 had completed');
+    assert.match(again.stderr, ': pgv was interrupted (Ctrl-C, SIGTERM) and cancelled it (SQLSTATE 57014)');
+    assert.match(again.stderr, 'hint: It ran outside a transaction and was interrupted: statement 1 stays applied.');
   } finally {
     await dropDatabase(db);
+  }
+});
+
+test('apply, SIGINT during the last statement of a -- pgv:no-transaction script: the progress says INTERRUPTED, info says where it stopped', async () => {
+  const db = await createDatabase('intr_notx2');
+  const rep = await createDatabase('intr_notx2_rep');
+  const dir = makeProject();
+  writeFiles(dir, {
+    'pgv.config.yaml': `${schemaConfig(db, 'schema')}  rep:\n    recipe: schema\n    dbname: ${rep}\n    schema: rep\n    after: [app]\n`,
+    'schema/update1.sql': 'CREATE TABLE t1 (id int);\n',
+    'schema/update2.sql': '-- pgv:no-transaction\nCREATE TABLE IF NOT EXISTS n1 (id int);\nSELECT pg_sleep(4) AS intr_notx2_marker;\n',
+    'rep/update1.sql': 'CREATE TABLE r1 (id int);\n',
+  });
+  try {
+    const run = spawnPgv(['apply', '--allow-lint-errors'], { cwd: dir });
+    await waitFor('update2.sql to run', running('intr_notx2_marker'));
+    run.child.kill('SIGINT');
+    const done = await run.done;
+    assert.is(done.code, 130, done.stderr);
+    assert.match(done.stderr, `✖ app (${db}) [INTERRUPTED: update2.sql (outside a transaction) was cancelled at statement 2 of 2]`);
+    assert.match(done.stderr, `↓ rep (${rep}) [SKIPPED: part app did not succeed]`);
+    assert.not.match(done.stderr, `❯ rep (${rep})`, 'rep never started: no header');
+    assert.match(done.stderr, 'pgv: interrupted: app: update2.sql (outside a transaction) cancelled at statement 2 of 2; statement 1 had completed and stays; update1.sql applied; at version 1, update2.sql unfinished (its ledger row records where it stopped);');
+    assert.match(done.stderr, `pgv: interrupted: rep: not started; not initialised, 1 script pending; run pgv apply again`);
+    assert.match(done.stdout, 'Interrupted; what each part left follows on stderr.');
+    const info = jsonOf(await runPgv(['info', 'app', '--json'], { cwd: dir }));
+    assert.is(info.parts[0].version, '1');
+    assert.is(info.parts[0].unfinished.summary, 'update2.sql was interrupted at statement 2 of 2 (line 3: SELECT pg_sleep(4) AS intr_notx2_marker); 1 had completed');
+    assert.equal(await scriptsOf(db), ['update1.sql', 'update2.sql (started)']);
+  } finally {
+    await dropDatabase(db);
+    await dropDatabase(rep);
   }
 });
 
@@ -176,7 +230,7 @@ test('snapshot commit, SIGINT while it waits for another snapshot command: exit 
     await waitFor('the first commit to pause', async () => existsSync(pause));
     const second = spawnPgv(['snapshot', 'commit', '--db', db], { cwd: bareDir(), env });
     await waitFor('the second commit to wait for the lock', async () => second.stderr().includes('waiting'));
-    assert.match(second.stderr(), `the snapshots of database "${db}" is locked by pid`);
+    assert.match(second.stderr(), `the snapshots of database "${db}" are locked by pid`);
     assert.match(second.stderr(), 'waiting for it up to 60 s');
     second.child.kill('SIGINT');
     const stopped = await second.done;
