@@ -179,6 +179,29 @@ test('a move while apply waits for the lock is seen under the lock: refused, not
   }
 });
 
+test('a plan of two parts, one of them applied since (a deploy that failed half way): the other runs, exit 0', async () => {
+  const [db1, db2] = [await createDatabase('saved_half_a'), await createDatabase('saved_half_b')];
+  const dir = makeProject();
+  copyFixture('schema/shop', dir, 'schema');
+  copyFixture('schema/shop/update1.sql', dir, 'old/update1.sql');
+  const config = (d: string) => `${testConnectionYaml()}parts:\n  app:\n    recipe: schema\n    dbname: ${JSON.stringify(db1)}\n    schema: ${d}\n  two:\n    recipe: schema\n    dbname: ${JSON.stringify(db2)}\n    schema: ${d}\n`;
+  writeFiles(dir, { 'old.yaml': config('old'), 'pgv.config.yaml': config('schema') });
+  try {
+    assert.is((await runPgv(['apply', '-c', 'old.yaml'], { cwd: dir })).code, 0);
+    assert.is((await runPgv(['plan', '-o', 'plan.json'], { cwd: dir })).code, 0);
+    assert.is((await runPgv(['apply', 'app'], { cwd: dir })).code, 0);
+    const run = await runPgv(['apply', '--plan', 'plan.json'], { cwd: dir });
+    assert.is(run.code, 0, run.stderr);
+    assert.match(run.stdout, new RegExp(`app \\(${db1}\\): this plan was already applied \\(ledger rows 2–3 are its steps\\)`));
+    assert.match(run.stdout, new RegExp(`two \\(${db2}\\): 3 steps applied in .*, now at version 3`));
+    assert.equal(await scriptsOf(db1), ['update1.sql', 'update2.sql', 'update3.sql']);
+    assert.equal(await scriptsOf(db2), ['update1.sql', 'update2.sql', 'update3.sql']);
+  } finally {
+    await dropDatabase(db1);
+    await dropDatabase(db2);
+  }
+});
+
 test('the plan applied by another run while apply waited for the lock: nothing runs, exit 0, said so', async () => {
   const { db, dir, file } = await planned('saved_meanwhile');
   try {
