@@ -107,7 +107,7 @@ export function readSavedPlan(file: string): SavedPlan {
     if (typeof o.format !== 'number' || !Number.isInteger(o.format) || o.format < 1) throw invalid(`${file} is not a pgv saved plan (its format is ${format})`, 'Give the file `pgv plan -o FILE` wrote.');
     const older = o.format < savedPlanFormat;
     throw invalid(
-      `${file} was made by ${older ? 'an older' : 'a newer'} pgv${typeof o.pgv === 'string' ? ` (${o.pgv})` : ''}: it is a saved plan of format ${format}, and this pgv ${pgvVersion} reads format ${savedPlanFormat}; nothing was applied`,
+      `${file} was made by ${older ? 'an older' : 'a newer'} pgv${typeof o.pgv === 'string' && o.pgv !== pgvVersion ? ` (${o.pgv})` : ''}: it is a saved plan of format ${format}, and this pgv ${pgvVersion} reads format ${savedPlanFormat}; nothing was applied`,
       older ? 'Make the plan again with this pgv: pgv plan -o FILE (and have it reviewed).' : 'Apply it with the pgv that made it, or make the plan again with this one: pgv plan -o FILE.',
     );
   }
@@ -207,7 +207,7 @@ async function partsOfPlan(config: Config, saved: SavedPlan, ctx: Environment): 
   if (configIdentity(settings) !== saved.config.identity) {
     const lines = parts.flatMap((p) => settingsDifferences(saved.config.parts[p.name]!, settings[p.name]!).map((l) => `${p.name}: ${l}`));
     const shown = lines.length ? `${lines.length} setting${lines.length === 1 ? ' differs' : 's differ'} (the plan's → ${path.basename(config.file)}'s): ${lines[0]}${lines.length > 1 ? ', …' : ''}` : 'the parts\' settings differ';
-    throw new PgvError('plan_invalid', `the plan was made for another config: ${shown}; nothing was applied`, { hint, details: lines, data: { differences: lines } });
+    throw new PgvError('plan_invalid', `the plan was made for another config: ${shown}; nothing was applied`, { hint, details: lines.length > 1 ? lines : [], data: { differences: lines } });
   }
   return parts;
 }

@@ -241,14 +241,14 @@ test('a file that is not a plan, of another format, edited by hand, or for anoth
     await refused('garbage.json', 'not json at all', 'is not a pgv saved plan: it is not JSON');
     await refused('other.json', '{"parts": []}', 'is not a pgv saved plan');
     await refused('shape.json', JSON.stringify({ ...doc, parts: [{ plan: {} }] }), 'is not a valid pgv saved plan');
-    await refused('future.json', JSON.stringify({ ...doc, format: 99 }), /was made by a newer pgv \(0\.1\.0\): it is a saved plan of format 99, and this pgv \S+ reads format 2; nothing was applied/);
+    await refused('future.json', JSON.stringify({ ...doc, format: 99 }), /was made by a newer pgv: it is a saved plan of format 99, and this pgv \S+ reads format 2; nothing was applied/);
     // A plan of format 1 (its trace in pgv's internal shape, no config.parts): a clear refusal, not the schema's complaints.
     const { parts: _parts, ...identity } = doc.config;
     const older = { ...doc, format: 1, config: identity, parts: [{ ...doc.parts[0], trace: { trace: { database: 'x', statements: [], durationMs: 1.2345 }, violations: [] } }] };
     writeFileSync(path.join(dir, 'older.json'), JSON.stringify(older));
     const old = await runPgv(['apply', '--plan', 'older.json'], { cwd: dir });
     assert.is(old.code, 2, old.stderr);
-    assert.match(old.stderr, /older\.json was made by an older pgv \(0\.1\.0\): it is a saved plan of format 1, and this pgv \S+ reads format 2; nothing was applied\n  hint: Make the plan again/);
+    assert.match(old.stderr, /older\.json was made by an older pgv: it is a saved plan of format 1, and this pgv \S+ reads format 2; nothing was applied\n  hint: Make the plan again/);
     assert.not.match(old.stderr, 'not a valid');
     const edited = structuredClone(doc);
     edited.parts[0].plan.steps.pop();
