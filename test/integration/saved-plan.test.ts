@@ -359,7 +359,12 @@ test('the library: savePlan, then applySavedPlan refuses a moved database (data.
     await withDb(db, (c) => c.query('DROP VIEW public.v'));
     const result = await applySavedPlan(config, saved);
     assert.ok(result.ok);
+    assert.equal(result.alreadyApplied, []);
     assert.equal(await scriptsOf(db), ['update1.sql', 'update2.sql', 'update3.sql']);
+    const again = await applySavedPlan(config, saved);
+    assert.ok(again.ok);
+    assert.equal(again.alreadyApplied, [{ part: 'app', rows: [2, 3], meanwhile: false }]);
+    assert.equal(again.parts.map((p) => p.status), ['unchanged']);
   } finally {
     await dropDatabase(db);
   }
