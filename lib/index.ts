@@ -34,7 +34,7 @@ import type { StrategyChoice } from './db/databases.js';
 import type { PurgeFilter, Target } from './snapshot/revisions.js';
 import type { ConnectionSpec } from './db/connection.js';
 import type { SnapshotSession } from './snapshot/admin.js';
-import type { SavedPlan } from './run/saved-plan.js';
+import type { AlreadyApplied, SavedPlan } from './run/saved-plan.js';
 import type { Census } from './fleet/census-model.js';
 import type { snapshotAction } from './snapshot/actions.js';
 type SnapshotActions = typeof snapshotAction;
@@ -58,7 +58,7 @@ export type { PurgeOutcome, TagOutcome } from './snapshot/manage.js';
 export type { History, WorkingMeta, Snapshot } from './snapshot/metadata.js';
 export type { PurgeFilter, Target } from './snapshot/revisions.js';
 export type { StrategyChoice } from './db/databases.js';
-export type { SavedPlan, SavedPart } from './run/saved-plan.js';
+export type { SavedPlan, SavedPart, AlreadyApplied } from './run/saved-plan.js';
 export type { ResumeReport, RunState, RunningPart } from './run/resume.js';
 export type { JournalHeader, JournalEvent } from './run/journal.js';
 export type { PartFingerprint, CatalogPrint, LedgerRowPrint } from './run/fingerprint.js';
@@ -193,11 +193,13 @@ export async function readSavedPlan(file: string): Promise<SavedPlan> {
 /**
  * Run exactly a saved plan's steps. Throws PgvError `plan_invalid` (made for another config) or
  * `plan_moved` (a script, the ledger or the catalog moved since; nothing ran, `data.moved` says what).
+ * A part whose ledger already records exactly the plan's steps runs nothing and is listed in
+ * `alreadyApplied` (running a saved plan twice is not a move).
  */
-export async function applySavedPlan(config: Config, saved: SavedPlan, options: Omit<ApplyOptions, 'parts' | 'to' | 'acceptChanged'> & { readonly allowLintErrors?: boolean } = {}): Promise<ApplyResult> {
+export async function applySavedPlan(config: Config, saved: SavedPlan, options: Omit<ApplyOptions, 'parts' | 'to' | 'acceptChanged'> & { readonly allowLintErrors?: boolean } = {}): Promise<ApplyResult & { readonly alreadyApplied: readonly AlreadyApplied[] }> {
   const m = await import('./run/saved-plan.js');
-  const { result, snapshots, notes, interrupted } = await cancellable(options.signal, () => m.applySavedPlan(config, saved, options, environment(options)));
-  return { ...result, snapshots, notes, ...(interrupted ? { interrupted } : {}) };
+  const { result, snapshots, notes, interrupted, alreadyApplied } = await cancellable(options.signal, () => m.applySavedPlan(config, saved, options, environment(options)));
+  return { ...result, snapshots, notes, alreadyApplied, ...(interrupted ? { interrupted } : {}) };
 }
 
 /** Each part's version, applied, pending, changed and skipped scripts, and what stops apply. */

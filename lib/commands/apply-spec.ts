@@ -40,7 +40,8 @@ export const applySpec: CommandSpec = {
     '                             shard is 1 + sha256(SERVER/DBNAME, or its name) mod N, the same',
     '                             everywhere; the N shards together cover every part once',
     '    --plan FILE              run exactly the plan `pgv plan -o FILE` saved, or nothing: refused',
-    '                             when a script file, the ledger or the catalog moved since (exit 3)',
+    '                             when a script file, the ledger or the catalog moved since (exit 3);',
+    '                             a plan whose steps the ledger already records runs nothing (exit 0)',
     '    --resume [RUN]           continue a killed run: the parts its journal shows finished are',
     '                             skipped (not connected to), every other part of it is planned and',
     '                             applied as usual; RUN is a run id or a journal file (default: the',
@@ -59,14 +60,15 @@ export const applySpec: CommandSpec = {
     { args: 'apply --resume --dry-run', does: 'what continuing the last run would do' },
   ],
   exitCodes: {
-    0: 'applied (or already up to date)',
+    0: 'applied (or already up to date; --plan FILE: also when the plan was already applied)',
     1: 'lint found an error-level problem in a pending script (nothing ran; see --allow-lint-errors),\n' +
       '       or with --test-first: a rehearsal differs from a fresh build (production untouched)',
     2: 'bad usage, invalid config or unknown part; --plan FILE: not a saved plan, another format,\n' +
       '       edited by hand, or made for another config (nothing ran)',
     3: 'a script failed, a precondition vetoed, a lock was not acquired, or a changed script\n' +
       '       (a fleet: any database failed, or its server could not be reached);\n' +
-      '       --plan FILE: a script file, the ledger or the catalog moved since the plan (nothing ran)',
+      '       --plan FILE: a script file, the ledger or the catalog moved since the plan, or the plan\n' +
+      '       was partly applied (nothing ran)',
   },
   load: () => import('./apply.js'),
   run: async (g, v, positionals) => {

@@ -38,7 +38,7 @@ export const planSpec: CommandSpec = {
     0: 'planned (also when steps are pending, unless --exit-code)',
     1: 'with --exit-code: steps are pending',
     2: 'bad usage, invalid config or unknown part',
-    3: 'a database could not be read, or an applied script changed (no plan saved)',
+    3: 'a database could not be read, or an applied script changed (with -o: no plan saved)',
   },
   load: () => import('./plan.js'),
   run: async (g, v, positionals) => {

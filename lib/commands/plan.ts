@@ -12,8 +12,8 @@ import type { PartPlan, Plan } from '../plan/types.js';
 import { changedScriptsRefusal } from '../plan/plan.js';
 import { renderError } from '../report/error-text.js';
 import { renderPlanMarkdown } from '../report/plan-markdown.js';
-import { ExitCode, PgvError, usageError } from '../errors.js';
-import { writeFileSync } from 'node:fs';
+import { ExitCode, PgvError, isPgvError, usageError } from '../errors.js';
+import { existsSync, writeFileSync } from 'node:fs';
 import type { ResumeReport } from '../run/resume.js';
 import { resumeJson, resumeLine, resumeWarnings } from '../report/resume-text.js';
 import path from 'node:path';
@@ -45,16 +45,25 @@ export async function planCommand(g: Globals, args: PlanArgs): Promise<CommandRe
     result = withResume(withFleet(planResult(plan, findings, args.format), (await expandFleet(config, g)).expansions, args.format), resumed);
   } else {
     const { savePlan } = await import('../run/saved-plan.js');
-    const { plan, findings, document } = await savePlan(config, { parts: args.parts, trace: args.trace === true, ...(args.shard ? { shard: args.shard } : {}) }, g);
-    result = planResult(plan, findings, args.format);
+    const file = path.resolve(g.cwd, args.output);
+    const saved = await savePlan(config, { parts: args.parts, trace: args.trace === true, ...(args.shard ? { shard: args.shard } : {}) }, g).catch((e: unknown) => {
+      throw isPgvError(e) && e.code !== 'interrupted' ? notSavedError(e, args.output!, file) : e;
+    });
+    result = planResult(saved.plan, saved.findings, args.format, (e) => notSavedError(e, args.output!, file));
     // A plan apply would refuse (a changed applied script) is not saved.
     if (result.exitCode === 0) {
-      writeFileSync(path.resolve(g.cwd, args.output), `${JSON.stringify(document, null, 2)}\n`);
+      writeFileSync(file, `${JSON.stringify(saved.document, null, 2)}\n`);
       result = { ...result, errors: [...(result.errors ?? []), `plan saved to ${args.output}; run it with: pgv apply --plan ${args.output}`] };
     }
   }
   if (args.exitCode && result.exitCode === 0 && (result.json as { parts: Array<{ steps: unknown[] }> }).parts.some((p) => p.steps.length > 0)) return { ...result, exitCode: ExitCode.differences };
   return result;
+}
+
+/** `plan -o FILE` refused: the error says that no plan was saved, and whether an older FILE is still there. */
+function notSavedError(e: PgvError, given: string, file: string): PgvError {
+  const left = existsSync(file) ? ` (the ${given} already there is left as it was: an older plan)` : '';
+  return new PgvError(e.code, `${e.message}; no plan saved to ${given}${left}`, { ...(e.hint ? { hint: e.hint } : {}), details: [...e.detailLines], data: { ...e.data }, cause: e });
 }
 
 /** Fleet parts that could not be observed make the plan incomplete: exit 3, naming them. */
@@ -73,10 +82,15 @@ function withFleet(result: CommandResult, expansions: readonly FleetExpansion[],
   return { ...result, text: `${head}\n\n${result.text ?? ''}`, json: { ...(result.json as Record<string, unknown>), fleet: expansionJson(expansions) } };
 }
 
-/** The plan with its lint findings, and the refusal apply would give for it (a changed applied script: exit 3), as `pgv plan` and `apply --dry-run` show it. */
-export function planResult(plan: Plan, findings?: LintFindings, format: 'text' | 'markdown' = 'text'): CommandResult {
+/**
+ * The plan with its lint findings, and the refusal apply would give for it (a changed applied
+ * script: exit 3), as `pgv plan` and `apply --dry-run` show it; `refused` rewords the refusal
+ * (`plan -o FILE`: no plan saved).
+ */
+export function planResult(plan: Plan, findings?: LintFindings, format: 'text' | 'markdown' = 'text', refused: (e: PgvError) => PgvError = (e) => e): CommandResult {
   const unreachable = plan.parts.filter((p) => p.unreachable);
-  const refusal = changedScriptsRefusal(plan.parts) ?? (unreachable.length ? unreachableError(unreachable) : null);
+  const found = changedScriptsRefusal(plan.parts) ?? (unreachable.length ? unreachableError(unreachable) : null);
+  const refusal = found ? refused(found) : null;
   const text = format === 'markdown' ? renderPlanMarkdown(plan, findings) : renderPlanText(plan, findings);
   if (refusal) return { exitCode: refusal.exitCode, json: { ...(renderPlanJson(plan, findings) as Record<string, unknown>), error: refusal.toJSON() }, text, errors: renderError(refusal) };
   return { exitCode: 0, json: renderPlanJson(plan, findings), text };

@@ -35,8 +35,11 @@ export interface PartJobInput {
   readonly part: Part;
   readonly spec: ConnectionSpec;
   readonly scripts: ScriptSet;
-  /** Under the lock, before planning again: throws to refuse the run (a saved plan whose database moved). */
-  readonly verify?: (observed: ObservedPart) => Promise<void>;
+  /**
+   * Under the lock, before planning again: throws to refuse the run (a saved plan whose database
+   * moved), or returns the plan to run instead of planning again (a saved plan another run applied meanwhile).
+   */
+  readonly verify?: (observed: ObservedPart) => Promise<PartPlan | undefined>;
   readonly lockTimeoutMs: number;
   /** The environment pgv runs in, for Python hooks (PATH, PGV_PYTHON); none: hooks see an empty one. */
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -135,8 +138,8 @@ export class PartJob {
     const observed = await observeWith(this.db, this.ledger, this.input.scripts.pumModule?.migrationTable);
     this.style = observed.ledger.style;
     this.pumCodes = observed.ledger.pumCodes ?? 'flags';
-    await this.input.verify?.(observed);
-    const fresh = replanPart(initial, { part: this.input.part, observed, scripts: this.input.scripts });
+    const instead = await this.input.verify?.(observed);
+    const fresh = instead ?? replanPart(initial, { part: this.input.part, observed, scripts: this.input.scripts });
     // Scripts the replan added are prepared now, and refused with their problems before any runs.
     prepareToRun(this.input.part, this.input.scripts, fresh.steps);
     this.version = fresh.current;

@@ -27,8 +27,8 @@ export interface PreparedPart {
   readonly scripts: ScriptSet;
   /** The first observation, the one the plan was made from. */
   readonly observed?: ObservedPart;
-  /** Under the lock, before the steps run: throw to refuse (a saved plan whose database moved). */
-  readonly verify?: (observed: ObservedPart) => Promise<void>;
+  /** Under the lock, before the steps run: throw to refuse (a saved plan whose database moved), or return the plan to run instead (lib/exec/part-job.ts). */
+  readonly verify?: (observed: ObservedPart) => Promise<PartPlan | undefined>;
 }
 
 /** Options of the planning pipeline. */

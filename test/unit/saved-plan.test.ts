@@ -4,7 +4,9 @@ import * as assert from 'uvu/assert';
 import type { Catalog } from '../../lib/check/model.js';
 import type { Finding } from '../../lib/lint/lint.js';
 import type { PartPlan } from '../../lib/plan/types.js';
-import { canonicalJson, catalogMoves, catalogPrint, documentHash, ledgerMoves, scriptMoves } from '../../lib/run/fingerprint.js';
+import { readFileSync } from 'node:fs';
+import { canonicalJson, catalogMoves, catalogPrint, documentHash, ledgerMoves, ledgerState, scriptMoves, settingsDifferences, type PartSettings } from '../../lib/run/fingerprint.js';
+import { schemaPath } from '../../lib/util/paths.js';
 import { renderPlanMarkdown } from '../../lib/report/plan-markdown.js';
 import { renderCheckMarkdown } from '../../lib/report/check-markdown.js';
 import { renderLintMarkdown } from '../../lib/report/lint-markdown.js';
@@ -45,8 +47,49 @@ test('catalog moves name objects added, dropped and changed, by kind, from hashe
     'tables: public.b dropped by hand since the plan',
     'tables: public.c added by hand since the plan',
   ]);
+  // The ledger gained rows: their scripts may have made the change, so it is not called "by hand".
+  assert.equal(catalogMoves(catalogPrint(before), catalogPrint(after), true)[2], 'tables: public.c added since the plan');
   assert.equal(catalogMoves(null, catalogPrint(before)), ['the database was created since the plan']);
   assert.equal(catalogMoves(null, null), []);
+});
+
+test('the ledger against the plan: untouched, its own steps all (applied) or first ones (partly), or moved', () => {
+  const row = (id: number, script: string, success = true) => ({ id, version: script.replace(/\D/g, ''), script, kind: 'update', checksum: `sum-${script}`, success });
+  const planned = ['update2.sql', 'update3.sql'].map((script) => ({ script, version: script.replace(/\D/g, ''), checksum: `sum-${script}` }));
+  const saved = [row(1, 'update1.sql')];
+  assert.equal(ledgerState(saved, saved, planned), { kind: 'untouched' });
+  assert.equal(ledgerState(saved, [...saved, row(2, 'update2.sql'), row(3, 'update3.sql')], planned), { kind: 'applied', rows: [2, 3] });
+  assert.equal(ledgerState(saved, [...saved, row(2, 'update2.sql')], planned), { kind: 'partly', rows: [2], of: 2, next: 'update3.sql' });
+  assert.equal(ledgerState(saved, [...saved, row(2, 'update2.sql'), row(3, 'update3.sql', false)], planned), { kind: 'partly', rows: [2, 3], of: 2, failed: 'update3.sql' });
+  // Not the plan's: another checksum, another order, a row more, a saved row lost or rewritten, a failure before the end.
+  assert.equal(ledgerState(saved, [...saved, { ...row(2, 'update2.sql'), checksum: 'other' }], planned).kind, 'moved');
+  assert.equal(ledgerState(saved, [...saved, row(2, 'update3.sql')], planned).kind, 'moved');
+  assert.equal(ledgerState(saved, [...saved, row(2, 'update2.sql'), row(3, 'update3.sql'), row(4, 'update4.sql')], planned).kind, 'moved');
+  assert.equal(ledgerState(saved, [row(2, 'update2.sql'), row(3, 'update3.sql')], planned).kind, 'moved');
+  assert.equal(ledgerState(saved, [row(1, 'update1.sql', false), row(2, 'update2.sql'), row(3, 'update3.sql')], planned).kind, 'moved');
+  assert.equal(ledgerState(saved, [...saved, row(2, 'update2.sql', false), row(3, 'update3.sql')], planned).kind, 'moved');
+  assert.equal(ledgerState(saved, [...saved, row(2, 'update2.sql')], []).kind, 'moved');
+});
+
+test('settings differences: each setting with the plan\'s value and the config\'s; variables by name, values never shown', () => {
+  const base: PartSettings = {
+    recipe: 'schema', dbname: 'r1_app', upgrades_table: 'pgv.upgrades', directory: 'db/app', ignore_files: [], variables: { types: { len: 'int' }, values_sha256: 'a'.repeat(64) },
+    pum_placeholders: false, after: [], create: false, ignore: [], exclude_schemas: [], exclude_columns: [],
+  };
+  assert.equal(settingsDifferences(base, base), []);
+  assert.equal(settingsDifferences(base, { ...base, dbname: 'r1_nodb', after: ['core'], create: true }), ['dbname: r1_app → r1_nodb', 'after: [] → [core]', 'create: false → true']);
+  assert.equal(settingsDifferences(base, { ...base, variables: { types: { len: 'int' }, values_sha256: 'b'.repeat(64) } }), ['variables: the value of len differs (the plan keeps a hash of the values, not the values)']);
+  assert.equal(settingsDifferences(base, { ...base, variables: { types: { len: 'text', role: 'identifier' }, values_sha256: 'b'.repeat(64) } }), [
+    'variables: len is of type int in the plan\'s config, text in this one',
+    'variables: role is set in this config, not in the plan\'s',
+  ]);
+});
+
+test('the saved plan\'s parts[].trace is described exactly as pgv trace --json\'s trace (one shape, two schemas kept identical)', () => {
+  const read = (f: string) => JSON.parse(readFileSync(schemaPath(f), 'utf8'));
+  const { $schema: _s, $id: _i, title: _t, description: _d, ...trace } = read('pgv.trace.schema.json');
+  const { description: _d2, ...inSaved } = read('pgv.saved-plan.schema.json').definitions.trace;
+  assert.equal(inSaved, trace);
 });
 
 const finding: Finding = { file: 'schema/update2.sql', line: 3, column: 1, rule: 'require-concurrent-index-creation', level: 'warning', message: 'CREATE INDEX | locks writes', why: 'w', fix: 'CREATE INDEX CONCURRENTLY' };
