@@ -82,8 +82,13 @@ function verdict(s: ShapeRehearsal): string {
       return `${on}, identical to a fresh build; rolled out to its members (below)`;
     case 'failed-on-copy':
       return `${on}: the upgrade failed on the copy${s.rehearsal!.error ? ` (${s.rehearsal!.error.message})` : ''}; not touched`;
-    case 'different':
-      return `${on}: the upgraded copy differs from a fresh build (${plural(s.rehearsal!.comparison!.result.differences.length, 'difference')}); not touched`;
+    case 'different': {
+      const differences = s.rehearsal!.comparison!.result.differences;
+      const where = (c: string) => (c === 'only-in-1' ? 'only in the upgraded copy' : c === 'only-in-2' ? 'only in the fresh build' : 'different');
+      const shown = differences.slice(0, 3).map((d) => `${d.kind} ${d.name} (${where(d.change)})`);
+      const more = differences.length > shown.length ? `; and ${differences.length - shown.length} more (--json)` : '';
+      return `${on}: the upgraded copy differs from a fresh build (${plural(differences.length, 'difference')}: ${shown.join('; ')}${more}); not touched`;
+    }
     case 'lock-policy':
       return `${on}: the trace broke the lock policy (lint.max_lock_ms); not touched`;
     default:

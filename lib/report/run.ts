@@ -30,6 +30,8 @@ function renderRunText(result: RunResult, interrupted: boolean, already: Readonl
       case 'unchanged':
         return `${head}: ${held || 'up to date'}`;
       case 'applied':
+        // `pgv baseline`: a ledger row recorded, nothing run.
+        if (done.length > 0 && done.every((s) => s.step.kind === 'baseline' || s.step.kind === 'create-ledger')) return `${head}: baseline recorded in ${formatDuration(p.durationMs)}${version !== null ? `, now at version ${version}` : ''}`;
         return `${head}: ${done.length} step${done.length === 1 ? '' : 's'} applied in ${formatDuration(p.durationMs)}${held ? `, ${held}` : version !== null ? `, now at version ${version}` : ''}`;
       case 'failed': {
         const failed = p.steps.find((s) => s.status === 'failed');

@@ -90,7 +90,9 @@ export function readSavedPlan(file: string): SavedPlan {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw invalid(`cannot read the plan file ${file}: ${(e as Error).message}`, 'Give the file `pgv plan -o FILE` wrote.');
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw invalid(`cannot read the plan file ${file}: ${why}`, 'Give the file `pgv plan -o FILE` wrote.');
   }
   let doc: unknown;
   try {
