@@ -13,6 +13,7 @@ import { formatForName, type DumpFormat } from './archive.js';
 import { dumpActivity } from './progress.js';
 import { runClient, toolFailure } from './run-tool.js';
 import { serverVersionOf } from '../db/databases.js';
+import { prepareToRun } from '../tools/run.js';
 import { findClientToolFor, type ClientTool } from './tools.js';
 
 /** How to dump. */
@@ -57,6 +58,7 @@ export async function dumpDatabase(spec: ConnectionSpec, file: string, options: 
   const format = options.format ?? formatForName(target);
   checkDumpOptions(format, options);
   checkTarget(target, format);
+  prepareToRun().catch(() => undefined); // loaded while connecting (a failure shows when a program runs)
   // The server's version, on a session that closes while pg_dump starts (awaited before returning).
   let closed: Promise<void> = Promise.resolve();
   const session = connect(spec).catch((e) => {

@@ -20,6 +20,7 @@ import { withMaintenance } from '../db/maintenance.js';
 import { shielded } from '../db/cancel.js';
 import { connectIfExists, createEmptyDatabase, dropCreatedDatabase, targetFacts, userObjects } from './target.js';
 import { serverVersionOf } from '../db/databases.js';
+import { prepareToRun } from '../tools/run.js';
 import { findClientTool, findClientToolFor, type ClientTool } from './tools.js';
 
 /** How to restore. */
@@ -69,6 +70,7 @@ export async function restoreDatabase(spec: ConnectionSpec, file: string, option
   const source = path.resolve(file);
   const format = detectFormat(source);
   checkRestoreOptions(format, options);
+  prepareToRun().catch(() => undefined); // loaded while connecting (a failure shows when a program runs)
   const program = format === 'plain' ? 'psql' : 'pg_restore';
   // While connecting: find the first candidate tool and let it read the table of contents. When
   // the server turns out to need a newer one (rare), the newer one reads it again.
