@@ -97,6 +97,7 @@ export async function* programCandidates(program: string, env: Readonly<Record<s
 export async function pgConfigBindir(env: Readonly<Record<string, string | undefined>>): Promise<string> {
   const pathVar = env.PATH ?? process.env.PATH ?? '';
   const deps = pgConfigDependencies(pathVar);
+  if (deps === 'none') return ''; // what running it would give: it cannot be started
   const key = `pg_config --bindir\0${pathVar}`;
   if (deps) {
     const known = recall(key, env);
@@ -112,10 +113,11 @@ export async function pgConfigBindir(env: Readonly<Record<string, string | undef
 /**
  * The files and folders `pg_config --bindir` depends on, when that is known: the PATH folders up
  * to the first that holds an executable pg_config (each absolute), the file and its real path,
- * and the folders a postgresql-common script looks in. Undefined when PATH has a relative folder
- * first, there is no pg_config, or it is a script of another kind.
+ * and the folders a postgresql-common script looks in. `none` when no folder of PATH (all
+ * absolute) holds one; undefined when PATH has a relative folder first or it is a script of
+ * another kind.
  */
-function pgConfigDependencies(pathVar: string): string[] | undefined {
+function pgConfigDependencies(pathVar: string): string[] | 'none' | undefined {
   const deps: string[] = [];
   for (const dir of pathVar.split(path.delimiter)) {
     if (!dir || !path.isAbsolute(dir)) return undefined; // found from the current folder: not remembered
@@ -143,7 +145,7 @@ function pgConfigDependencies(pathVar: string): string[] | undefined {
     }
     return deps;
   }
-  return undefined;
+  return 'none';
 }
 
 /** The `PGBINROOT` of postgresql-common's pg_config script (`/usr/lib/postgresql/`, `/usr/pgsql-`), or undefined for any other file. */
