@@ -76,7 +76,7 @@ export async function dumpDatabase(spec: ConnectionSpec, file: string, options: 
   try {
     return await dumpWith(spec, target, format, options, t0, findClientToolFor('pg_dump', version, options.env));
   } finally {
-    await closed;
+    await closed.catch(() => undefined); // gone either way; the dump's outcome is what counts
   }
 }
 

@@ -126,12 +126,12 @@ export async function restoreDatabase(spec: ConnectionSpec, file: string, option
     } finally {
       if (list) rmSync(path.dirname(list), { recursive: true, force: true });
     }
-    await close();
+    await close().catch(() => undefined); // the restore is done: a session that fails to close says nothing about it
     if (list) warnings = [`skipped CREATE SCHEMA public: "${spec.dbname}" has it already (dumps by pg_dump before 11${toc?.dumpedBy ? `, this one by ${toc.dumpedBy}` : ''}, or of -n public, create it)`, ...warnings];
     const { listing: _listing, ...contentsOnly } = toc ?? { listing: '' };
     return { database: spec.dbname, file: source, format, durationMs: performance.now() - t0, ...(toc ? { objects: toc.entries, toc: contentsOnly as TableOfContents } : {}), created, warnings, tool };
   } catch (e) {
-    await close();
+    await close().catch(() => undefined); // the error to report is e
     await earlyToc?.catch(() => undefined); // no pg_restore --list left running behind the error
     // Shielded: also after an interrupt, which cancelled the restore's own sessions.
     if (created && (await shielded(() => dropCreatedDatabase(spec)).then(() => true, () => false)) && isPgvError(e)) {
