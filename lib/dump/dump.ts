@@ -6,13 +6,14 @@
  */
 import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { withClient } from '../db/client.js';
+import { connect } from '../db/client.js';
 import type { ConnectionSpec } from '../db/connection.js';
 import { PgvError, isPgvError, usageError } from '../errors.js';
 import { formatForName, type DumpFormat } from './archive.js';
 import { dumpActivity } from './progress.js';
 import { runClient, toolFailure } from './run-tool.js';
 import { serverVersionOf } from '../db/databases.js';
+import { prepareToRun } from '../tools/run.js';
 import { findClientToolFor, type ClientTool } from './tools.js';
 
 /** How to dump. */
@@ -57,12 +58,30 @@ export async function dumpDatabase(spec: ConnectionSpec, file: string, options: 
   const format = options.format ?? formatForName(target);
   checkDumpOptions(format, options);
   checkTarget(target, format);
-  const version = withClient(spec, serverVersionOf).catch((e) => {
+  prepareToRun().catch(() => undefined); // loaded while connecting (a failure shows when a program runs)
+  // The server's version, on a session that closes while pg_dump starts (awaited before returning).
+  let closed: Promise<void> = Promise.resolve();
+  const session = connect(spec).catch((e) => {
     throw isPgvError(e) && e.code === 'database_missing'
       ? new PgvError('database_missing', e.message, { hint: 'Check the database name (the part\'s dbname, or --db); `psql -l` lists the server\'s databases.', data: e.data })
       : e;
   });
-  const { tool, serverVersion } = await findClientToolFor('pg_dump', version, options.env);
+  const version = session.then(async (db) => {
+    try {
+      return await serverVersionOf(db);
+    } finally {
+      closed = db.end();
+    }
+  });
+  try {
+    return await dumpWith(spec, target, format, options, t0, findClientToolFor('pg_dump', version, options.env));
+  } finally {
+    await closed.catch(() => undefined); // gone either way; the dump's outcome is what counts
+  }
+}
+
+async function dumpWith(spec: ConnectionSpec, target: string, format: DumpFormat, options: DumpOptions, t0: number, found: Promise<{ tool: ClientTool; serverVersion: number }>): Promise<DumpResult> {
+  const { tool, serverVersion } = await found;
   options.onStart?.({ tool, format });
   const partial = path.join(path.dirname(target), `.${path.basename(target)}.pgv-partial-${process.pid}`);
   const args = [
@@ -84,8 +103,10 @@ export async function dumpDatabase(spec: ConnectionSpec, file: string, options: 
     ...(options.onSpawn ? { onSpawn: options.onSpawn } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   };
+  let ran = tool;
   try {
     const result = await runClient(run);
+    ran = result.tool;
     if (result.exitCode !== 0 || result.canceled) {
       throw toolFailure(run, result, `could not dump database "${spec.dbname}"`, existsSync(target) ? `${target} was left as it was.` : `Nothing was written to ${target}.`);
     }
@@ -94,7 +115,7 @@ export async function dumpDatabase(spec: ConnectionSpec, file: string, options: 
   } finally {
     rmSync(partial, { recursive: true, force: true });
   }
-  return { database: spec.dbname, file: target, format, durationMs: performance.now() - t0, bytes: sizeOf(target), tool, serverVersion };
+  return { database: spec.dbname, file: target, format, durationMs: performance.now() - t0, bytes: sizeOf(target), tool: ran, serverVersion };
 }
 
 /** Usage errors in the options, before anything runs. */

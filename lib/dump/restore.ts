@@ -18,9 +18,10 @@ import { countRestoredData, describeRestoredData } from './restored-data.js';
 import { runClient, toolFailure, type ClientRun } from './run-tool.js';
 import { withMaintenance } from '../db/maintenance.js';
 import { shielded } from '../db/cancel.js';
-import { connectIfExists, createEmptyDatabase, dropCreatedDatabase, userObjects } from './target.js';
+import { connectIfExists, createEmptyDatabase, dropCreatedDatabase, targetFacts, userObjects } from './target.js';
 import { serverVersionOf } from '../db/databases.js';
-import { findClientToolFor, type ClientTool } from './tools.js';
+import { prepareToRun } from '../tools/run.js';
+import { findClientTool, findClientToolFor, type ClientTool } from './tools.js';
 
 /** How to restore. */
 export interface RestoreOptions {
@@ -69,49 +70,69 @@ export async function restoreDatabase(spec: ConnectionSpec, file: string, option
   const source = path.resolve(file);
   const format = detectFormat(source);
   checkRestoreOptions(format, options);
-  const existing = await connectIfExists(spec);
-  let open = existing !== undefined;
-  const close = async () => {
-    if (open) await existing!.end();
-    open = false;
-  };
+  prepareToRun().catch(() => undefined); // loaded while connecting (a failure shows when a program runs)
+  const program = format === 'plain' ? 'psql' : 'pg_restore';
+  // While connecting: find the first candidate tool and let it read the table of contents. When
+  // the server turns out to need a newer one (rare), the newer one reads it again.
+  const firstTool = findClientTool(program, undefined, options.env);
+  const earlyToc = format === 'plain' ? undefined : firstTool.then((tool) => readToc(tool, source, spec, options));
+  void firstTool.catch(() => undefined);
+  void earlyToc?.catch(() => undefined);
   let created = false;
+  let existing: Db | undefined;
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => (closing ??= existing ? existing.end() : Promise.resolve());
   try {
+    existing = await connectIfExists(spec);
     if (!existing && !options.create) {
       throw new PgvError('database_missing', `database "${spec.dbname}" does not exist (${describeConnection(spec)})`, {
         hint: 'Pass --create to create it, or restore into an existing empty database.',
         data: { database: spec.dbname },
       });
     }
-    const { tool } = await findClientToolFor(format === 'plain' ? 'psql' : 'pg_restore', existing ? serverVersionOf(existing) : withMaintenance(spec, serverVersionOf), options.env);
-    // Read the table of contents before touching the target (a broken archive changes nothing),
-    // while the target is inspected; a problem with the file is reported first.
+    // One round trip (the session pipelines): the server's version, schema public, the objects.
+    const facts = existing ? targetFacts(existing) : undefined;
+    const inspection = existing && !options.clean ? refuseNonEmpty(existing, spec) : Promise.resolve();
+    void facts?.catch(() => undefined);
+    void inspection.catch(() => undefined);
+    const serverVersion = facts ? facts.then((f) => f.serverVersion) : withMaintenance(spec, serverVersionOf);
+    const { tool: chosen } = await findClientToolFor(program, serverVersion, options.env, firstTool);
+    // The table of contents is read before the target is touched (a broken archive changes
+    // nothing); a problem with the file is reported before one with the target.
+    const early = await firstTool.catch(() => undefined);
     const [contents, inspected] = await Promise.allSettled([
-      format === 'plain' ? Promise.resolve(undefined) : readToc(tool, source, spec, options),
-      existing && !options.clean ? refuseNonEmpty(existing, spec) : Promise.resolve(),
+      format === 'plain' ? Promise.resolve(undefined) : chosen === early ? earlyToc! : readToc(chosen, source, spec, options),
+      inspection,
     ]);
     if (contents.status === 'rejected') throw contents.reason;
     if (inspected.status === 'rejected') throw inspected.reason;
-    const toc = contents.value;
-    const targetHasPublic = existing ? (await existing.query("SELECT 1 FROM pg_namespace WHERE nspname = 'public'")).rows.length > 0 : true;
+    const toc = contents.value?.toc;
+    let tool = contents.value?.tool ?? chosen;
+    const targetHasPublic = facts ? (await facts).hasPublic : true;
     if (!existing) {
       await createEmptyDatabase(spec);
       created = true;
     }
-    await close(); // pg_restore needs no company, and a DROP DATABASE after a failure none either
+    // pg_restore needs no company (the session closes while it starts), and a DROP DATABASE
+    // after a failure none either (awaited before it).
+    void close().catch(() => undefined);
     options.onStart?.({ format, tool, ...(toc ? { total: toc.entries } : {}), created });
     const list = listWithoutPublicSchema(toc, targetHasPublic);
     let warnings: string[];
     try {
-      warnings = format === 'plain' ? await runPsql(tool, source, spec, options) : await runPgRestore(tool, source, format, spec, options, list, toc);
+      const ran = format === 'plain' ? await runPsql(tool, source, spec, options) : await runPgRestore(tool, source, format, spec, options, list, toc);
+      warnings = ran.warnings;
+      tool = ran.tool;
     } finally {
       if (list) rmSync(path.dirname(list), { recursive: true, force: true });
     }
+    await close().catch(() => undefined); // the restore is done: a session that fails to close says nothing about it
     if (list) warnings = [`skipped CREATE SCHEMA public: "${spec.dbname}" has it already (dumps by pg_dump before 11${toc?.dumpedBy ? `, this one by ${toc.dumpedBy}` : ''}, or of -n public, create it)`, ...warnings];
     const { listing: _listing, ...contentsOnly } = toc ?? { listing: '' };
     return { database: spec.dbname, file: source, format, durationMs: performance.now() - t0, ...(toc ? { objects: toc.entries, toc: contentsOnly as TableOfContents } : {}), created, warnings, tool };
   } catch (e) {
-    await close();
+    await close().catch(() => undefined); // the error to report is e
+    await earlyToc?.catch(() => undefined); // no pg_restore --list left running behind the error
     // Shielded: also after an interrupt, which cancelled the restore's own sessions.
     if (created && (await shielded(() => dropCreatedDatabase(spec)).then(() => true, () => false)) && isPgvError(e)) {
       if (e.code === 'interrupted') throw new PgvError(e.code, `${e.message}; the database pgv created for the restore was dropped again`, { data: { ...e.data } });
@@ -150,14 +171,14 @@ function plural(kind: string, n: number): string {
   return n === 1 ? kind : kind.endsWith('s') ? `${kind}es` : `${kind}s`;
 }
 
-/** `pg_restore -l`: the archive's table of contents. */
-async function readToc(tool: ClientTool, source: string, spec: ConnectionSpec, options: RestoreOptions): Promise<TableOfContents & { listing: string }> {
+/** `pg_restore -l`: the archive's table of contents, and the pg_restore that read it. */
+async function readToc(tool: ClientTool, source: string, spec: ConnectionSpec, options: RestoreOptions): Promise<{ toc: TableOfContents & { listing: string }; tool: ClientTool }> {
   const run: ClientRun = { tool, args: ['--list', source], spec, env: options.env };
   const result = await runClient(run);
   if (result.exitCode !== 0) {
-    throw toolFailure(run, result, `could not read the table of contents of ${source}`, `Nothing was changed. Is it a complete dump, written by a pg_dump not newer than ${tool.program} ${tool.version}?`);
+    throw toolFailure(run, result, `could not read the table of contents of ${source}`, `Nothing was changed. Is it a complete dump, written by a pg_dump not newer than ${result.tool.program} ${result.tool.version}?`);
   }
-  return { ...parseToc(result.stdout), listing: result.stdout };
+  return { toc: { ...parseToc(result.stdout), listing: result.stdout }, tool: result.tool };
 }
 
 /**
@@ -173,8 +194,8 @@ function listWithoutPublicSchema(toc: (TableOfContents & { listing: string }) | 
   return file;
 }
 
-/** pg_restore into the target; returns the drop-phase errors that `clean` tolerated. */
-async function runPgRestore(tool: ClientTool, source: string, format: DumpFormat, spec: ConnectionSpec, options: RestoreOptions, list?: string, toc?: TableOfContents & { listing: string }): Promise<string[]> {
+/** pg_restore into the target; returns the drop-phase errors that `clean` tolerated, and the pg_restore that ran. */
+async function runPgRestore(tool: ClientTool, source: string, format: DumpFormat, spec: ConnectionSpec, options: RestoreOptions, list?: string, toc?: TableOfContents & { listing: string }): Promise<{ warnings: string[]; tool: ClientTool }> {
   const total = toc?.entries;
   // --clean cannot stop at the first error: its drop phase fails harmlessly on some objects
   // (a partition's inherited primary key), so pg_restore carries on and pgv sorts the errors.
@@ -212,7 +233,7 @@ async function runPgRestore(tool: ClientTool, source: string, format: DumpFormat
     ...(options.signal ? { signal: options.signal } : {}),
   };
   const result = await runClient(run);
-  if (result.exitCode === 0 && !result.canceled) return [];
+  if (result.exitCode === 0 && !result.canceled) return { warnings: [], tool: result.tool };
   const errors = restoreErrors(result.stderr);
   const state = atomic
     ? 'Nothing was restored: the restore ran in one transaction.'
@@ -223,7 +244,7 @@ async function runPgRestore(tool: ClientTool, source: string, format: DumpFormat
   const brief = (e: { message: string; command: string }) => `${e.message.split('\n')[0]}${e.command ? ` (${e.command.split('\n')[0]})` : ''}`;
   if (options.clean && !result.canceled && errors.length > 0) {
     const real = errors.filter((e) => !isDropStatement(e.command));
-    if (real.length === 0) return errors.map((e) => `ignored while dropping: ${brief(e)}`);
+    if (real.length === 0) return { warnings: errors.map((e) => `ignored while dropping: ${brief(e)}`), tool: result.tool };
     // pg_restore went on past every error: the first ones (a failed DROP among them) are the
     // cause, the rest follow from them.
     const lines = [...errors.slice(0, 12).map((e) => `pg_restore: error: ${brief(e)}`), ...(errors.length > 12 ? [`… and ${errors.length - 12} more`] : [])];
@@ -250,7 +271,7 @@ function failureHint(state: string, stderr: string): string {
 const commandTag = /^[A-Z][A-Z ]*[A-Z](?: \d+)*$/;
 
 /** psql -1 -f for plain SQL files: stops at the first error, in one transaction. */
-async function runPsql(tool: ClientTool, source: string, spec: ConnectionSpec, options: RestoreOptions): Promise<string[]> {
+async function runPsql(tool: ClientTool, source: string, spec: ConnectionSpec, options: RestoreOptions): Promise<{ warnings: string[]; tool: ClientTool }> {
   let done = 0;
   const onProgress = options.onProgress;
   const run: ClientRun = {
@@ -264,7 +285,7 @@ async function runPsql(tool: ClientTool, source: string, spec: ConnectionSpec, o
     ...(options.signal ? { signal: options.signal } : {}),
   };
   const result = await runClient(run);
-  if (result.exitCode === 0 && !result.canceled) return [];
+  if (result.exitCode === 0 && !result.canceled) return { warnings: [], tool: result.tool };
   const lines = result.stderr.split('\n').filter((l) => l.trim() !== '' && !/^psql:.*: (NOTICE|WARNING|INFO):/.test(l));
   throw toolFailure(run, result, `could not restore ${source} into "${spec.dbname}"`, failureHint('Nothing was restored: psql ran the file in one transaction and stopped at the first error.', result.stderr), lines.slice(-30));
 }

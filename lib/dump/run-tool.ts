@@ -10,7 +10,7 @@ import { PgvError } from '../errors.js';
 import { runProgram, type RunResult } from '../tools/run.js';
 import { clientEnvironment } from './env.js';
 import { failureLines } from './progress.js';
-import type { ClientTool } from './tools.js';
+import { rediscoverAfterFailure, type ClientTool } from './tools.js';
 
 /** How to run one client program. */
 export interface ClientRun {
@@ -26,11 +26,36 @@ export interface ClientRun {
   readonly signal?: AbortSignal;
 }
 
-/** Run the program; returns its result whatever its exit code (see `toolFailure`). */
-export async function runClient(run: ClientRun): Promise<RunResult> {
+/** What a client program left behind, and the copy of it that ran. */
+export interface ClientResult extends RunResult {
+  /** `run.tool`, or the one found instead when that one (chosen from the cache) could not run. */
+  readonly tool: ClientTool;
+}
+
+/**
+ * Run the program; returns its result whatever its exit code (see `toolFailure`). A tool chosen
+ * from the cache that cannot run (not started, or exit 126/127: the system could not execute
+ * it; pg_dump, pg_restore and psql never exit so themselves) is forgotten, searched for again
+ * and run once more.
+ */
+export async function runClient(run: ClientRun): Promise<ClientResult> {
+  const result = await runOnce(run);
+  if (result.startError || ((result.exitCode === 126 || result.exitCode === 127) && !result.canceled)) {
+    const other = await rediscoverAfterFailure(run.tool);
+    if (other) return runClient({ ...run, tool: other });
+  }
+  if (result.startError) {
+    throw new PgvError('tool_missing', `could not start ${run.tool.path}: ${result.startError}`, {
+      hint: 'Check that the file is executable, or set PGV_PG_BINDIR to a folder with working PostgreSQL client programs.',
+    });
+  }
+  return { ...result, tool: run.tool };
+}
+
+async function runOnce(run: ClientRun): Promise<RunResult> {
   // Stopped by the caller's signal, else by the cancellation scope's (Ctrl-C, a library signal).
   const signal = run.signal ?? currentSignal();
-  const result = await runProgram(run.tool.path, run.args, {
+  return runProgram(run.tool.path, run.args, {
     env: clientEnvironment(run.env, run.spec),
     extendEnv: false,
     ...(run.onStderrLine ? { onStderrLine: run.onStderrLine } : {}),
@@ -38,12 +63,6 @@ export async function runClient(run: ClientRun): Promise<RunResult> {
     ...(run.onSpawn ? { onSpawn: (pid: number) => run.onSpawn!(pid, run.tool) } : {}),
     ...(signal ? { signal } : {}),
   });
-  if (result.startError) {
-    throw new PgvError('tool_missing', `could not start ${run.tool.path}: ${result.startError}`, {
-      hint: 'Check that the file is executable, or set PGV_PG_BINDIR to a folder with working PostgreSQL client programs.',
-    });
-  }
-  return result;
 }
 
 /**
@@ -51,7 +70,8 @@ export async function runClient(run: ClientRun): Promise<RunResult> {
  * lines as details (password scrubbed, in case a server message echoed it), and a hint: `state`
  * (what the failure left behind), plus a word on where the lines come from.
  */
-export function toolFailure(run: ClientRun, result: RunResult, what: string, state: string, lines?: readonly string[]): PgvError {
+export function toolFailure(given: ClientRun, result: RunResult | ClientResult, what: string, state: string, lines?: readonly string[]): PgvError {
+  const run = 'tool' in result ? { ...given, tool: result.tool } : given;
   const scrub = (l: string) => (run.spec.password ? l.split(run.spec.password).join('***') : l);
   const details = (lines ?? failureLines(run.tool.program, result.stderr)).map(scrub);
   if (result.canceled) {

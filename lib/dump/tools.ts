@@ -7,6 +7,7 @@
  */
 import { PgvError } from '../errors.js';
 import { programCandidates } from '../server/binaries.js';
+import { forget, isCompiledProgram, recall, remember, signatures } from '../tools/cache.js';
 import { runProgram } from '../tools/run.js';
 
 /** The client programs pgv runs. */
@@ -49,27 +50,51 @@ export function installHint(program: ClientProgram, major: number | undefined): 
   );
 }
 
-const found = new Map<string, ClientTool>();
+/** The tools whose version came from the cache, with what they were chosen for (see `rediscoverAfterFailure`). */
+const fromCache = new WeakMap<ClientTool, { minMajor: number | undefined; env: Readonly<Record<string, string | undefined>> }>();
+
+/** The key under which a compiled program's `--version` is remembered (lib/tools/cache.ts). */
+function versionKey(file: string): string {
+  return `--version\0${file}`;
+}
+
+/**
+ * `file --version`: remembered across runs for a compiled program (ELF, Mach-O) while its
+ * signature holds; a script (Debian's pg_wrapper, a test's stand-in) runs each time.
+ */
+async function probeVersion(file: string, env: Readonly<Record<string, string | undefined>>): Promise<{ parsed?: { version: string; major: number }; startError?: string; cached: boolean }> {
+  const compiled = isCompiledProgram(file);
+  if (compiled) {
+    const known = recall(versionKey(file), env);
+    const parsed = known === undefined ? undefined : parseToolVersion(known);
+    if (parsed) return { parsed, cached: true };
+  }
+  const before = compiled ? signatures([file]) : undefined;
+  const probe = await runProgram(file, ['--version'], { env: { LC_ALL: 'C' } });
+  const parsed = probe.exitCode === 0 ? parseToolVersion(probe.stdout) : undefined;
+  if (parsed && before) remember(versionKey(file), probe.stdout, before, env);
+  return { ...(parsed ? { parsed } : {}), ...(probe.startError ? { startError: probe.startError } : {}), cached: false };
+}
 
 /**
  * The first `program` in search order whose major version is at least `minMajor` (any version
- * when undefined). Remembered for the process: a dump and a restore in one run probe once.
+ * when undefined). The search itself (folders, PATH, real paths) runs each time; what it learns
+ * by running programs (`pg_config --bindir`, `--version`) is remembered across runs while the
+ * files it came from are unchanged (lib/tools/cache.ts; PGV_NO_CACHE=1 turns that off), so it
+ * chooses what a search without the cache would.
  * Throws PgvError `tool_missing` naming the versions found and the server's.
  */
 export async function findClientTool(program: ClientProgram, minMajor: number | undefined, env: Readonly<Record<string, string | undefined>>): Promise<ClientTool> {
-  const key = `${program}:${minMajor ?? ''}:${env.PGV_PG_BINDIR ?? ''}:${env.PATH ?? ''}`;
-  const known = found.get(key);
-  if (known) return known;
   const tooOld: Array<{ file: string; version: string }> = [];
   const unreadable: string[] = [];
   for await (const file of programCandidates(program, env)) {
-    const probe = await runProgram(file, ['--version'], { env: { LC_ALL: 'C' } });
-    const parsed = probe.exitCode === 0 ? parseToolVersion(probe.stdout) : undefined;
+    const probe = await probeVersion(file, env);
+    const parsed = probe.parsed;
     if (!parsed) unreadable.push(`${file}: could not read its version${probe.startError ? ` (${probe.startError})` : ''}`);
     else if (minMajor !== undefined && parsed.major < minMajor) tooOld.push({ file, version: parsed.version });
     else {
       const tool: ClientTool = Object.freeze({ program, path: file, ...parsed });
-      found.set(key, tool);
+      if (probe.cached) fromCache.set(tool, { minMajor, env });
       return tool;
     }
   }
@@ -91,12 +116,31 @@ export async function findClientTool(program: ClientProgram, minMajor: number | 
  * The tool for a server whose version is still being read: probes the first candidate while
  * `serverVersion` settles (the usual case: it is new enough), and searches on only when it is
  * too old. Chooses exactly what `findClientTool(program, major)` would; a failure to reach the
- * server wins over a missing tool.
+ * server wins over a missing tool. `firstCandidate`: that first search, when the caller started
+ * it already (`findClientTool(program, undefined, env)`).
  */
-export async function findClientToolFor(program: ClientProgram, serverVersion: Promise<number>, env: Readonly<Record<string, string | undefined>>): Promise<{ tool: ClientTool; serverVersion: number }> {
-  const [version, first] = await Promise.allSettled([serverVersion, findClientTool(program, undefined, env)]);
+export async function findClientToolFor(
+  program: ClientProgram,
+  serverVersion: Promise<number>,
+  env: Readonly<Record<string, string | undefined>>,
+  firstCandidate: Promise<ClientTool> = findClientTool(program, undefined, env),
+): Promise<{ tool: ClientTool; serverVersion: number }> {
+  const [version, first] = await Promise.allSettled([serverVersion, firstCandidate]);
   if (version.status === 'rejected') throw version.reason;
   const major = serverMajor(version.value);
   const tool = first.status === 'fulfilled' && first.value.major >= major ? first.value : await findClientTool(program, major, env);
   return { tool, serverVersion: version.value };
+}
+
+/**
+ * After `tool` could not run (it did not start, or the system could not execute it: exit 126 or
+ * 127): when its version came from the cache, forget that and search again, as a search without
+ * the cache would have probed it and passed it over. Undefined when the tool was probed in this
+ * run (its failure is the answer).
+ */
+export async function rediscoverAfterFailure(tool: ClientTool): Promise<ClientTool | undefined> {
+  const chosen = fromCache.get(tool);
+  if (!chosen) return undefined;
+  forget(versionKey(tool.path), chosen.env);
+  return findClientTool(tool.program, chosen.minMajor, chosen.env);
 }

@@ -5,9 +5,10 @@
  * sit together; client programs (pg_dump, pg_restore, psql) are listed one by one, with their
  * version chosen by the caller (lib/dump/tools.ts).
  */
-import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { PgvError } from '../errors.js';
+import { isCompiledProgram, recall, remember, signatures } from '../tools/cache.js';
 import { runProgram } from '../tools/run.js';
 import { findNpmServerPackage, npmPackageName } from './npm-binaries.js';
 
@@ -78,13 +79,86 @@ export async function* programCandidates(program: string, env: Readonly<Record<s
     else launchers.push(file); // kept under its own name: the launcher looks at argv[0]
   }
   // PGV_PG_SEARCH=npm stands for a machine without PostgreSQL: only what PATH holds.
-  const pgConfig = searchesMachine(env) ? await runProgram('pg_config', ['--bindir'], { env }).catch(() => undefined) : undefined;
-  const configured = pgConfig && pgConfig.exitCode === 0 ? pgConfig.stdout.trim() : '';
+  const configured = searchesMachine(env) ? await pgConfigBindir(env) : '';
   for (const dir of [...(configured ? [configured] : []), ...(searchesMachine(env) ? installFolders() : [])]) {
     const file = fresh(path.join(dir, program));
     if (file) yield file;
   }
   yield* launchers;
+}
+
+/**
+ * What `pg_config --bindir` prints ('' when there is no pg_config or it fails). Remembered across
+ * runs (lib/tools/cache.ts) while what the answer depends on is unchanged: the PATH folders up to
+ * the pg_config found, that file and its real path, and for the script of Debian's and Red Hat's
+ * postgresql-common (which runs the newest `PGBINROOT*\/bin/pg_config`) the folders it looks in.
+ * Any other script is run each time: its answer may depend on anything.
+ */
+export async function pgConfigBindir(env: Readonly<Record<string, string | undefined>>): Promise<string> {
+  const pathVar = env.PATH ?? process.env.PATH ?? '';
+  const deps = pgConfigDependencies(pathVar);
+  if (deps === 'none') return ''; // what running it would give: it cannot be started
+  const key = `pg_config --bindir\0${pathVar}`;
+  if (deps) {
+    const known = recall(key, env);
+    if (known !== undefined) return known;
+  }
+  const before = deps ? signatures(deps) : undefined;
+  const result = await runProgram('pg_config', ['--bindir'], { env }).catch(() => undefined);
+  const bindir = result && result.exitCode === 0 ? result.stdout.trim() : '';
+  if (before && result && !result.startError) remember(key, bindir, before, env);
+  return bindir;
+}
+
+/**
+ * The files and folders `pg_config --bindir` depends on, when that is known: the PATH folders up
+ * to the first that holds an executable pg_config (each absolute), the file and its real path,
+ * and the folders a postgresql-common script looks in. `none` when no folder of PATH (all
+ * absolute) holds one; undefined when PATH has a relative folder first or it is a script of
+ * another kind.
+ */
+function pgConfigDependencies(pathVar: string): string[] | 'none' | undefined {
+  const deps: string[] = [];
+  for (const dir of pathVar.split(path.delimiter)) {
+    if (!dir || !path.isAbsolute(dir)) return undefined; // found from the current folder: not remembered
+    deps.push(dir);
+    const file = path.join(dir, 'pg_config');
+    try {
+      if (!statSync(file).isFile()) continue;
+      accessSync(file, constants.X_OK);
+    } catch {
+      continue;
+    }
+    const real = realpathSync(file);
+    deps.push(file, real);
+    if (isCompiledProgram(real)) return deps;
+    const root = postgresqlCommonRoot(real);
+    if (root === undefined) return undefined;
+    // `ls -v ${root}*/bin/pg_config`, else /usr/bin/pg_config.libpq-dev.
+    const parent = root.endsWith('/') ? root.slice(0, -1) : path.dirname(root);
+    const prefix = root.endsWith('/') ? '' : path.basename(root);
+    deps.push(parent, '/usr/bin/pg_config.libpq-dev');
+    try {
+      for (const name of readdirSync(parent).filter((n) => n.startsWith(prefix)).sort()) deps.push(path.join(parent, name), path.join(parent, name, 'bin'), path.join(parent, name, 'bin', 'pg_config'));
+    } catch {
+      // no such folder: its signature says so
+    }
+    return deps;
+  }
+  return 'none';
+}
+
+/** The `PGBINROOT` of postgresql-common's pg_config script (`/usr/lib/postgresql/`, `/usr/pgsql-`), or undefined for any other file. */
+function postgresqlCommonRoot(file: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'latin1').slice(0, 8192);
+  } catch {
+    return undefined;
+  }
+  if (!text.startsWith('#!/bin/sh') || !/^LATEST_SERVER_DEV=`ls -v \$PGBINROOT\*\/bin\/pg_config 2>\/dev\/null\|tail -n1`$/m.test(text)) return undefined;
+  const root = /^PGBINROOT="(\/[^"$`\\]*)"$/m.exec(text)?.[1];
+  return root;
 }
 
 /** Where a set of server programs was found, for `pgv server status`. */
@@ -128,8 +202,7 @@ export async function* serverCandidates(env: Readonly<Record<string, string | un
       if (hasServer(real)) yield { binDir: real, origin: 'PATH' };
       else tried.push(real);
     }
-    const pgConfig = await runProgram('pg_config', ['--bindir'], { env }).catch(() => undefined);
-    const configured = pgConfig && pgConfig.exitCode === 0 ? pgConfig.stdout.trim() : '';
+    const configured = await pgConfigBindir(env);
     if (configured && fresh(configured)) {
       if (hasServer(configured)) yield { binDir: configured, origin: 'pg_config --bindir' };
       else tried.push(`${configured} (pg_config --bindir)`);

@@ -1,8 +1,18 @@
 /**
  * Running external programs (initdb, pg_ctl, pg_dump, pg_restore, …): the one home of execa.
  * Arguments never carry secrets; pass passwords through `env` (PGPASSWORD).
+ * execa (~15-25 ms to load) is loaded on the first run, or earlier by `prepareToRun`: a command
+ * that connects first loads it while it waits for the server.
  */
-import { execa } from 'execa';
+type Execa = typeof import('execa').execa;
+
+let loading: Promise<Execa> | undefined;
+
+/** Start loading execa now (idempotent): call it where a program will run after some waiting. */
+export function prepareToRun(): Promise<Execa> {
+  loading ??= import('execa').then((m) => m.execa);
+  return loading;
+}
 
 /** How to run a program. */
 export interface RunOptions {
@@ -49,6 +59,7 @@ export interface RunResult {
 /** Run a program to completion; never throws for a non-zero exit (look at `exitCode`). */
 export async function runProgram(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   const { onStderrLine, onStdoutLine } = options;
+  const execa = await prepareToRun();
   const subprocess = execa(file, args, {
     cwd: options.cwd,
     env: environment(options),
