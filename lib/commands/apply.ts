@@ -46,7 +46,7 @@ export async function applyCommand(g: Globals, args: ApplyArgs): Promise<Command
   const selected = args.resume !== undefined ? [] : await selectParts(config, args.parts, g);
   const parts = args.shard ? partsOfShard(selected, args.shard) : selected;
   if (args.testFirst) return testFirst(g, parts.map((p) => p.name), args);
-  if (args.shard && parts.length === 0) return { exitCode: 0, text: `Shard ${args.shard.index}/${args.shard.count} holds none of the ${selected.length} parts: nothing to do.`, json: { ok: true, parts: [] } };
+  if (args.shard && parts.length === 0) return { exitCode: 0, text: `Shard ${args.shard.index}/${args.shard.count} holds ${selected.length === 1 ? 'not the one part' : `none of the ${selected.length} parts`}: nothing to do.`, json: { ok: true, parts: [] } };
   const renderer = args.dryRun ? undefined : await eventRenderer(g);
   // A fleet's run ends with a table of its failures (fed by the run's events).
   const fleet = (args.resume !== undefined ? config.expansions.length > 0 : parts.some((p) => p.server !== undefined)) || config.rollout.length > 0;

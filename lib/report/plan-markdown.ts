@@ -10,7 +10,7 @@ export function renderPlanMarkdown(plan: Plan, findings?: ReadonlyMap<string, re
   for (const p of plan.parts) {
     lines.push('', `### ${cell(p.name)} (${code(p.database)}): ${p.steps.length ? `version ${p.current ?? 'none'} → ${p.target ?? 'none'}` : `up to date${p.current !== null ? ` at version ${p.current}` : ''}`}`);
     if (p.steps.length) {
-      lines.push('', ...table(['#', 'step', 'why', 'lint'], p.steps.map((s, i) => [String(i + 1), cell(s.title), cell(s.reason), lintCell(findings?.get(s.id) ?? [])])));
+      lines.push('', ...table(['#', 'step', 'why', 'lint'], p.steps.map((s, i) => [String(i + 1), cell(s.title), cell(s.reason.replace(/ -> /g, ' → ')), lintCell(findings?.get(s.id) ?? [])])));
     }
     if (p.changed.length) {
       lines.push('', ...p.changed.map((c) => `- :warning: ${code(c.script)} (version ${c.version}) ${c.change === 'missing' ? 'was applied but its file is gone' : 'changed since it was applied: `pgv apply` refuses'}`));

@@ -104,7 +104,7 @@ test('plan markdown: a heading and a step table per part, lint findings in their
     '## pgv plan', '', '1 step pending.', '',
     '### app (`appdb`): version 1 → 2', '',
     '| # | step | why | lint |', '| --- | --- | --- | --- |',
-    '| 1 | run update2.sql | generation 1 -> 2 | :warning: require-concurrent-index-creation (3:1): CREATE INDEX \\| locks writes |',
+    '| 1 | run update2.sql | generation 1 → 2 | :warning: require-concurrent-index-creation (3:1): CREATE INDEX \\| locks writes |',
     '', '### other (`appdb`): up to date at version 4',
   ]);
   assert.match(renderPlanMarkdown({ parts: [] }), 'Nothing to do');
