@@ -67,6 +67,8 @@ export async function selectPart(config: Config, name: string, g: Environment): 
     const shown = parts.slice(0, 5).map((p) => p.name).join(', ');
     throw new PgvError('usage', `"${name}" names ${parts.length} parts (${shown}${parts.length > 5 ? ', …' : ''}); this command works on one`, { hint: `Name one of them: ${parts[0]!.name}.` });
   }
+  // A down server's stand-in (TEMPLATE/SERVER/*) has no database to work on: its error says why.
+  if (parts[0]!.unreachable) throw parts[0]!.unreachable;
   return parts[0]!;
 }
 

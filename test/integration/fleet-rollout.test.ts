@@ -192,6 +192,10 @@ test('with a query, a server that is down fails as TEMPLATE/SERVER/* (its databa
     assert.match(run.stdout, /tenant\/down\/\*\s+failed\s+part tenant\/down\/\*: for_each query on server down: cannot connect to/);
     const json = jsonOf(await runPgv(['plan', '--json'], { cwd: dir }));
     assert.equal(json.fleet[0].servers.map((s: { server: string; databases: string[]; unreachable?: string }) => [s.server, s.databases.length, s.unreachable !== undefined]), [['a', 2, false], ['down', 0, true]]);
+    // A one-part command on the stand-in says why there is nothing to work on.
+    const check = await runPgv(['check', 'tenant/down/*'], { cwd: dir });
+    assert.is(check.code, 3, check.stderr);
+    assert.match(check.stderr, 'pgv: error: for_each query on server down: cannot connect to');
     const census = await runPgv(['info', '--fleet'], { cwd: dir });
     assert.is(census.code, 3, census.stderr);
     assert.match(census.stdout + census.stderr, 'down/*');
